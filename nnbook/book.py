@@ -1,0 +1,193 @@
+"""The build: which results are stale, running experiments, and rendering what pages embed.
+
+`Book` ties the stages together for one results folder and one profile. It imports
+TensorFlow only when an experiment actually has to run, and it caches rendered outputs
+by the code that made them and the result they show, so a warm build renders nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+import traceback
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from . import registry, render
+from .cache import DamagedEntry, RenderCache, Result, ResultStore, library_versions, result_key
+from .fingerprint import fingerprint
+
+
+class BuildError(Exception):
+    """An experiment or an output failed; the message names it and carries the cause."""
+
+    def __init__(self, what: str, detail: str):
+        super().__init__(f"{what}\n{detail}")
+        self.what = what
+        self.detail = detail
+
+
+def _check_results(values: Any, experiment_id: str) -> dict[str, Any]:
+    if not isinstance(values, dict) or not all(isinstance(k, str) for k in values):
+        raise TypeError(f"experiment {experiment_id} must return a dict with str keys, got {type(values).__name__}")
+    return values
+
+
+class Book:
+    def __init__(self, results: Path | str, profile: str = "full", log: Callable[[str], None] = print):
+        if profile not in registry.PROFILES:
+            raise ValueError(f"unknown profile {profile!r}; use one of {', '.join(registry.PROFILES)}")
+        self.results = Path(results)
+        self.profile = profile
+        self.log = log
+        self.store = ResultStore(self.results, profile)
+        self.rendered = RenderCache(self.results, profile)
+        self.failures: dict[str, BuildError] = {}
+        self._keys: dict[str, str] = {}
+        self._made: dict[str, Any] = {}
+        registry.load()
+
+    # -- experiments -------------------------------------------------------------------
+
+    @property
+    def experiments(self) -> dict[str, registry.Experiment]:
+        return registry.EXPERIMENTS
+
+    @property
+    def outputs(self) -> dict[str, registry.Output]:
+        return registry.OUTPUTS
+
+    def reload(self) -> None:
+        """Re-read experiment and figure modules from disk (for `mkdocs serve`)."""
+        registry.load(reload=True)
+        self._keys.clear()
+        self._made.clear()
+        self.failures.clear()
+
+    def key(self, experiment_id: str) -> str:
+        if experiment_id not in self._keys:
+            self._keys[experiment_id] = result_key(self.experiments[experiment_id], self.profile)
+        return self._keys[experiment_id]
+
+    def stale(self, ids: Iterable[str] | None = None) -> list[str]:
+        """Experiments (all, or those in `ids`) with no stored result for their current key."""
+        return [i for i in sorted(ids or self.experiments) if not self.store.has(i, self.key(i))]
+
+    def run(self, experiment_id: str) -> Result:
+        """Run one experiment now and store its result."""
+        from .backend import seed_everything
+
+        experiment = self.experiments[experiment_id]
+        params = experiment.params(self.profile)
+        try:
+            seed_everything(experiment.seed)
+            start = time.perf_counter()
+            values = _check_results(experiment.func(seed=experiment.seed, **params), experiment_id)
+            seconds = time.perf_counter() - start
+        except Exception as e:
+            raise BuildError(f"experiment {experiment_id} ({self.profile}) raised {type(e).__name__}: {e}",
+                             traceback.format_exc()) from e
+        provenance = {
+            "experiment": experiment_id,
+            "seed": experiment.seed,
+            "profile": self.profile,
+            "params": params,
+            "seconds": round(seconds, 2),
+            "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"),
+            "versions": library_versions(),
+            "key": self.key(experiment_id),
+        }
+        result = Result(values, provenance)
+        self.store.save(experiment_id, self.key(experiment_id), result)
+        return result
+
+    def refresh(self, ids: Iterable[str] | None = None, keep_going: bool = False) -> list[str]:
+        """Run the stale experiments among `ids` (all by default), one progress line each.
+
+        Without `keep_going` the first failure raises `BuildError`; with it, failures are
+        kept in `self.failures` and the others still run. Returns the ids that ran.
+        """
+        todo = self.stale(ids)
+        for n, experiment_id in enumerate(todo, start=1):
+            self.log(f"nnbook: running {experiment_id} ({self.profile}) [{n}/{len(todo)}]")
+            try:
+                result = self.run(experiment_id)
+            except BuildError as e:
+                if not keep_going:
+                    raise
+                self.failures[experiment_id] = e
+                self.log(f"nnbook: {e.what}")
+                continue
+            self.log(f"nnbook: {experiment_id} done in {result.provenance['seconds']:.1f} s")
+        return todo
+
+    def result(self, experiment_id: str) -> Result:
+        """The stored result, running the experiment if it is missing or damaged."""
+        if experiment_id in self.failures:
+            raise self.failures[experiment_id]
+        key = self.key(experiment_id)
+        try:
+            return self.store.load(experiment_id, key)
+        except FileNotFoundError:
+            pass
+        except DamagedEntry as e:
+            self.log(f"nnbook: damaged result, recomputing: {e}")
+            self.store.discard(experiment_id, key)
+        self.refresh([experiment_id])
+        return self.store.load(experiment_id, key)
+
+    # -- outputs -----------------------------------------------------------------------
+
+    def _output_key(self, output: registry.Output) -> str:
+        recipe = "\n".join([output.kind, output.caption, fingerprint(output.func),
+                            fingerprint(render.figure_html), fingerprint(render.table_markdown),
+                            self.key(output.uses)])
+        return hashlib.sha256(recipe.encode()).hexdigest()[:24]
+
+    def _make(self, output: registry.Output) -> Any:
+        result = self.result(output.uses)
+        try:
+            made = output.func(result.values)
+            if output.kind == "figure":
+                return render.figure_html(output.id, made, output.caption, result.provenance)
+            if output.kind == "table":
+                header, rows = made
+                return render.table_markdown(output.id, header, rows, output.caption, result.provenance)
+            return {str(k): str(v) for k, v in dict(made).items()}
+        except Exception as e:
+            raise BuildError(f"{output.kind} {output.id} raised {type(e).__name__}: {e}", traceback.format_exc()) from e
+
+    def output(self, output_id: str) -> Any:
+        """A figure's HTML, a table's Markdown, or a values group's mapping; cached."""
+        if output_id not in self._made:
+            output = self.outputs[output_id]
+            key = self._output_key(output)
+            made = self.rendered.get(key)
+            if made is None:
+                made = self._make(output)
+                self.rendered.put(key, made)
+            self._made[output_id] = made
+        return self._made[output_id]
+
+    # -- checks ------------------------------------------------------------------------
+
+    def check(self) -> list[str]:
+        """Problems with the stored results of this profile: stale, missing or damaged."""
+        problems = []
+        for experiment_id in sorted(self.experiments):
+            key = self.key(experiment_id)
+            stored = self.store.entries().get(experiment_id, [])
+            if not self.store.has(experiment_id, key):
+                what = "stale (its code, parameters or versions changed)" if stored else "missing"
+                problems.append(f"{experiment_id}: {what}; run `nnbook figures`")
+                continue
+            try:
+                self.store.load(experiment_id, key)
+            except DamagedEntry as e:
+                problems.append(f"{experiment_id}: damaged: {e}")
+        known = set(self.experiments)
+        problems += [f"{i}: stored results of an experiment that no longer exists ({paths[0].parent})"
+                     for i, paths in self.store.entries().items() if i not in known]
+        return problems
+

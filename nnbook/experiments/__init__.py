@@ -1,0 +1,1 @@
+"""Experiments, one module per topic: Keras code that returns plain results."""

@@ -1,0 +1,1 @@
+"""Figures, tables and values, one module per topic: results to what pages embed."""

@@ -1,0 +1,131 @@
+"""Source fingerprints: what code a function's output depends on, hashed.
+
+A function's fingerprint covers its own source, the module-level definitions of its
+module that it uses (followed transitively), and the whole source of every `nnbook`
+module that its module imports (also transitively). Editing one experiment therefore
+changes that experiment's fingerprint only, while editing a shared helper such as
+`nnbook/data.py` changes the fingerprint of everything that imports it.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib.util
+import sys
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+PACKAGE = "nnbook"
+# Plumbing that declares experiments but cannot change what they compute.
+NOT_DEPENDENCIES = frozenset({"nnbook", "nnbook.registry"})
+
+
+def fingerprint(func: Callable) -> str:
+    """A hex digest of everything in the project that `func`'s output depends on."""
+    module = sys.modules[func.__module__]
+    path = Path(module.__file__)
+    parts = [_definitions_used(path, func.__name__)]
+    for dep in sorted(_project_imports(module.__name__)):
+        parts.append(f"# {dep}\n" + _parsed(_module_path(dep)).source)
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+class _Parsed:
+    """A module's source, lines, and module-level definitions by the names they bind."""
+
+    def __init__(self, path: Path):
+        self.source = path.read_text(encoding="utf-8")
+        self.lines = self.source.splitlines()
+        self.tree = ast.parse(self.source)
+        self.defs: dict[str, ast.stmt] = {}
+        for node in self.tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self.defs[node.name] = node
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    for sub in ast.walk(target):
+                        if isinstance(sub, ast.Name):
+                            self.defs[sub.id] = node
+
+    def segment(self, node: ast.stmt) -> str:
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+        return "\n".join(self.lines[first - 1 : node.end_lineno])
+
+
+_parsed_cache: dict[Path, tuple[int, _Parsed]] = {}
+
+
+def _parsed(path: Path) -> _Parsed:
+    """Parsed once per version of the file on disk."""
+    stamp = path.stat().st_mtime_ns
+    cached = _parsed_cache.get(path)
+    if cached is None or cached[0] != stamp:
+        cached = (stamp, _Parsed(path))
+        _parsed_cache[path] = cached
+    return cached[1]
+
+
+@lru_cache(maxsize=None)
+def _module_path(name: str) -> Path:
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        raise ImportError(f"cannot find module {name}")
+    return Path(spec.origin)
+
+
+@lru_cache(maxsize=None)
+def _is_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ImportError:
+        return False
+
+
+def _definitions_used(path: Path, name: str) -> str:
+    """The source of `name` and of the module-level definitions it reaches."""
+    parsed = _parsed(path)
+    seen: list[ast.stmt] = []
+    todo = [name]
+    while todo:
+        node = parsed.defs.get(todo.pop())
+        if node is None or node in seen:
+            continue
+        seen.append(node)
+        todo.extend(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
+    seen.sort(key=lambda n: n.lineno)
+    return "\n".join(parsed.segment(n) for n in seen)
+
+
+def _direct_imports(module: str) -> set[str]:
+    """The `nnbook` modules that `module` imports itself."""
+    path = _module_path(module)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(_parsed(path).tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                base = f"{parent}.{base}" if base else parent
+            names = [base] + [f"{base}.{alias.name}" for alias in node.names]
+        found |= {n for n in names if n.split(".")[0] == PACKAGE and n != module and n not in NOT_DEPENDENCIES
+                  and _is_module(n)}
+    return found
+
+
+def _project_imports(module: str) -> set[str]:
+    """The `nnbook` modules that `module` imports, transitively."""
+    found: set[str] = set()
+    todo = [module]
+    while todo:
+        for name in _direct_imports(todo.pop()):
+            if name not in found and name != module:
+                found.add(name)
+                todo.append(name)
+    return found

@@ -1,0 +1,150 @@
+"""The MkDocs plugin: finds references in pages, asks the book for them, embeds them.
+
+Options (`mkdocs.yml`), each overridable by an environment variable:
+
+    plugins:
+      - nnbook:
+          results: results      # NNBOOK_RESULTS, relative to mkdocs.yml
+          profile: full         # NNBOOK_PROFILE: full or smoke
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+from pathlib import Path
+
+from mkdocs.config import config_options as opt
+from mkdocs.config.base import Config
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File
+
+from . import refs, render
+from .book import Book, BuildError
+
+log = logging.getLogger("mkdocs.plugins.nnbook")
+ASSETS = Path(__file__).parent / "assets"
+ASSET_DIR = "assets/nnbook"
+
+
+class NNBookConfig(Config):
+    results = opt.Type(str, default="results")
+    profile = opt.Choice(("full", "smoke"), default="full")
+
+
+def _plotly_js() -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec("plotly")
+    return Path(spec.origin).parent / "package_data" / "plotly.min.js"
+
+
+class NNBookPlugin(BasePlugin[NNBookConfig]):
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.serving = command == "serve"  # keeps this instance alive across serve rebuilds
+        self.book: Book | None = None
+
+    def on_config(self, config):
+        root = Path(config.config_file_path).parent
+        results = root / os.environ.get("NNBOOK_RESULTS", self.config.results)
+        profile = os.environ.get("NNBOOK_PROFILE", self.config.profile)
+        if self.book is None or (self.book.results, self.book.profile) != (results, profile):
+            try:
+                self.book = Book(results, profile, log=log.info)
+            except ValueError as e:
+                raise PluginError(f"nnbook: {e}") from e
+        self.root = root
+        for asset in ("plotly.min.js", "nnbook.js"):
+            if f"{ASSET_DIR}/{asset}" not in config.extra_javascript:
+                config.extra_javascript.append(f"{ASSET_DIR}/{asset}")
+        if f"{ASSET_DIR}/nnbook.css" not in config.extra_css:
+            config.extra_css.append(f"{ASSET_DIR}/nnbook.css")
+        return config
+
+    def on_serve(self, server, config, builder):
+        package = Path(__file__).parent
+        for folder in ("experiments", "figures"):
+            server.watch(str(package / folder))
+        return server
+
+    def on_pre_build(self, config) -> None:
+        """Check every reference and run stale experiments before anything is written."""
+        book = self.book
+        if self.serving:
+            book.reload()
+        self.errors: dict[tuple[str, int], str] = {}
+        pages = {p: refs.find(p.read_text(encoding="utf-8")) for p in sorted(Path(config.docs_dir).rglob("*.md"))}
+        problems: list[str] = []
+        used = set()
+        for path, found in pages.items():
+            page = self._name(path)
+            for ref in found:
+                output = book.outputs.get(ref.id)
+                kind_ok = output and (output.kind == "values") == ref.inline
+                if not kind_ok:
+                    what = "values group" if ref.inline else "figure or table"
+                    known = [o.id for o in book.outputs.values() if (o.kind == "values") == ref.inline]
+                    problems.append(str(refs.unknown(page, ref, what, known, target=ref.id)))
+                else:
+                    used.add(output.uses)
+        self._fail_or_keep(problems)
+        try:
+            book.refresh(used, keep_going=self.serving)
+        except BuildError as e:
+            raise PluginError(f"nnbook: {e.what}\n{e.detail}") from e
+        for path, found in pages.items():
+            for ref in found:
+                if ref.inline and ref.id in book.outputs and book.outputs[ref.id].uses not in book.failures:
+                    names = self._output(ref.id)
+                    if isinstance(names, dict) and ref.name not in names:
+                        known = [f"{ref.id}.{n}" for n in names]
+                        problems.append(str(refs.unknown(self._name(path), ref, "value", known)))
+        self._fail_or_keep(problems)
+
+    def _name(self, path: Path) -> str:
+        return os.path.relpath(path, self.root)
+
+    def _fail_or_keep(self, problems: list[str]) -> None:
+        if problems and not self.serving:
+            raise PluginError("nnbook: " + "\nnnbook: ".join(problems))
+        for problem in problems:
+            log.error("nnbook: %s", problem)
+        problems.clear()
+
+    def _output(self, output_id: str):
+        try:
+            return self.book.output(output_id)
+        except BuildError as e:
+            if not self.serving:
+                raise PluginError(f"nnbook: {e.what}\n{e.detail}") from e
+            log.error("nnbook: %s", e.what)
+            return e
+
+    def on_files(self, files, config):
+        sources = {"plotly.min.js": _plotly_js()} | {n: ASSETS / n for n in ("nnbook.js", "nnbook.css")}
+        for name, source in sources.items():
+            files.append(File.generated(config, f"{ASSET_DIR}/{name}", abs_src_path=str(source)))
+        return files
+
+    def on_page_markdown(self, markdown: str, page, config, files) -> str:
+        book = self.book
+
+        def embed(ref: refs.Ref) -> str:
+            output = book.outputs.get(ref.id)
+            if output is None or (output.kind == "values") != ref.inline:
+                detail = f"{page.file.src_uri}:{ref.line}: unknown reference '{ref}'"
+                return _inline_error(detail) if ref.inline else "\n" + render.error_box("Unknown reference", detail) + "\n"
+            made = self._output(ref.id)
+            if isinstance(made, BuildError):
+                return _inline_error(made.what) if ref.inline else "\n" + render.error_box(made.what, made.detail) + "\n"
+            if ref.inline:
+                return made.get(ref.name) or _inline_error(f"unknown value '{ref}'")
+            return f"\n{made}\n"
+
+        return refs.substitute(markdown, embed)
+
+
+def _inline_error(text: str) -> str:
+    return f'<span class="nnbook-error" title="{html.escape(text)}">⚠ {html.escape(text)}</span>'

@@ -1,0 +1,125 @@
+"""Where experiments and their outputs (figures, tables, values) are declared and found.
+
+Experiments live in `nnbook/experiments/<topic>.py`, outputs in `nnbook/figures/<topic>.py`.
+Both register themselves with the decorators below when their module is imported, and
+neither import costs TensorFlow: experiment modules import it inside their functions.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from dataclasses import dataclass
+from typing import Any, Callable, Literal
+
+Results = dict[str, Any]
+PROFILES = ("full", "smoke")
+TOPIC_PACKAGES = ("nnbook.experiments", "nnbook.figures")
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A seeded function that trains or probes a Keras model and returns plain results."""
+
+    id: str
+    func: Callable[..., Results]
+    seed: int
+    profiles: dict[str, dict[str, Any]]
+    title: str = ""
+
+    def params(self, profile: str) -> dict[str, Any]:
+        if profile not in self.profiles:
+            raise KeyError(f"experiment {self.id} has no profile {profile!r}")
+        return dict(self.profiles[profile])
+
+    @property
+    def topic(self) -> str:
+        return self.id.split("/")[0]
+
+
+OutputKind = Literal["figure", "table", "values"]
+
+
+@dataclass(frozen=True)
+class Output:
+    """Something a page embeds, made from one experiment's results without TensorFlow.
+
+    A figure returns a Plotly figure, a table returns `(header, rows)`, and values return
+    a mapping of names to formatted strings (referenced as `{{ id.name }}`).
+    """
+
+    id: str
+    kind: OutputKind
+    func: Callable[[Results], Any]
+    uses: str
+    caption: str = ""
+
+
+EXPERIMENTS: dict[str, Experiment] = {}
+OUTPUTS: dict[str, Output] = {}
+_loaded: list[str] = []
+
+
+def _check_id(id: str, taken: dict) -> None:
+    if id.count("/") != 1 or not all(id.split("/")):
+        raise ValueError(f"id {id!r} must look like 'topic/name'")
+    if id in taken:
+        raise ValueError(f"id {id!r} is declared twice")
+
+
+def experiment(id: str, *, seed: int, full: dict[str, Any], smoke: dict[str, Any], title: str = ""):
+    """Declare an experiment with its parameters for the `full` and `smoke` profiles."""
+
+    def register(func: Callable[..., Results]) -> Callable[..., Results]:
+        _check_id(id, EXPERIMENTS)
+        EXPERIMENTS[id] = Experiment(id, func, seed, {"full": full, "smoke": smoke}, title)
+        return func
+
+    return register
+
+
+def _output(kind: OutputKind):
+    def declare(id: str, *, uses: str, caption: str = ""):
+        def register(func: Callable[[Results], Any]) -> Callable[[Results], Any]:
+            _check_id(id, OUTPUTS)
+            OUTPUTS[id] = Output(id, kind, func, uses, caption)
+            return func
+
+        return register
+
+    return declare
+
+
+figure = _output("figure")
+table = _output("table")
+values = _output("values")
+
+
+def load(reload: bool = False) -> None:
+    """Import every topic module so that its declarations register.
+
+    With `reload`, modules already imported are re-read from disk (used by `mkdocs serve`
+    so that an edited experiment or figure takes effect without a restart).
+    """
+    if _loaded and not reload:
+        return
+    EXPERIMENTS.clear()
+    OUTPUTS.clear()
+    _loaded.clear()
+    for package_name in TOPIC_PACKAGES:
+        package = importlib.import_module(package_name)
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+            name = f"{package_name}.{info.name}"
+            if reload and name in sys.modules:
+                importlib.reload(sys.modules[name])
+            else:
+                importlib.import_module(name)
+            _loaded.append(name)
+    for output in OUTPUTS.values():
+        if output.uses not in EXPERIMENTS:
+            raise ValueError(f"{output.kind} {output.id} uses unknown experiment {output.uses!r}")
+
+
+def topics() -> list[str]:
+    return sorted({e.topic for e in EXPERIMENTS.values()})

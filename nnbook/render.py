@@ -1,0 +1,144 @@
+"""Outputs as page fragments: figures as HTML, tables as Markdown, plus provenance and errors.
+
+Figures are embedded as compact Plotly JSON (no template, float32 typed arrays) in a
+`<script type="application/json">`; `assets/nnbook.js` draws them in the browser.
+Everything here is deterministic, so unchanged results give byte-identical pages.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any, Sequence
+
+import numpy as np
+
+FALLBACK_ROWS = 12
+
+
+def slug(id: str) -> str:
+    return "nnbook-" + re.sub(r"[^a-z0-9]+", "-", id.lower()).strip("-")
+
+
+def provenance_line(p: dict[str, Any]) -> str:
+    versions = p.get("versions", {})
+    return (
+        f"Experiment <code>{html.escape(p['experiment'])}</code> · seed {p['seed']} · "
+        f"profile {html.escape(p['profile'])} · ran {p['seconds']:.1f} s on {html.escape(p['date'])} · "
+        f"TensorFlow {html.escape(versions.get('tensorflow', '?'))}, Keras {html.escape(versions.get('keras', '?'))}"
+    )
+
+
+def _compact(value: Any) -> Any:
+    """Float64 arrays become float32 (half the bytes); containers are walked."""
+    if isinstance(value, np.ndarray):
+        if value.dtype == np.float64:
+            return value.astype(np.float32)
+        return value
+    if isinstance(value, dict):
+        return {k: _compact(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_compact(v) for v in value]
+    return value
+
+
+def figure_json(fig: Any) -> str:
+    """A Plotly figure as compact JSON without the template (styling comes from the page)."""
+    from plotly.io.json import to_json_plotly
+
+    spec = fig.to_plotly_json()
+    spec["layout"].pop("template", None)
+    spec = {"data": _compact(spec["data"]), "layout": _compact(spec["layout"])}
+    return to_json_plotly(spec).replace("</", "<\\/")
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, (float, np.floating)):
+        return f"{value:.4g}"
+    return html.escape(str(value))
+
+
+def _sample(n: int) -> list[int]:
+    if n <= FALLBACK_ROWS:
+        return list(range(n))
+    return sorted(set(np.linspace(0, n - 1, FALLBACK_ROWS).round().astype(int).tolist()))
+
+
+def _html_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def fallback_table(fig: Any) -> str:
+    """The figure's data as a small HTML table, for readers who cannot see the plot."""
+    traces = [t for t in fig.data if t.visible is not False]
+    lines = [t for t in traces if getattr(t, "x", None) is not None and getattr(t, "y", None) is not None
+             and getattr(t, "z", None) is None]
+    if lines and all(np.array_equal(np.asarray(t.x), np.asarray(lines[0].x)) for t in lines) and len(lines) <= 8:
+        x = np.asarray(lines[0].x)
+        if x.ndim == 1 and x.dtype.kind in "iuf" or x.dtype.kind in "UO":
+            header = ["x"] + [t.name or f"trace {i + 1}" for i, t in enumerate(lines)]
+            rows = [[x[i]] + [np.asarray(t.y)[i] for t in lines] for i in _sample(len(x))]
+            note = f"{len(x)} points per series" + (f", {len(rows)} shown" if len(rows) < len(x) else "")
+            return _html_table(header, rows) + f"<p>{note}.</p>"
+    rows = []
+    for i, t in enumerate(traces):
+        data = getattr(t, "z", None)
+        if data is None:
+            data = getattr(t, "y", None)
+        if data is None:
+            data = getattr(t, "values", None)
+        arr = np.asarray(data, dtype=float) if data is not None else np.zeros(0)
+        arr = arr[np.isfinite(arr)] if arr.size else arr
+        stats = [arr.size, arr.min(), arr.mean(), arr.max()] if arr.size else [0, "", "", ""]
+        rows.append([t.name or f"trace {i + 1}", t.type] + stats)
+    return _html_table(["series", "kind", "values", "min", "mean", "max"], rows)
+
+
+def figure_html(id: str, fig: Any, caption: str, provenance: dict[str, Any]) -> str:
+    """The `<figure>` block a page embeds: plot, caption, provenance and a data table."""
+    anchor = slug(id)
+    height = int(fig.layout.height or 440)
+    return (
+        f'<figure class="nnbook-figure" id="{anchor}">'
+        f'<div class="nnbook-plot" data-nnbook-id="{html.escape(id)}" style="min-height:{height}px"></div>'
+        f'<script type="application/json" class="nnbook-spec">{figure_json(fig)}</script>'
+        f"<figcaption>{caption_html(caption)}"
+        f'<span class="nnbook-provenance">{provenance_line(provenance)}</span></figcaption>'
+        f"<details class=\"nnbook-fallback\"><summary>The data behind this figure</summary>"
+        f"{fallback_table(fig)}</details></figure>"
+    )
+
+
+def caption_html(caption: str) -> str:
+    """Captions allow `code` and *emphasis*; everything else is escaped."""
+    text = html.escape(caption)
+    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
+    return re.sub(r"\*([^*]+)\*", r"<em>\1</em>", text)
+
+
+def table_markdown(id: str, header: Sequence[str], rows: Sequence[Sequence[Any]], caption: str,
+                   provenance: dict[str, Any]) -> str:
+    """A Markdown table (styled like every other table of the site) with its caption."""
+    def cell(value: Any) -> str:
+        return str(value).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(cell(h) for h in header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    note = (f'<p class="nnbook-table-caption" id="{slug(id)}">{caption_html(caption)}'
+            f'<span class="nnbook-provenance">{provenance_line(provenance)}</span></p>')
+    return "\n".join(lines) + "\n\n" + note
+
+
+def error_box(title: str, detail: str) -> str:
+    return (
+        '<div class="admonition failure nnbook-error">'
+        f'<p class="admonition-title">{html.escape(title)}</p>'
+        f"<pre><code>{html.escape(detail)}</code></pre></div>"
+    )
+
+
+def values_json(values: dict[str, str]) -> str:
+    return json.dumps(values, sort_keys=True)
