@@ -1,8 +1,8 @@
 """Source fingerprints: what code a function's output depends on, hashed.
 
 A function's fingerprint covers its own source, the module-level definitions of its
-module that it uses (followed transitively), and the whole source of every `nnbook`
-module that its module imports (also transitively). Editing one experiment therefore
+module that it uses (followed transitively), and the whole source of every module of
+its own package (`nnbook`) that its module imports (also transitively). Editing one experiment therefore
 changes that experiment's fingerprint only, while editing a shared helper such as
 `nnbook/data.py` changes the fingerprint of everything that imports it.
 """
@@ -13,11 +13,9 @@ import ast
 import hashlib
 import importlib.util
 import sys
-from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-PACKAGE = "nnbook"
 # Plumbing that declares experiments but cannot change what they compute.
 NOT_DEPENDENCIES = frozenset({"nnbook", "nnbook.registry"})
 
@@ -27,7 +25,7 @@ def fingerprint(func: Callable) -> str:
     module = sys.modules[func.__module__]
     path = Path(module.__file__)
     parts = [_definitions_used(path, func.__name__)]
-    for dep in sorted(_project_imports(module.__name__)):
+    for dep in sorted(_project_imports(module.__name__, module.__name__.split(".")[0])):
         parts.append(f"# {dep}\n" + _parsed(_module_path(dep)).source)
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
@@ -55,29 +53,30 @@ class _Parsed:
         return "\n".join(self.lines[first - 1 : node.end_lineno])
 
 
-_parsed_cache: dict[Path, tuple[int, _Parsed]] = {}
+_parsed_cache: dict[Path, _Parsed] = {}
 
 
 def _parsed(path: Path) -> _Parsed:
     """Parsed once per version of the file on disk."""
-    stamp = path.stat().st_mtime_ns
     cached = _parsed_cache.get(path)
-    if cached is None or cached[0] != stamp:
-        cached = (stamp, _Parsed(path))
-        _parsed_cache[path] = cached
-    return cached[1]
+    if cached is None or cached.source != path.read_text(encoding="utf-8"):
+        cached = _parsed_cache[path] = _Parsed(path)
+    return cached
 
 
-@lru_cache(maxsize=None)
 def _module_path(name: str) -> Path:
+    module = sys.modules.get(name)
+    if module is not None and getattr(module, "__file__", None):
+        return Path(module.__file__)
     spec = importlib.util.find_spec(name)
     if spec is None or spec.origin is None:
         raise ImportError(f"cannot find module {name}")
     return Path(spec.origin)
 
 
-@lru_cache(maxsize=None)
 def _is_module(name: str) -> bool:
+    if name in sys.modules:
+        return True
     try:
         return importlib.util.find_spec(name) is not None
     except ImportError:
@@ -99,8 +98,8 @@ def _definitions_used(path: Path, name: str) -> str:
     return "\n".join(parsed.segment(n) for n in seen)
 
 
-def _direct_imports(module: str) -> set[str]:
-    """The `nnbook` modules that `module` imports itself."""
+def _direct_imports(module: str, package_root: str) -> set[str]:
+    """The modules of `package_root` that `module` imports itself."""
     path = _module_path(module)
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     found: set[str] = set()
@@ -114,17 +113,17 @@ def _direct_imports(module: str) -> set[str]:
                 parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
                 base = f"{parent}.{base}" if base else parent
             names = [base] + [f"{base}.{alias.name}" for alias in node.names]
-        found |= {n for n in names if n.split(".")[0] == PACKAGE and n != module and n not in NOT_DEPENDENCIES
+        found |= {n for n in names if n.split(".")[0] == package_root and n != module and n not in NOT_DEPENDENCIES
                   and _is_module(n)}
     return found
 
 
-def _project_imports(module: str) -> set[str]:
-    """The `nnbook` modules that `module` imports, transitively."""
+def _project_imports(module: str, package_root: str) -> set[str]:
+    """The modules of `package_root` that `module` imports, transitively."""
     found: set[str] = set()
     todo = [module]
     while todo:
-        for name in _direct_imports(todo.pop()):
+        for name in _direct_imports(todo.pop(), package_root):
             if name not in found and name != module:
                 found.add(name)
                 todo.append(name)

@@ -45,6 +45,7 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"  # keeps this instance alive across serve rebuilds
         self.book: Book | None = None
+        self.builds = 0
 
     def on_config(self, config):
         root = Path(config.config_file_path).parent
@@ -55,7 +56,6 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
                 self.book = Book(results, profile, log=log.info)
             except ValueError as e:
                 raise PluginError(f"nnbook: {e}") from e
-        self.root = root
         for asset in ("plotly.min.js", "nnbook.js"):
             if f"{ASSET_DIR}/{asset}" not in config.extra_javascript:
                 config.extra_javascript.append(f"{ASSET_DIR}/{asset}")
@@ -72,8 +72,10 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
     def on_pre_build(self, config) -> None:
         """Check every reference and run stale experiments before anything is written."""
         book = self.book
-        if self.serving:
-            book.reload()
+        if self.builds:
+            book.reload()  # a rebuild under `mkdocs serve`: experiments or figures may have changed
+        self.builds += 1
+        self.docs_dir = config.docs_dir
         self.errors: dict[tuple[str, int], str] = {}
         pages = {p: refs.find(p.read_text(encoding="utf-8")) for p in sorted(Path(config.docs_dir).rglob("*.md"))}
         problems: list[str] = []
@@ -104,7 +106,9 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
         self._fail_or_keep(problems)
 
     def _name(self, path: Path) -> str:
-        return os.path.relpath(path, self.root)
+        """A page as authors know it: `content/activations.md`."""
+        docs = Path(self.docs_dir)
+        return (Path(docs.name) / path.relative_to(docs)).as_posix()
 
     def _fail_or_keep(self, problems: list[str]) -> None:
         if problems and not self.serving:

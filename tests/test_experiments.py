@@ -1,0 +1,75 @@
+"""Every experiment, run for real in the smoke profile: shapes and sane values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnbook import registry
+from nnbook.book import Book
+
+registry.load()
+
+
+@pytest.mark.parametrize("experiment_id", sorted(registry.EXPERIMENTS))
+def test_every_experiment_has_fresh_smoke_results(smoke_book, experiment_id):
+    result = smoke_book.result(experiment_id)
+    assert result.provenance["experiment"] == experiment_id
+    assert result.provenance["profile"] == "smoke"
+    for name, value in result.values.items():
+        if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+            assert np.isfinite(value).all(), f"{experiment_id}: {name} has non-finite values"
+
+
+def test_activation_curves_match_their_definitions(smoke_book):
+    r = smoke_book.result("activations/curves").values
+    x = r["x"]
+    assert np.allclose(r["relu"], np.maximum(x, 0))
+    assert np.allclose(r["d_sigmoid"], r["sigmoid"] * (1 - r["sigmoid"]), atol=1e-6)
+    assert np.allclose(r["d_tanh"], 1 - r["tanh"] ** 2, atol=1e-5)
+    assert np.allclose(r["softmax"], 1 / (1 + 2 * np.exp(-x)), atol=1e-6)  # softmax of (x, 0, 0)
+    assert r["d_sigmoid"].max() <= 0.25 + 1e-6
+
+
+def test_activation_training_learns(smoke_book):
+    r = smoke_book.result("activations/training").values
+    n, epochs = len(r["activations"]), len(r["epoch"])
+    for name in ("loss", "val_loss", "accuracy", "val_accuracy"):
+        assert r[name].shape == (n, epochs)
+    assert (r["loss"][:, -1] < r["loss"][:, 0]).all(), "training loss should fall for every activation"
+    assert ((0 <= r["val_accuracy"]) & (r["val_accuracy"] <= 1)).all()
+    assert r["val_accuracy"].max() > 0.2, "better than chance (0.1) on 10 classes"
+
+
+def test_vanishing_gradients_shrink_towards_the_input_for_sigmoid(smoke_book):
+    r = smoke_book.result("activations/vanishing").values
+    assert r["grad_norm"].shape == (2, len(r["checkpoints"]), len(r["layer"]))
+    sigmoid = r["grad_norm"][0, 0]
+    assert sigmoid[0] < sigmoid[-1] / 10
+
+
+def test_dead_unit_shares_are_fractions(smoke_book):
+    r = smoke_book.result("activations/dying").values
+    assert r["dead"].shape[:2] == (len(r["runs"]), len(r["epoch"]))
+    assert ((0 <= r["dead"]) & (r["dead"] <= 1)).all()
+
+
+def test_same_seed_same_numbers(tmp_path, smoke_book):
+    """A second run in a fresh store reproduces the stored results bit for bit."""
+    again = Book(tmp_path, "smoke")
+    for experiment_id in ("activations/curves", "activations/vanishing"):
+        first, second = smoke_book.result(experiment_id).values, again.result(experiment_id).values
+        for name, value in first.items():
+            assert np.array_equal(np.asarray(value), np.asarray(second[name])), f"{experiment_id}: {name}"
+
+
+def test_damaged_result_is_detected_and_recomputed(tmp_path):
+    messages: list[str] = []
+    book = Book(tmp_path, "smoke", log=messages.append)
+    good = book.result("activations/curves")
+    book.store.path("activations/curves", book.key("activations/curves")).write_bytes(b"not a zip file")
+    assert any(p.startswith("activations/curves: damaged") for p in Book(tmp_path, "smoke").check())
+    again = Book(tmp_path, "smoke", log=messages.append).result("activations/curves")
+    assert any("damaged result, recomputing" in m for m in messages)
+    assert np.array_equal(again["relu"], good["relu"])
+    assert not any(p.startswith("activations/curves") for p in Book(tmp_path, "smoke").check())

@@ -1,0 +1,157 @@
+"""The site: a strict MkDocs build from smoke results, and how it fails."""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from mkdocs.exceptions import Abort
+
+from nnbook import registry
+from nnbook.book import Book
+
+from conftest import ROOT, build_site, nnbook_env
+
+PAGES = ["index.html", "activations/index.html"]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, smoke_results) -> Path:
+    site = tmp_path_factory.mktemp("built")
+    build_site(site, smoke_results)
+    return site
+
+
+def test_pages_embed_figures_values_and_provenance(site):
+    page = (site / "activations/index.html").read_text()
+    assert page.count('class="nnbook-figure"') == 4
+    assert "{{" not in page and "::: nnbook" not in page, "every reference is replaced"
+    assert "profile smoke" in page and "TensorFlow 2." in page
+    assert "The data behind this figure" in page
+    assert re.search(r"ReLU ends at \d+\.\d%", page), "values are inlined into prose"
+
+
+def test_plotly_is_served_once_from_the_site(site):
+    assert (site / "assets/nnbook/plotly.min.js").stat().st_size > 1_000_000
+    for name in PAGES:
+        page = (site / name).read_text()
+        assert len(page) < 600_000, f"{name} should not inline plotly.js"
+        assert page.count("plotly.min.js") == 1
+        loads = re.findall(r'<(?:script|img|iframe)[^>]+src="(https?://[^"]+)"|<link[^>]+href="(https?://[^"]+)"', page)
+        external = [u for pair in loads for u in pair if u and not u.startswith("http://127.0.0.1")]
+        assert external == [], "nothing loads from outside"
+
+
+def test_unchanged_results_give_byte_identical_pages(site, tmp_path, smoke_results):
+    build_site(tmp_path / "again", smoke_results)
+    for name in PAGES:
+        assert (tmp_path / "again" / name).read_bytes() == (site / name).read_bytes(), name
+
+
+def docs(tmp_path: Path, text: str) -> dict:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "index.md").write_text(textwrap.dedent(text))
+    return {"docs_dir": str(folder), "nav": [{"Home": "index.md"}]}
+
+
+def build_error(caplog, site: Path, results: Path, **overrides) -> str:
+    """What a failing build logged; the build must abort."""
+    with pytest.raises(Abort):
+        build_site(site, results, **overrides)
+    return "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR)
+
+
+def test_unknown_figure_fails_with_page_line_and_suggestion_and_keeps_the_site(tmp_path, smoke_results, caplog):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "keep.html").write_text("previous build")
+    overrides = docs(tmp_path, "# Page\n\nText.\n\n::: nnbook activations/curve\n")
+    error = build_error(caplog, site, smoke_results, **overrides)
+    assert "docs/index.md:5: unknown figure or table 'activations/curve'. Did you mean 'activations/curves'" in error
+    assert (site / "keep.html").read_text() == "previous build"
+
+
+def test_unknown_value_name_fails_with_suggestion(tmp_path, smoke_results, caplog):
+    overrides = docs(tmp_path, "# Page\n\nReLU reached {{ activations/training-values.relu-accuracy }}.\n")
+    error = build_error(caplog, tmp_path / "site", smoke_results, **overrides)
+    assert "docs/index.md:3: unknown value 'activations/training-values.relu-accuracy'. Did you mean " \
+           "'activations/training-values.relu-acc'" in error
+
+
+def test_stale_experiment_runs_during_the_build(tmp_path, smoke_results, caplog):
+    results = tmp_path / "results"
+    shutil.copytree(smoke_results, results)
+    shutil.rmtree(results / "smoke/activations/curves")
+    caplog.set_level(logging.INFO)
+    build_site(tmp_path / "site", results)
+    assert any("running activations/curves (smoke)" in r.getMessage() for r in caplog.records)
+    assert Book(results, "smoke").stale() == []
+
+
+@pytest.fixture
+def broken_experiment():
+    registry.load()
+
+    @registry.experiment("broken/boom", seed=0, full={}, smoke={})
+    def boom(seed: int) -> dict:
+        raise RuntimeError("the experiment blew up")
+
+    @registry.figure("broken/plot", uses="broken/boom", caption="never drawn")
+    def plot(results: dict):
+        raise AssertionError("not reached")
+
+    yield
+    registry.EXPERIMENTS.pop("broken/boom")
+    registry.OUTPUTS.pop("broken/plot")
+
+
+def test_failing_experiment_fails_the_build_naming_it(tmp_path, smoke_results, broken_experiment, caplog):
+    overrides = docs(tmp_path, "# Page\n\n::: nnbook broken/plot\n")
+    error = build_error(caplog, tmp_path / "site", smoke_results, **overrides)
+    assert "experiment broken/boom (smoke) raised RuntimeError: the experiment blew up" in error
+    assert "Traceback" in error
+
+
+def test_failing_experiment_under_serve_shows_an_error_box(tmp_path, smoke_results, broken_experiment):
+    overrides = docs(tmp_path, "# Page\n\n::: nnbook broken/plot\n\n::: nnbook activations/curves\n")
+    build_site(tmp_path / "site", smoke_results, command="serve", strict=False, **overrides)
+    page = (tmp_path / "site/index.html").read_text()
+    assert "nnbook-error" in page and "RuntimeError: the experiment blew up" in page
+    assert 'class="nnbook-figure"' in page, "the other figures still render"
+
+
+WARM_BUILD = """
+import sys
+
+class NoTensorFlow:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("tensorflow", "keras"):
+            raise ImportError(f"a warm build imported {name}")
+
+sys.meta_path.insert(0, NoTensorFlow())
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
+config = load_config(sys.argv[1], site_dir=sys.argv[2], strict=True)
+config.plugins.on_startup(command="build", dirty=False)
+build(config)
+assert not [m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras")]
+print("warm build without TensorFlow")
+"""
+
+
+def test_warm_build_imports_no_tensorflow(tmp_path, smoke_results, site):
+    with nnbook_env(smoke_results):
+        import os
+
+        run = subprocess.run([sys.executable, "-c", WARM_BUILD, str(ROOT / "mkdocs.yml"), str(tmp_path / "site")],
+                             capture_output=True, text=True, env=dict(os.environ), timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "warm build without TensorFlow" in run.stdout
