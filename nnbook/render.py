@@ -1,7 +1,8 @@
 """Outputs as page fragments: figures as HTML, tables as Markdown, plus provenance and errors.
 
 Figures are embedded as compact Plotly JSON (no template, float32 typed arrays) in a
-`<script type="application/json">`; `assets/nnbook.js` draws them in the browser.
+`<template>` (never a `<script>`: instant navigation re-runs scripts in the page);
+`assets/nnbook.js` draws them in the browser.
 Everything here is deterministic, so unchanged results give byte-identical pages.
 """
 
@@ -50,7 +51,7 @@ def figure_json(fig: Any) -> str:
     spec = fig.to_plotly_json()
     spec["layout"].pop("template", None)
     spec = {"data": _compact(spec["data"]), "layout": _compact(spec["layout"])}
-    return to_json_plotly(spec).replace("</", "<\\/")
+    return to_json_plotly(spec)
 
 
 def _cell(value: Any) -> str:
@@ -104,7 +105,7 @@ def figure_html(id: str, fig: Any, caption: str, provenance: dict[str, Any]) -> 
     return (
         f'<figure class="nnbook-figure" id="{anchor}">'
         f'<div class="nnbook-plot" data-nnbook-id="{html.escape(id)}" style="min-height:{height}px"></div>'
-        f'<script type="application/json" class="nnbook-spec">{figure_json(fig)}</script>'
+        f'<template class="nnbook-spec">{html.escape(figure_json(fig), quote=False)}</template>'
         f"<figcaption>{caption_html(caption)}"
         f'<span class="nnbook-provenance">{provenance_line(provenance)}</span></figcaption>'
         f"<details class=\"nnbook-fallback\"><summary>The data behind this figure</summary>"

@@ -86,7 +86,7 @@
         window.Plotly.Plots.resize(el);
         return;
       }
-      var spec = JSON.parse(el.nextElementSibling.textContent);
+      var spec = JSON.parse(el.nextElementSibling.content.textContent);
       var layout = applyUpdate(spec.layout, themeLayout(spec.layout, name));
       layout.autosize = true;
       el.setAttribute("data-nnbook-drawn", "1");
