@@ -1,0 +1,58 @@
+"""The command line: check, new topics, notebooks."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import nbformat
+
+from nnbook.book import Book
+from nnbook.cli import main
+from nnbook.notebooks import topic_notebook
+
+from conftest import ROOT
+
+
+def test_check_passes_on_fresh_results_and_names_stale_ones(smoke_results, tmp_path, capsys):
+    assert main(["--results", str(smoke_results), "--profile", "smoke", "check"]) == 0
+    results = tmp_path / "results"
+    shutil.copytree(smoke_results, results)
+    book = Book(results, "smoke")
+    stale = book.store.path("activations/curves", book.key("activations/curves"))
+    stale.rename(stale.with_name("0000000000000000.npz"))
+    assert main(["--results", str(results), "--profile", "smoke", "check"]) == 1
+    assert "activations/curves: stale" in capsys.readouterr().err
+
+
+def test_committed_full_results_are_up_to_date():
+    """`results/full` must match the code: after changing an experiment, run `make figures`."""
+    problems = Book(ROOT / "results", "full").check()
+    assert problems == []
+
+
+def test_new_topic_scaffold_builds_and_runs(tmp_path):
+    project = tmp_path / "book"
+    (project / "content").mkdir(parents=True)
+    (project / "nnbook/experiments").mkdir(parents=True)
+    (project / "nnbook/figures").mkdir(parents=True)
+    shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
+    assert main(["--root", str(project), "new", "optimizers", "--title", "Optimizers"]) == 0
+    assert "  - Optimizers: optimizers.md" in (project / "mkdocs.yml").read_text()
+    for module in ("experiments", "figures"):  # the generated modules are valid and declare their outputs
+        code = (project / f"nnbook/{module}/optimizers.py").read_text()
+        compile(code, f"{module}/optimizers.py", "exec")
+    assert "::: nnbook optimizers/loss" in (project / "content/optimizers.md").read_text()
+    assert main(["--root", str(project), "new", "optimizers"]) == 1  # never overwrites
+
+
+def test_topic_notebook_runs(smoke_book, tmp_path):
+    from nbclient import NotebookClient
+
+    notebook = topic_notebook(smoke_book, "activations")
+    NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert any("application/vnd.plotly.v1+json" in o.get("data", {}) for o in outputs)
+    nbformat.validate(notebook)
