@@ -73,3 +73,50 @@ def test_damaged_result_is_detected_and_recomputed(tmp_path):
     assert any("damaged result, recomputing" in m for m in messages)
     assert np.array_equal(again["relu"], good["relu"])
     assert not any(p.startswith("activations/curves") for p in Book(tmp_path, "smoke").check())
+
+
+def test_network_mlp_is_the_books_network(smoke_book):
+    r = smoke_book.result("network/mlp").values
+    assert r["units"] == [256, 128, 10] and r["activations"] == ["relu", "relu", "softmax"]
+    assert r["params"] == [784 * 256 + 256, 256 * 128 + 128, 128 * 10 + 10] and r["total_params"] == 235_146
+    for layer, weights in enumerate((784 * 256, 256 * 128, 128 * 10)):
+        assert (r[f"hist_counts_{layer}"].sum(axis=1) == weights).all(), "every weight in every epoch's histogram"
+    assert r["first_layer_change"].shape == (784, 256)
+    assert np.allclose(r["digit_layer_2"].sum(axis=1), 1, atol=1e-5), "softmax outputs are probabilities"
+    by_hand = (r["neuron_inputs"] * r["neuron_weights"]).sum() + r["neuron_rest"] + r["neuron_bias"]
+    assert np.isclose(by_hand, r["neuron_sum"], atol=1e-4)
+    assert np.isclose(max(0.0, r["neuron_sum"]), r["neuron_output"], atol=1e-4)
+    assert r["loss"][-1] < r["loss"][0]
+
+
+def test_backprop_gradients_follow_the_chain_rule(smoke_book):
+    r = smoke_book.result("training/backprop").values
+    sig = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+    h = sig(r["x"] @ r["W1"] + r["b1"])
+    y_hat = sig(h @ r["W2"] + r["b2"])
+    dz2 = 2 * (y_hat - r["y"]) * y_hat * (1 - y_hat) / len(r["x"])
+    dz1 = dz2 @ r["W2"].T * h * (1 - h)
+    expected = {"dW2": h.T @ dz2, "db2": dz2.sum(0), "dW1": r["x"].T @ dz1, "db1": dz1.sum(0)}
+    for name, grad in expected.items():
+        assert np.allclose(r[name], grad, atol=1e-6), name
+    for name in ("W1", "b1", "W2", "b2"):
+        assert np.allclose(r[f"{name}_after"], r[name] - r["lr"] * r[f"d{name}"], atol=1e-6), name
+    assert r["loss_after"] < r["loss"]
+
+
+def test_learning_rates_and_optimizers(smoke_book):
+    lr = smoke_book.result("training/learning-rate").values
+    assert lr["loss"].shape == (3, len(lr["epoch"]))
+    assert lr["loss"][1, -1] < lr["loss"][1, 0], "the good rate learns"
+    opt = smoke_book.result("training/optimizers").values
+    for i in range(len(opt["runs"])):
+        assert len(opt[f"loss_{i}"]) == len(opt[f"seen_{i}"]) > 0
+        assert (np.diff(opt[f"seen_{i}"]) > 0).all()
+
+
+def test_landscape_plane_contains_start_and_end(smoke_book):
+    r = smoke_book.result("training/landscape").values
+    assert r["surface"].shape == (len(r["beta"]), len(r["alpha"]))
+    assert np.isclose(r["path_alpha"][0], 0, atol=1e-4) and np.isclose(r["path_alpha"][-1], 1, atol=1e-4)
+    assert np.isclose(r["path_beta"][-1], 0, atol=1e-4)
+    assert r["path_loss"][-1] < r["path_loss"][0]

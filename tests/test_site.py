@@ -18,7 +18,7 @@ from nnbook.book import Book
 
 from conftest import ROOT, build_site, nnbook_env
 
-PAGES = ["index.html", "activations/index.html"]
+PAGES = ["index.html", "network/index.html", "training/index.html", "activations/index.html"]
 
 
 @pytest.fixture(scope="module")
