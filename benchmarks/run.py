@@ -59,7 +59,7 @@ def main() -> None:
         print(f"plain MkDocs build (no plugin)   median {p:.2f} s over {args.repeat}")
         print(f"warm nnbook build (nothing stale) median {w:.2f} s over {args.repeat}")
         print(f"warm build / plain build          {w / p:.2f}x")
-        for page in ("activations",):
+        for page in ("network", "training", "activations"):
             book, plain_page = page_weight(tmp / "book", page), page_weight(tmp / "plain", page)
             print(f"{page}: page HTML {book['html'] / 1024:.0f} KiB vs {plain_page['html'] / 1024:.0f} KiB plain "
                   f"({book['html'] / plain_page['html']:.1f}x); plotly.js and nnbook assets "

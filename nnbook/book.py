@@ -46,6 +46,7 @@ class Book:
         self.failures: dict[str, BuildError] = {}
         self._keys: dict[str, str] = {}
         self._made: dict[str, Any] = {}
+        self._render_code: str | None = None
         registry.load()
 
     # -- experiments -------------------------------------------------------------------
@@ -63,6 +64,7 @@ class Book:
         registry.load(reload=True)
         self._keys.clear()
         self._made.clear()
+        self._render_code = None
         self.failures.clear()
 
     def key(self, experiment_id: str) -> str:
@@ -140,8 +142,9 @@ class Book:
     # -- outputs -----------------------------------------------------------------------
 
     def _output_key(self, output: registry.Output) -> str:
-        recipe = "\n".join([output.kind, output.caption, fingerprint(output.func),
-                            fingerprint(render.figure_html), fingerprint(render.table_markdown),
+        if self._render_code is None:
+            self._render_code = fingerprint(render.figure_html) + fingerprint(render.table_markdown)
+        recipe = "\n".join([output.kind, output.caption, fingerprint(output.func), self._render_code,
                             self.key(output.uses)])
         return hashlib.sha256(recipe.encode()).hexdigest()[:24]
 

@@ -37,6 +37,7 @@ class _Parsed:
         self.source = path.read_text(encoding="utf-8")
         self.lines = self.source.splitlines()
         self.tree = ast.parse(self.source)
+        self.imports: dict[str, set[str]] = {}  # by package root, filled by _direct_imports
         self.defs: dict[str, ast.stmt] = {}
         for node in self.tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -101,9 +102,12 @@ def _definitions_used(path: Path, name: str) -> str:
 def _direct_imports(module: str, package_root: str) -> set[str]:
     """The modules of `package_root` that `module` imports itself."""
     path = _module_path(module)
+    parsed = _parsed(path)
+    if package_root in parsed.imports:
+        return parsed.imports[package_root]
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.walk(_parsed(path).tree):
+    for node in ast.walk(parsed.tree):
         names: list[str] = []
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
@@ -115,6 +119,7 @@ def _direct_imports(module: str, package_root: str) -> set[str]:
             names = [base] + [f"{base}.{alias.name}" for alias in node.names]
         found |= {n for n in names if n.split(".")[0] == package_root and n != module and n not in NOT_DEPENDENCIES
                   and _is_module(n)}
+    parsed.imports[package_root] = found
     return found
 
 

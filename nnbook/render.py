@@ -105,10 +105,10 @@ def figure_html(id: str, fig: Any, caption: str, provenance: dict[str, Any]) -> 
     return (
         f'<figure class="nnbook-figure" id="{anchor}">'
         f'<div class="nnbook-plot" data-nnbook-id="{html.escape(id)}" style="min-height:{height}px"></div>'
-        f'<template class="nnbook-spec">{html.escape(figure_json(fig), quote=False)}</template>'
+        f'<template class="nnbook-spec" data-search-exclude>{html.escape(figure_json(fig), quote=False)}</template>'
         f"<figcaption>{caption_html(caption)}"
         f'<span class="nnbook-provenance">{provenance_line(provenance)}</span></figcaption>'
-        f"<details class=\"nnbook-fallback\"><summary>The data behind this figure</summary>"
+        f"<details class=\"nnbook-fallback\" data-search-exclude><summary>The data behind this figure</summary>"
         f"{fallback_table(fig)}</details></figure>"
     )
 

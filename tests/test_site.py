@@ -48,6 +48,11 @@ def test_plotly_is_served_once_from_the_site(site):
         assert external == [], "nothing loads from outside"
 
 
+def test_search_index_holds_prose_not_figure_data(site):
+    index = (site / "search/search_index.json").read_text()
+    assert "bdata" not in index and "Vanishing gradients" in index
+
+
 def test_unchanged_results_give_byte_identical_pages(site, tmp_path, smoke_results):
     build_site(tmp_path / "again", smoke_results)
     for name in PAGES:
