@@ -13,6 +13,7 @@ import numpy as np
 
 from nnbook import data
 from nnbook.backend import tensorflow
+from nnbook.models import dense_classifier
 from nnbook.registry import experiment
 
 
@@ -22,8 +23,7 @@ def moons(points: int, epochs: int, seed: int) -> dict:
     """Train a 2-8-1 network on two interleaving half circles; return its loss per epoch."""
     _, keras = tensorflow()
     x, y = data.moons(points, seed=seed)
-    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(8, activation="relu"),
-                              keras.layers.Dense(1, activation="sigmoid")])
+    model = dense_classifier((8,), inputs=2, classes=1, output="sigmoid")
     model.compile(keras.optimizers.Adam(0.05), "binary_crossentropy", metrics=["accuracy"])
     history = model.fit(x, y, epochs=epochs, batch_size=len(x), verbose=0)
     return {{"epoch": np.arange(1, epochs + 1), "loss": np.array(history.history["loss"], dtype=np.float32),

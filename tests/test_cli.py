@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
-import subprocess
-import sys
 
 import nbformat
 
+from nnbook import registry
+from nnbook.backend import seed_everything
 from nnbook.book import Book
 from nnbook.cli import main
 from nnbook.notebooks import topic_notebook
@@ -40,10 +41,21 @@ def test_new_topic_scaffold_builds_and_runs(tmp_path):
     shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
     assert main(["--root", str(project), "new", "optimizers", "--title", "Optimizers"]) == 0
     assert "  - Optimizers: optimizers.md" in (project / "mkdocs.yml").read_text()
-    for module in ("experiments", "figures"):  # the generated modules are valid and declare their outputs
-        code = (project / f"nnbook/{module}/optimizers.py").read_text()
-        compile(code, f"{module}/optimizers.py", "exec")
     assert "::: nnbook optimizers/loss" in (project / "content/optimizers.md").read_text()
+    registry.load()
+    try:  # the generated experiment trains for real and its figure and values draw from its results
+        for module in ("experiments", "figures"):
+            spec = importlib.util.spec_from_file_location(f"scaffolded_{module}", project / f"nnbook/{module}/optimizers.py")
+            spec.loader.exec_module(importlib.util.module_from_spec(spec))
+        experiment = registry.EXPERIMENTS["optimizers/moons"]
+        seed_everything(experiment.seed)
+        results = experiment.func(seed=experiment.seed, **experiment.params("smoke"))
+        assert len(registry.OUTPUTS["optimizers/loss"].func(results).data) == 1
+        assert registry.OUTPUTS["optimizers/numbers"].func(results)["accuracy"].endswith("%")
+    finally:
+        registry.EXPERIMENTS.pop("optimizers/moons", None)
+        registry.OUTPUTS.pop("optimizers/loss", None)
+        registry.OUTPUTS.pop("optimizers/numbers", None)
     assert main(["--root", str(project), "new", "optimizers"]) == 1  # never overwrites
 
 

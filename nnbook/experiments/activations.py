@@ -6,6 +6,7 @@ import numpy as np
 
 from nnbook import data
 from nnbook.backend import tensorflow
+from nnbook.models import dense_classifier
 from nnbook.registry import experiment
 
 FUNCTIONS = ("relu", "sigmoid", "tanh", "softmax", "leaky_relu")
@@ -36,15 +37,6 @@ def curves(points: int, span: float, seed: int) -> dict:
     return results
 
 
-def mlp(hidden: tuple[int, ...], activation: str, inputs: int = 784, classes: int = 10):
-    """A dense classifier: `hidden` layers with `activation`, softmax output."""
-    _, keras = tensorflow()
-    layers = [keras.Input((inputs,))]
-    layers += [keras.layers.Dense(units, activation=activation, name=f"hidden_{i + 1}") for i, units in enumerate(hidden)]
-    layers += [keras.layers.Dense(classes, activation="softmax", name="output")]
-    return keras.Sequential(layers)
-
-
 @experiment("activations/training", seed=1,
             full={"train": 4000, "val": 1000, "hidden": [128, 64], "epochs": 15, "batch": 64, "lr": 0.001},
             smoke={"train": 400, "val": 200, "hidden": [32, 16], "epochs": 3, "batch": 64, "lr": 0.003},
@@ -56,7 +48,7 @@ def training(train: int, val: int, hidden: list[int], epochs: int, batch: int, l
     curves = {"loss": [], "val_loss": [], "accuracy": [], "val_accuracy": []}
     for activation in HIDDEN_ACTIVATIONS:
         keras.utils.set_random_seed(seed)  # same initial draw for every activation
-        model = mlp(tuple(hidden), activation)
+        model = dense_classifier(tuple(hidden), activation)
         model.compile(keras.optimizers.Adam(lr), "sparse_categorical_crossentropy", metrics=["accuracy"])
         history = model.fit(split.x_train, split.y_train, validation_data=(split.x_val, split.y_val),
                             epochs=epochs, batch_size=batch, verbose=0, shuffle=True)
@@ -80,7 +72,7 @@ def vanishing(depth: int, width: int, steps: int, checkpoints: list[int], lr: fl
     norms, losses = [], []
     for activation in ("sigmoid", "relu"):
         keras.utils.set_random_seed(seed)
-        model = mlp((width,) * depth, activation, inputs=64)
+        model = dense_classifier((width,) * depth, activation, inputs=64)
         optimizer = keras.optimizers.SGD(lr)
         kernels = [layer.kernel for layer in model.layers]
 
@@ -120,7 +112,7 @@ def dying(train: int, probe: int, hidden: list[int], epochs: int, rates: list[fl
     for activation in ("relu", "leaky_relu"):
         for lr in rates:
             keras.utils.set_random_seed(seed)
-            model = mlp(tuple(hidden), activation)
+            model = dense_classifier(tuple(hidden), activation)
             hidden_out = keras.Model(model.inputs[0], [layer.output for layer in model.layers[:-1]])
             model.compile(keras.optimizers.Adam(lr), "sparse_categorical_crossentropy", metrics=["accuracy"])
 

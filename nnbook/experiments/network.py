@@ -6,6 +6,7 @@ import numpy as np
 
 from nnbook import data
 from nnbook.backend import tensorflow
+from nnbook.models import dense_classifier
 from nnbook.registry import experiment
 
 GRAPH_NODES = 12  # nodes per layer drawn in the network graph
@@ -25,9 +26,7 @@ def mlp(train: int, val: int, hidden: list[int], epochs: int, batch: int, digits
     """Train the book's reference network and record its weights epoch by epoch."""
     tf, keras = tensorflow()
     split = data.mnist(train, val, seed)
-    model = keras.Sequential([keras.Input((784,))]
-                             + [keras.layers.Dense(n, activation="relu", name=f"hidden_{i + 1}") for i, n in enumerate(hidden)]
-                             + [keras.layers.Dense(10, activation="softmax", name="output")])
+    model = dense_classifier(tuple(hidden))
     model.compile(keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy", metrics=["accuracy"])
     snapshots = [[w.copy() for w in model.get_weights()]]  # kernel, bias per layer, before training
     log = {"loss": [], "val_loss": [], "accuracy": [], "val_accuracy": []}

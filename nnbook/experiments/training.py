@@ -6,6 +6,7 @@ import numpy as np
 
 from nnbook import data
 from nnbook.backend import tensorflow
+from nnbook.models import dense_classifier
 from nnbook.registry import experiment
 
 
@@ -41,11 +42,6 @@ def backprop(lr: float, seed: int) -> dict:
             **{f"{n}_after": w for n, w in zip(names, after)}}
 
 
-def _digits_mlp(keras, hidden: int = 32):
-    return keras.Sequential([keras.Input((64,)), keras.layers.Dense(hidden, activation="relu"),
-                             keras.layers.Dense(10, activation="softmax")])
-
-
 @experiment("training/learning-rate", seed=6,
             full={"rates": [0.001, 0.1, 3.0], "epochs": 40, "batch": 64},
             smoke={"rates": [0.001, 0.1, 3.0], "epochs": 3, "batch": 64},
@@ -57,7 +53,7 @@ def learning_rate(rates: list[float], epochs: int, batch: int, seed: int) -> dic
     loss, val_acc = [], []
     for lr in rates:
         keras.utils.set_random_seed(seed)
-        model = _digits_mlp(keras)
+        model = dense_classifier((32,), inputs=64)
         model.compile(keras.optimizers.SGD(lr), "sparse_categorical_crossentropy", metrics=["accuracy"])
         history = model.fit(split.x_train, split.y_train, validation_data=(split.x_val, split.y_val),
                             epochs=epochs, batch_size=batch, verbose=0)
@@ -82,8 +78,7 @@ def optimizers(train: int, epochs: int, runs: list, seed: int) -> dict:
     steps, losses = [], []
     for name, batch in runs:
         keras.utils.set_random_seed(seed)
-        model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(128, activation="relu"),
-                                  keras.layers.Dense(10, activation="softmax")])
+        model = dense_classifier((128,))
         optimizer = make[name]()
 
         @tf.function
@@ -115,8 +110,7 @@ def landscape(points: int, epochs: int, grid: int, span: float, seed: int) -> di
     """Loss of a small moons classifier on the plane through its initial and trained weights."""
     _, keras = tensorflow()
     x, y = data.moons(points, seed=seed)
-    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(16, activation="tanh"),
-                              keras.layers.Dense(16, activation="tanh"), keras.layers.Dense(1, activation="sigmoid")])
+    model = dense_classifier((16, 16), "tanh", inputs=2, classes=1, output="sigmoid")
     model.compile(keras.optimizers.Adam(0.03), "binary_crossentropy", metrics=["accuracy"])
     flat = lambda: np.concatenate([w.ravel() for w in model.get_weights()])  # noqa: E731
     shapes = [w.shape for w in model.get_weights()]

@@ -25,10 +25,17 @@ def architecture(r: dict) -> tuple[list[str], list[list[str]]]:
     return ["layer", "neurons", "activation", "parameters", "weights + biases"], rows
 
 
+def _outside_start(r: dict, layer: int) -> float:
+    """Share of a layer's trained weights outside the range its initial weights filled."""
+    counts = r[f"hist_counts_{layer}"]
+    return float(counts[-1][counts[0] == 0].sum() / counts[-1].sum())
+
+
 @values("network/numbers", uses="network/mlp")
 def numbers(r: dict) -> dict[str, str]:
     best = int(np.argmax(r["val_accuracy"]))
-    return {"total-params": f"{r['total_params']:,}", "first-params": f"{r['params'][0]:,}",
+    spread = {f"outside-{i + 1}": pct(_outside_start(r, i), 0) for i in range(len(r["units"]))}
+    return spread | {"total-params": f"{r['total_params']:,}", "first-params": f"{r['params'][0]:,}",
             "first-share": pct(r["params"][0] / r["total_params"], 0),
             "train-rows": f"{r['train_rows']:,}", "val-rows": f"{r['val_rows']:,}", "epochs": str(len(r["epoch"])),
             "batch": str(r["batch"]), "val-acc": pct(r["val_accuracy"][-1]), "train-acc": pct(r["accuracy"][-1]),
