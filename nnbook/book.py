@@ -7,16 +7,36 @@ by the code that made them and the result they show, so a warm build renders not
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import os
 import time
 import traceback
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from . import registry, render
 from .cache import DamagedEntry, RenderCache, Result, ResultStore, library_versions, result_key
 from .fingerprint import fingerprint
+
+
+ENV_RESULTS, ENV_PROFILE = "NNBOOK_RESULTS", "NNBOOK_PROFILE"  # read by the MkDocs plugin
+
+
+@contextlib.contextmanager
+def results_for_mkdocs(results: Path, profile: str) -> Iterator[None]:
+    """Point MkDocs builds in this process at a results folder and profile, then restore."""
+    saved = {k: os.environ.get(k) for k in (ENV_RESULTS, ENV_PROFILE)}
+    os.environ.update({ENV_RESULTS: str(results), ENV_PROFILE: profile})
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 class BuildError(Exception):

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .book import Book, BuildError
+from .book import ENV_PROFILE, ENV_RESULTS, Book, BuildError, results_for_mkdocs
 from .registry import PROFILES
 
 
@@ -48,14 +48,14 @@ def build(args: argparse.Namespace) -> int:
     logging.basicConfig(format="%(levelname)-7s -  %(message)s", level=logging.INFO)
     site = (args.root / args.site_dir).resolve()
     tmp = site.with_name(f".{site.name}.tmp-{os.getpid()}")
-    os.environ.update(NNBOOK_PROFILE=args.profile, NNBOOK_RESULTS=str(args.root / args.results))
     try:
-        config = load_config(str(args.root / "mkdocs.yml"), site_dir=str(tmp), strict=True)
-        config.plugins.on_startup(command="build", dirty=False)
-        try:
-            mkdocs_build(config)
-        finally:
-            config.plugins.on_shutdown()
+        with results_for_mkdocs(args.root / args.results, args.profile):
+            config = load_config(str(args.root / "mkdocs.yml"), site_dir=str(tmp), strict=True)
+            config.plugins.on_startup(command="build", dirty=False)
+            try:
+                mkdocs_build(config)
+            finally:
+                config.plugins.on_shutdown()
         old = site.with_name(f".{site.name}.old-{os.getpid()}")
         if site.exists():
             site.rename(old)
@@ -71,7 +71,7 @@ def build(args: argparse.Namespace) -> int:
 
 
 def serve(args: argparse.Namespace) -> int:
-    env = os.environ | {"NNBOOK_PROFILE": args.profile, "NNBOOK_RESULTS": str(args.root / args.results)}
+    env = os.environ | {ENV_PROFILE: args.profile, ENV_RESULTS: str(args.root / args.results)}
     command = [sys.executable, "-m", "mkdocs", "serve", "-f", str(args.root / "mkdocs.yml"), "-a", args.address]
     return subprocess.call(command, env=env)
 
@@ -130,8 +130,8 @@ def clean(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nnbook", description="Build the nnbook site from real Keras experiments.")
     parser.add_argument("--root", type=Path, default=Path("."), help="project folder holding mkdocs.yml")
-    parser.add_argument("--results", default=os.environ.get("NNBOOK_RESULTS", "results"), help="results folder")
-    parser.add_argument("--profile", choices=PROFILES, default=os.environ.get("NNBOOK_PROFILE", "full"))
+    parser.add_argument("--results", default=os.environ.get(ENV_RESULTS, "results"), help="results folder")
+    parser.add_argument("--profile", choices=PROFILES, default=os.environ.get(ENV_PROFILE, "full"))
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("figures", help="run stale experiments")
     p.add_argument("ids", nargs="*", help="experiment ids or topics (default: all)")

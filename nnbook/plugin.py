@@ -22,7 +22,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File
 
 from . import refs, render
-from .book import Book, BuildError
+from .book import ENV_PROFILE, ENV_RESULTS, Book, BuildError
 
 log = logging.getLogger("mkdocs.plugins.nnbook")
 ASSETS = Path(__file__).parent / "assets"
@@ -49,8 +49,8 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
 
     def on_config(self, config):
         root = Path(config.config_file_path).parent
-        results = root / os.environ.get("NNBOOK_RESULTS", self.config.results)
-        profile = os.environ.get("NNBOOK_PROFILE", self.config.profile)
+        results = root / os.environ.get(ENV_RESULTS, self.config.results)
+        profile = os.environ.get(ENV_PROFILE, self.config.profile)
         if self.book is None or (self.book.results, self.book.profile) != (results, profile):
             try:
                 self.book = Book(results, profile, log=log.info)

@@ -104,7 +104,8 @@ def figure_html(id: str, fig: Any, caption: str, provenance: dict[str, Any]) -> 
     height = int(fig.layout.height or 440)
     return (
         f'<figure class="nnbook-figure" id="{anchor}">'
-        f'<div class="nnbook-plot" data-nnbook-id="{html.escape(id)}" style="min-height:{height}px"></div>'
+        f'<div class="nnbook-plot" data-nnbook-id="{html.escape(id)}" role="img" '
+        f'aria-label="{html.escape(re.sub(r"[`*]", "", caption))}" style="min-height:{height}px"></div>'
         f'<template class="nnbook-spec" data-search-exclude>{html.escape(figure_json(fig), quote=False)}</template>'
         f"<figcaption>{caption_html(caption)}"
         f'<span class="nnbook-provenance">{provenance_line(provenance)}</span></figcaption>'

@@ -6,10 +6,8 @@ the real experiments produce in a temporary folder.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import http.server
-import os
 import socket
 import threading
 from pathlib import Path
@@ -17,24 +15,9 @@ from typing import Iterator
 
 import pytest
 
-from nnbook.book import Book
+from nnbook.book import Book, results_for_mkdocs
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@contextlib.contextmanager
-def nnbook_env(results: Path, profile: str = "smoke") -> Iterator[None]:
-    """Point the MkDocs plugin at a results folder and profile."""
-    saved = {k: os.environ.get(k) for k in ("NNBOOK_RESULTS", "NNBOOK_PROFILE")}
-    os.environ.update(NNBOOK_RESULTS=str(results), NNBOOK_PROFILE=profile)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def build_site(site_dir: Path, results: Path, command: str = "build", **overrides):
@@ -42,7 +25,7 @@ def build_site(site_dir: Path, results: Path, command: str = "build", **override
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
-    with nnbook_env(results):
+    with results_for_mkdocs(results, "smoke"):
         config = load_config(str(ROOT / "mkdocs.yml"), site_dir=str(site_dir), **({"strict": True} | overrides))
         config.plugins.on_startup(command=command, dirty=False)
         try:

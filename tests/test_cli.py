@@ -68,3 +68,20 @@ def test_topic_notebook_runs(smoke_book, tmp_path):
     assert not [o for o in outputs if o.output_type == "error"]
     assert any("application/vnd.plotly.v1+json" in o.get("data", {}) for o in outputs)
     nbformat.validate(notebook)
+
+
+def test_build_replaces_the_site_only_when_complete(tmp_path, smoke_results):
+    project = tmp_path / "book"
+    shutil.copytree(ROOT / "content", project / "content")
+    shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
+    (project / "site").mkdir()
+    (project / "site/old.html").write_text("the previous site")
+    args = ["--root", str(project), "--results", str(smoke_results), "--profile", "smoke", "build"]
+    page = project / "content/activations.md"
+    page.write_text(page.read_text() + "\n::: nnbook activations/no-such-figure\n")
+    assert main(args) == 1
+    assert (project / "site/old.html").read_text() == "the previous site"
+    assert not list(project.glob(".site*")), "no half-built folder is left behind"
+    page.write_text(page.read_text().replace("::: nnbook activations/no-such-figure", ""))
+    assert main(args) == 0
+    assert (project / "site/activations/index.html").exists() and not (project / "site/old.html").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 import subprocess
@@ -14,9 +15,9 @@ import pytest
 from mkdocs.exceptions import Abort
 
 from nnbook import registry
-from nnbook.book import Book
+from nnbook.book import Book, results_for_mkdocs
 
-from conftest import ROOT, build_site, nnbook_env
+from conftest import ROOT, build_site
 
 PAGES = ["index.html", "network/index.html", "training/index.html", "activations/index.html"]
 
@@ -153,9 +154,7 @@ print("warm build without TensorFlow")
 
 
 def test_warm_build_imports_no_tensorflow(tmp_path, smoke_results, site):
-    with nnbook_env(smoke_results):
-        import os
-
+    with results_for_mkdocs(smoke_results, "smoke"):
         run = subprocess.run([sys.executable, "-c", WARM_BUILD, str(ROOT / "mkdocs.yml"), str(tmp_path / "site")],
                              capture_output=True, text=True, env=dict(os.environ), timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
