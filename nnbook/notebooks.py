@@ -18,7 +18,7 @@ SETUP = """from nnbook.book import Book
 from nnbook.registry import OUTPUTS
 from IPython.display import display
 
-book = Book({results!r}, {profile!r})  # results of the profile the book is built from
+book = Book({results!r}, {profile!r})  # {where}
 
 
 def show(output_id, results):
@@ -27,24 +27,35 @@ def show(output_id, results):
     made.show() if OUTPUTS[output_id].kind == "figure" else display(made)"""
 
 
-def topic_notebook(book: Book, topic: str) -> nbformat.NotebookNode:
+def topic_notebook(book: Book, topic: str, results: str | None = None) -> nbformat.NotebookNode:
+    """The notebook of one topic. `results` is the results folder as the notebook should name it
+    (default: this book's folder, absolute); a relative one is read from the notebook's folder."""
     experiments = [e for e in book.experiments.values() if e.topic == topic]
+    where = "run from the root of a clone of nnbook" if results else "the results the book is built from"
     cells = [new_markdown_cell(f"# {topic.replace('_', ' ').capitalize()}\n\nThe experiments behind the "
                                f"*{topic}* page. `book.result(id)` loads a stored result or runs the "
                                "experiment when its code changed; `book.run(id)` always reruns it."),
-             new_code_cell(SETUP.format(results=str(book.results.resolve()), profile=book.profile))]
+             new_code_cell(SETUP.format(results=results or str(book.results.resolve()), profile=book.profile,
+                                        where=where))]
     for experiment in sorted(experiments, key=lambda e: e.id):
         doc = inspect.getdoc(experiment.func) or ""
         params = experiment.params(book.profile)
         cells.append(new_markdown_cell(f"## {experiment.title or experiment.id}\n\n{doc}\n\n"
                                        f"Experiment `{experiment.id}`, seed {experiment.seed}, "
                                        f"{book.profile} parameters: `{params}`."))
-        cells.append(new_code_cell(f"result = book.result({experiment.id!r})\nresult.provenance"))
+        cells.append(new_code_cell(f"result = book.result({experiment.id!r})  # book.run(...) to train again\n"
+                                   "result.provenance"))
         for output in sorted(book.outputs.values(), key=lambda o: o.id):
             if output.uses == experiment.id:
                 cells.append(new_code_cell(f"show({output.id!r}, result.values)"))
+    for number, cell in enumerate(cells):
+        cell.id = f"{topic}-{number}"  # stable ids: the same book gives the same notebook, byte for byte
     return new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                               "language": "python"}})
+
+
+def notebook_json(book: Book, topic: str, results: str) -> str:
+    return nbformat.writes(topic_notebook(book, topic, results))
 
 
 def write_notebooks(book: Book, out: Path, execute: bool = False) -> list[Path]:

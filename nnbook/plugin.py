@@ -23,10 +23,21 @@ from mkdocs.structure.files import File
 
 from . import refs, render
 from .book import ENV_PROFILE, ENV_RESULTS, Book, BuildError
+from .notebooks import notebook_json
 
 log = logging.getLogger("mkdocs.plugins.nnbook")
 ASSETS = Path(__file__).parent / "assets"
 ASSET_DIR = "assets/nnbook"
+
+
+NOTEBOOK_NOTE = """
+
+!!! tip "Run these experiments yourself"
+    [Download this page's experiments as a Jupyter notebook](notebooks/{topic}.ipynb). Open it
+    with Jupyter from the root of a clone of nnbook, using the clone's `.venv` (`make setup`):
+    it loads the same results, draws the same figures, and `book.run(...)` trains any
+    experiment again.
+"""
 
 
 class NNBookConfig(Config):
@@ -130,6 +141,11 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
         sources = {"plotly.min.js": _plotly_js()} | {n: ASSETS / n for n in ("nnbook.js", "nnbook.css")}
         for name, source in sources.items():
             files.append(File.generated(config, f"{ASSET_DIR}/{name}", abs_src_path=str(source)))
+        topics = {e.topic for e in self.book.experiments.values()}
+        self.notebooks = {t for t in topics if files.get_file_from_path(f"{t}.md")}
+        for topic in sorted(self.notebooks):  # each topic page offers its experiments as a notebook
+            content = notebook_json(self.book, topic, results="results")
+            files.append(File.generated(config, f"notebooks/{topic}.ipynb", content=content))
         return files
 
     def on_page_markdown(self, markdown: str, page, config, files) -> str:
@@ -147,7 +163,11 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
                 return made.get(ref.name) or _inline_error(f"unknown value '{ref}'")
             return f"\n{made}\n"
 
-        return refs.substitute(markdown, embed)
+        markdown = refs.substitute(markdown, embed)
+        topic = page.file.src_uri.removesuffix(".md")
+        if topic in self.notebooks:
+            markdown += NOTEBOOK_NOTE.format(topic=topic)
+        return markdown
 
 
 def _inline_error(text: str) -> str:

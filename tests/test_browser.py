@@ -103,9 +103,10 @@ def test_instant_navigation_draws_figures_with_their_layout(watched):
     assert watched.outside == []
 
 
-def test_palette_toggle_rethemes_figures(watched):
+@pytest.mark.parametrize("path", PAGES[1:])
+def test_palette_toggle_rethemes_figures(watched, path):
     page = watched.page
-    page.goto(watched.base + "activations/")
+    page.goto(watched.base + path)
     before = {f["paper"] for f in watched.figures()}
     page.click("label[title='Switch to dark mode']")
     page.wait_for_function("() => document.body.getAttribute('data-md-color-scheme') === 'slate'")

@@ -49,6 +49,16 @@ def test_plotly_is_served_once_from_the_site(site):
         assert external == [], "nothing loads from outside"
 
 
+def test_topic_pages_link_their_notebook(site):
+    import nbformat
+
+    page = (site / "activations/index.html").read_text()
+    assert 'href="../notebooks/activations.ipynb"' in page
+    notebook = nbformat.reads((site / "notebooks/activations.ipynb").read_text(), as_version=4)
+    nbformat.validate(notebook)
+    assert "book.result('activations/training')" in "".join(c.source for c in notebook.cells)
+
+
 def test_search_index_holds_prose_not_figure_data(site):
     index = (site / "search/search_index.json").read_text()
     assert "bdata" not in index and "Vanishing gradients" in index
@@ -56,7 +66,7 @@ def test_search_index_holds_prose_not_figure_data(site):
 
 def test_unchanged_results_give_byte_identical_pages(site, tmp_path, smoke_results):
     build_site(tmp_path / "again", smoke_results)
-    for name in PAGES:
+    for name in PAGES + ["notebooks/activations.ipynb"]:
         assert (tmp_path / "again" / name).read_bytes() == (site / name).read_bytes(), name
 
 
