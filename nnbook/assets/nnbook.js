@@ -5,8 +5,11 @@
   if (window.nnbook) return;
 
   var THEMES = {
-    light: { paper: "#ffffff", plot: "#ffffff", font: "#1f2329", grid: "#e3e6ea", line: "#9aa3ad", menu: "#f3f4f6" },
-    dark: { paper: "#1e2029", plot: "#1e2029", font: "#e2e4e9", grid: "#383c4a", line: "#7a8090", menu: "#2e303e" }
+    /* plotly.js draws the active menu button near-white whatever the theme, so menus keep dark text */
+    light: { paper: "#ffffff", plot: "#ffffff", font: "#1f2329", grid: "#e3e6ea", line: "#9aa3ad", menu: "#f3f4f6",
+             menuFont: "#1f2329", hover: "#f3f4f6" },
+    dark: { paper: "#1e2029", plot: "#1e2029", font: "#e2e4e9", grid: "#383c4a", line: "#7a8090", menu: "#b9bdc9",
+            menuFont: "#1f2329", hover: "#2e303e" }
   };
   var plotlyRules = null; /* plotly.js's global style rules, which instant navigation drops */
 
@@ -19,7 +22,7 @@
     var t = THEMES[name];
     var update = {
       paper_bgcolor: t.paper, plot_bgcolor: t.plot, "font.color": t.font,
-      "legend.bgcolor": "rgba(0,0,0,0)", "hoverlabel.bgcolor": t.menu, "hoverlabel.font.color": t.font
+      "legend.bgcolor": "rgba(0,0,0,0)", "hoverlabel.bgcolor": t.hover, "hoverlabel.font.color": t.font
     };
     Object.keys(layout).forEach(function (key) {
       if (/^[xy]axis\d*$/.test(key)) {
@@ -36,7 +39,7 @@
     (layout.updatemenus || []).forEach(function (_, i) {
       update["updatemenus[" + i + "].bgcolor"] = t.menu;
       update["updatemenus[" + i + "].bordercolor"] = t.line;
-      update["updatemenus[" + i + "].font.color"] = t.font;
+      update["updatemenus[" + i + "].font.color"] = t.menuFont;
     });
     (layout.sliders || []).forEach(function (_, i) {
       update["sliders[" + i + "].bgcolor"] = t.menu;

@@ -170,7 +170,7 @@ def first_layer(r: dict) -> go.Figure:
                 "probabilities. Pick another digit in the menu.")
 def forward(r: dict) -> go.Figure:
     count = len(r["digit_labels"])
-    fig = make_subplots(rows=1, cols=4, column_widths=[0.22, 0.22, 0.22, 0.34], horizontal_spacing=0.05,
+    fig = make_subplots(rows=1, cols=4, column_widths=[0.2, 0.2, 0.24, 0.36], horizontal_spacing=0.07,
                         subplot_titles=("input image", "hidden 1 (16×16)", "hidden 2 (8×16)", "output probabilities"))
     for d in range(count):
         shown = d == 0
@@ -178,7 +178,7 @@ def forward(r: dict) -> go.Figure:
                         hovertemplate="pixel value %{z:.2f}<extra></extra>", row=1, col=1)
         fig.add_heatmap(z=r["digit_layer_0"][d].reshape(16, 16), colorscale="Viridis", showscale=False, visible=shown,
                         hovertemplate="activation %{z:.3f}<extra></extra>", row=1, col=2)
-        fig.add_heatmap(z=r["digit_layer_1"][d].reshape(16, 8), colorscale="Viridis", showscale=False, visible=shown,
+        fig.add_heatmap(z=r["digit_layer_1"][d].reshape(8, 16), colorscale="Viridis", showscale=False, visible=shown,
                         hovertemplate="activation %{z:.3f}<extra></extra>", row=1, col=3)
         probs = r["digit_layer_2"][d]
         fig.add_bar(x=np.arange(10), y=probs, visible=shown, showlegend=False,
