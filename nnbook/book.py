@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from . import registry, render
 from .cache import DamagedEntry, RenderCache, Result, ResultStore, library_versions, result_key
-from .fingerprint import fingerprint
+from .fingerprint import fingerprint, package_stamp
 
 
 ENV_RESULTS, ENV_PROFILE = "NNBOOK_RESULTS", "NNBOOK_PROFILE"  # read by the MkDocs plugin
@@ -64,10 +64,9 @@ class Book:
         self.store = ResultStore(self.results, profile)
         self.rendered = RenderCache(self.results, profile)
         self.failures: dict[str, BuildError] = {}
-        self._keys: dict[str, str] = {}
         self._made: dict[str, Any] = {}
-        self._render_code: str | None = None
         registry.load()
+        self._keys = self._all_keys()
 
     # -- experiments -------------------------------------------------------------------
 
@@ -82,10 +81,26 @@ class Book:
     def reload(self) -> None:
         """Re-read experiment and figure modules from disk (for `mkdocs serve`)."""
         registry.load(reload=True)
-        self._keys.clear()
         self._made.clear()
-        self._render_code = None
         self.failures.clear()
+        self._keys = self._all_keys()
+
+    def _all_keys(self) -> dict[str, str]:
+        """The keys of every experiment and output of the package, computed once per version of its
+        code and libraries: a warm build reads them from one small file instead of parsing sources."""
+        stamp = hashlib.sha256((package_stamp(__package__) + str(library_versions())).encode()).hexdigest()[:24]
+        keys = self.rendered.get(f"keys-{stamp}")
+        if keys is None:
+            self._keys = {}
+            for experiment_id, experiment in self.experiments.items():
+                if experiment.func.__module__.startswith(f"{__package__}."):
+                    self.key(experiment_id)
+            for output in self.outputs.values():
+                if output.func.__module__.startswith(f"{__package__}."):
+                    self._output_key(output)
+            keys = self._keys
+            self.rendered.put(f"keys-{stamp}", keys, replace="keys-*")
+        return keys
 
     def key(self, experiment_id: str) -> str:
         if experiment_id not in self._keys:
@@ -162,11 +177,13 @@ class Book:
     # -- outputs -----------------------------------------------------------------------
 
     def _output_key(self, output: registry.Output) -> str:
-        if self._render_code is None:
-            self._render_code = fingerprint(render.figure_html) + fingerprint(render.table_markdown)
-        recipe = "\n".join([output.kind, output.caption, fingerprint(output.func), self._render_code,
-                            self.key(output.uses)])
-        return hashlib.sha256(recipe.encode()).hexdigest()[:24]
+        name = f"output:{output.id}"
+        if name not in self._keys:
+            render_code = fingerprint(render.figure_html) + fingerprint(render.table_markdown)
+            recipe = "\n".join([output.kind, output.caption, fingerprint(output.func), render_code,
+                                self.key(output.uses)])
+            self._keys[name] = hashlib.sha256(recipe.encode()).hexdigest()[:24]
+        return self._keys[name]
 
     def _make(self, output: registry.Output) -> Any:
         result = self.result(output.uses)

@@ -180,5 +180,10 @@ class RenderCache:
         except (OSError, ValueError):
             return None
 
-    def put(self, key: str, value: Any) -> None:
-        write_atomically(self.folder / f"{key}.json", json.dumps(value).encode())
+    def put(self, key: str, value: Any, replace: str = "") -> None:
+        """Store `value`; `replace` is a glob of older entries that this one supersedes."""
+        path = self.folder / f"{key}.json"
+        write_atomically(path, json.dumps(value).encode())
+        for old in self.folder.glob(f"{replace}.json") if replace else ():
+            if old != path:
+                old.unlink(missing_ok=True)

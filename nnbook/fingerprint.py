@@ -20,6 +20,16 @@ from typing import Callable
 NOT_DEPENDENCIES = frozenset({"nnbook", "nnbook.registry"})
 
 
+def package_stamp(package: str) -> str:
+    """A hex digest of every Python source file of `package`: if it is unchanged, so is every
+    fingerprint of the package's functions."""
+    root = Path(importlib.util.find_spec(package).origin).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def fingerprint(func: Callable) -> str:
     """A hex digest of everything in the project that `func`'s output depends on."""
     module = sys.modules[func.__module__]

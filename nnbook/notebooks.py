@@ -1,16 +1,16 @@
 """Each topic as a runnable Jupyter notebook: its experiments, their results, their figures.
 
 The notebooks use the same code as the site: they load stored results (or run the
-experiments when stale) through `Book`, and draw the same figure functions.
+experiments when stale) through `Book`, and draw the same figure functions. They are
+built as plain nbformat-4 dictionaries, so that the site build does not import nbformat.
 """
 
 from __future__ import annotations
 
 import inspect
+import json
 from pathlib import Path
-
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from typing import Any
 
 from .book import Book
 
@@ -27,7 +27,20 @@ def show(output_id, results):
     made.show() if OUTPUTS[output_id].kind == "figure" else display(made)"""
 
 
-def topic_notebook(book: Book, topic: str, results: str | None = None) -> nbformat.NotebookNode:
+def _cell(kind: str, source: str) -> dict[str, Any]:
+    cell = {"cell_type": kind, "metadata": {}, "source": source}
+    return cell | ({"execution_count": None, "outputs": []} if kind == "code" else {})
+
+
+def new_markdown_cell(source: str) -> dict[str, Any]:
+    return _cell("markdown", source)
+
+
+def new_code_cell(source: str) -> dict[str, Any]:
+    return _cell("code", source)
+
+
+def topic_notebook(book: Book, topic: str, results: str | None = None) -> dict[str, Any]:
     """The notebook of one topic. `results` is the results folder as the notebook should name it
     (default: this book's folder, absolute); a relative one is read from the notebook's folder."""
     experiments = [e for e in book.experiments.values() if e.topic == topic]
@@ -49,21 +62,24 @@ def topic_notebook(book: Book, topic: str, results: str | None = None) -> nbform
             if output.uses == experiment.id:
                 cells.append(new_code_cell(f"show({output.id!r}, result.values)"))
     for number, cell in enumerate(cells):
-        cell.id = f"{topic}-{number}"  # stable ids: the same book gives the same notebook, byte for byte
-    return new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                              "language": "python"}})
+        cell["id"] = f"{topic}-{number}"  # stable ids: the same book gives the same notebook, byte for byte
+    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return {"cells": cells, "metadata": {"kernelspec": kernel, "language_info": {"name": "python"}},
+            "nbformat": 4, "nbformat_minor": 5}
 
 
 def notebook_json(book: Book, topic: str, results: str) -> str:
-    return nbformat.writes(topic_notebook(book, topic, results))
+    return json.dumps(topic_notebook(book, topic, results), indent=1, ensure_ascii=False) + "\n"
 
 
 def write_notebooks(book: Book, out: Path, execute: bool = False) -> list[Path]:
     """Write `<out>/<topic>.ipynb` for every topic; with `execute`, run them first."""
+    import nbformat
+
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for topic in sorted({e.topic for e in book.experiments.values()}):
-        notebook = topic_notebook(book, topic)
+        notebook = nbformat.from_dict(topic_notebook(book, topic))
         if execute:
             from nbclient import NotebookClient
 

@@ -62,7 +62,8 @@ def test_new_topic_scaffold_builds_and_runs(tmp_path):
 def test_topic_notebook_runs(smoke_book, tmp_path):
     from nbclient import NotebookClient
 
-    notebook = topic_notebook(smoke_book, "activations")
+    notebook = nbformat.from_dict(topic_notebook(smoke_book, "activations"))
+    nbformat.validate(notebook)
     NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
