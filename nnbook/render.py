@@ -9,7 +9,6 @@ Everything here is deterministic, so unchanged results give byte-identical pages
 from __future__ import annotations
 
 import html
-import json
 import re
 from typing import Any, Sequence
 
@@ -141,6 +140,3 @@ def error_box(title: str, detail: str) -> str:
         f"<pre><code>{html.escape(detail)}</code></pre></div>"
     )
 
-
-def values_json(values: dict[str, str]) -> str:
-    return json.dumps(values, sort_keys=True)

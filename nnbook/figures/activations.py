@@ -83,7 +83,7 @@ def vanishing(r: dict) -> go.Figure:
                         subplot_titles=("gradient norm per layer", "training loss per step"))
     checkpoints = list(r["checkpoints"])
     names = list(r["activations"])
-    for c, step in enumerate(checkpoints):
+    for c in range(len(checkpoints)):
         for i, name in enumerate(names):
             fig.add_scatter(x=r["layer"], y=r["grad_norm"][i, c], name=label(name), legendgroup=name,
                             visible=c == 0, showlegend=c == 0, mode="lines+markers",

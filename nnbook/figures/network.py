@@ -123,7 +123,7 @@ def graph(r: dict) -> go.Figure:
                 "Move the slider to watch them spread as the network learns.")
 def weights(r: dict) -> go.Figure:
     layers = len(r["layer_names"])
-    epochs = r[f"hist_counts_0"].shape[0]
+    epochs = r["hist_counts_0"].shape[0]
     fig = make_subplots(rows=1, cols=layers, subplot_titles=[f"{n} ({u} units)" for n, u in
                                                               zip(r["layer_names"], r["units"])])
     for epoch in range(epochs):
