@@ -16,7 +16,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from . import registry, render
+from . import refs, registry, render
 from .cache import DamagedEntry, RenderCache, Result, ResultStore, library_versions, result_key
 from .fingerprint import fingerprint, package_stamp
 
@@ -211,6 +211,35 @@ class Book:
         return self._made[output_id]
 
     # -- checks ------------------------------------------------------------------------
+
+    def experiments_used(self, pages: dict[str, list[refs.Ref]]) -> set[str]:
+        """The experiments behind the outputs that `pages` (name → references) embed."""
+        return {self.outputs[r.id].uses for found in pages.values() for r in found if r.id in self.outputs}
+
+    def unknown_references(self, pages: dict[str, list[refs.Ref]], values: bool = False) -> list[str]:
+        """References in `pages` to outputs that do not exist, as `page:line: ... Did you mean ...`.
+
+        With `values`, instead, value names that their group does not produce: this needs the
+        group's results, so it runs after `refresh`; groups whose experiment or code failed are
+        left to the page's error box.
+        """
+        problems = []
+        for page, found in pages.items():
+            for ref in found:
+                output = self.outputs.get(ref.id)
+                if not values and (output is None or (output.kind == "values") != ref.inline):
+                    what = "values group" if ref.inline else "figure or table"
+                    known = [o.id for o in self.outputs.values() if (o.kind == "values") == ref.inline]
+                    problems.append(str(refs.unknown(page, ref, what, known, target=ref.id)))
+                elif values and ref.inline and output and output.kind == "values" and output.uses not in self.failures:
+                    try:
+                        names = self.output(ref.id)
+                    except BuildError:
+                        continue
+                    if ref.name not in names:
+                        known = [f"{ref.id}.{name}" for name in names]
+                        problems.append(str(refs.unknown(page, ref, "value", known)))
+        return problems
 
     def check(self) -> list[str]:
         """Problems with the stored results of this profile: stale, missing or damaged."""

@@ -86,47 +86,22 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
         if self.builds:
             book.reload()  # a rebuild under `mkdocs serve`: experiments or figures may have changed
         self.builds += 1
-        self.docs_dir = config.docs_dir
-        self.errors: dict[tuple[str, int], str] = {}
-        pages = {p: refs.find(p.read_text(encoding="utf-8")) for p in sorted(Path(config.docs_dir).rglob("*.md"))}
-        problems: list[str] = []
-        used = set()
-        for path, found in pages.items():
-            page = self._name(path)
-            for ref in found:
-                output = book.outputs.get(ref.id)
-                kind_ok = output and (output.kind == "values") == ref.inline
-                if not kind_ok:
-                    what = "values group" if ref.inline else "figure or table"
-                    known = [o.id for o in book.outputs.values() if (o.kind == "values") == ref.inline]
-                    problems.append(str(refs.unknown(page, ref, what, known, target=ref.id)))
-                else:
-                    used.add(output.uses)
-        self._fail_or_keep(problems)
+        docs = Path(config.docs_dir)
+        pages = {(Path(docs.name) / p.relative_to(docs)).as_posix(): refs.find(p.read_text(encoding="utf-8"))
+                 for p in sorted(docs.rglob("*.md"))}  # named as authors know them: content/activations.md
+        self._fail_or_log(book.unknown_references(pages))
         try:
-            book.refresh(used, keep_going=self.serving)
+            book.refresh(book.experiments_used(pages), keep_going=self.serving)
         except BuildError as e:
             raise PluginError(f"nnbook: {e.what}\n{e.detail}") from e
-        for path, found in pages.items():
-            for ref in found:
-                if ref.inline and ref.id in book.outputs and book.outputs[ref.id].uses not in book.failures:
-                    names = self._output(ref.id)
-                    if isinstance(names, dict) and ref.name not in names:
-                        known = [f"{ref.id}.{n}" for n in names]
-                        problems.append(str(refs.unknown(self._name(path), ref, "value", known)))
-        self._fail_or_keep(problems)
+        self._fail_or_log(book.unknown_references(pages, values=True))
 
-    def _name(self, path: Path) -> str:
-        """A page as authors know it: `content/activations.md`."""
-        docs = Path(self.docs_dir)
-        return (Path(docs.name) / path.relative_to(docs)).as_posix()
-
-    def _fail_or_keep(self, problems: list[str]) -> None:
+    def _fail_or_log(self, problems: list[str]) -> None:
+        """Fail a build; under `mkdocs serve`, log and go on (the page shows an error box)."""
         if problems and not self.serving:
             raise PluginError("nnbook: " + "\nnnbook: ".join(problems))
         for problem in problems:
             log.error("nnbook: %s", problem)
-        problems.clear()
 
     def _output(self, output_id: str):
         try:
