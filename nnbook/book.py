@@ -122,21 +122,21 @@ class Book:
             start = time.perf_counter()
             values = _check_results(experiment.func(seed=experiment.seed, **params), experiment_id)
             seconds = time.perf_counter() - start
+            provenance = {
+                "experiment": experiment_id,
+                "seed": experiment.seed,
+                "profile": self.profile,
+                "params": params,
+                "seconds": round(seconds, 2),
+                "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"),
+                "versions": library_versions(),
+                "key": self.key(experiment_id),
+            }
+            result = Result(values, provenance)
+            self.store.save(experiment_id, self.key(experiment_id), result)  # refuses what it cannot store
         except Exception as e:
             raise BuildError(f"experiment {experiment_id} ({self.profile}) raised {type(e).__name__}: {e}",
                              traceback.format_exc()) from e
-        provenance = {
-            "experiment": experiment_id,
-            "seed": experiment.seed,
-            "profile": self.profile,
-            "params": params,
-            "seconds": round(seconds, 2),
-            "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"),
-            "versions": library_versions(),
-            "key": self.key(experiment_id),
-        }
-        result = Result(values, provenance)
-        self.store.save(experiment_id, self.key(experiment_id), result)
         return result
 
     def refresh(self, ids: Iterable[str] | None = None, keep_going: bool = False) -> list[str]:
