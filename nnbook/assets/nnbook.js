@@ -79,6 +79,15 @@
     document.head.appendChild(style);
   }
 
+  /* On a narrow screen a legend above the plot wraps into the menus and titles: put it below
+     the x-axis title instead, where plotly.js grows the margin to fit it. */
+  function fitLegend(el, layout) {
+    if (el.clientWidth >= 600 || layout.sliders || layout.showlegend === false || !layout.margin) return;
+    var plotHeight = (layout.height || 440) - layout.margin.t - layout.margin.b;
+    layout.legend = Object.assign({}, layout.legend, { y: -Math.min(0.5, 62 / plotHeight), yanchor: "top" });
+    if (!layout.updatemenus && !layout.annotations) layout.margin.t = Math.min(layout.margin.t, 30);
+  }
+
   function draw() {
     if (!window.Plotly) return;
     saveRules();
@@ -92,6 +101,7 @@
       var spec = JSON.parse(el.nextElementSibling.content.textContent);
       var layout = applyUpdate(spec.layout, themeLayout(spec.layout, name));
       layout.autosize = true;
+      fitLegend(el, layout);
       el.setAttribute("data-nnbook-drawn", "1");
       window.Plotly.newPlot(el, spec.data, layout, { responsive: true, displaylogo: false }).then(function () {
         el.setAttribute("data-nnbook-theme", name);
