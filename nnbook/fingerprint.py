@@ -35,7 +35,7 @@ def fingerprint(func: Callable) -> str:
     module = sys.modules[func.__module__]
     path = Path(module.__file__)
     parts = [_definitions_used(path, func.__name__)]
-    for dep in sorted(_project_imports(module.__name__, module.__name__.split(".")[0])):
+    for dep in sorted(project_imports(module.__name__)):
         parts.append(f"# {dep}\n" + _parsed(_module_path(dep)).source)
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
@@ -133,8 +133,9 @@ def _direct_imports(module: str, package_root: str) -> set[str]:
     return found
 
 
-def _project_imports(module: str, package_root: str) -> set[str]:
-    """The modules of `package_root` that `module` imports, transitively."""
+def project_imports(module: str) -> set[str]:
+    """The modules of `module`'s own package that it imports, transitively."""
+    package_root = module.split(".")[0]
     found: set[str] = set()
     todo = [module]
     while todo:

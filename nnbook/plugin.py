@@ -75,9 +75,7 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
         return config
 
     def on_serve(self, server, config, builder):
-        package = Path(__file__).parent
-        for folder in ("experiments", "figures"):
-            server.watch(str(package / folder))
+        server.watch(str(Path(__file__).parent))  # experiments, figures and the helpers they use
         return server
 
     def on_pre_build(self, config) -> None:

@@ -16,6 +16,7 @@ from typing import Any, Callable, Literal
 Results = dict[str, Any]
 PROFILES = ("full", "smoke")
 TOPIC_PACKAGES = ("nnbook.experiments", "nnbook.figures")
+KEEP_LOADED = frozenset({"nnbook.backend"})  # TensorFlow's threads are set once per process
 
 
 @dataclass(frozen=True)
@@ -99,11 +100,19 @@ values = _output("values")
 def load(reload: bool = False) -> None:
     """Import every topic module so that its declarations register.
 
-    With `reload`, modules already imported are re-read from disk (used by `mkdocs serve`
-    so that an edited experiment or figure takes effect without a restart).
+    With `reload`, modules already imported are re-read from disk, with the helpers they
+    import (`nnbook.data`, `nnbook.models`, ...), so that under `mkdocs serve` an edit takes
+    effect without a restart.
     """
     if _loaded and not reload:
         return
+    if reload:
+        from .fingerprint import NOT_DEPENDENCIES, project_imports
+
+        helpers = set().union(*(project_imports(name) for name in _loaded)) - NOT_DEPENDENCIES - set(_loaded)
+        for name in sorted(helpers - KEEP_LOADED):
+            if name in sys.modules:
+                importlib.reload(sys.modules[name])
     EXPERIMENTS.clear()
     OUTPUTS.clear()
     _loaded.clear()
