@@ -55,6 +55,8 @@ def _check_results(values: Any, experiment_id: str) -> dict[str, Any]:
 
 
 class Book:
+    """The experiments and outputs of the book, against one results folder and one profile."""
+
     def __init__(self, results: Path | str, profile: str = "full", log: Callable[[str], None] = print):
         if profile not in registry.PROFILES:
             raise ValueError(f"unknown profile {profile!r}; use one of {', '.join(registry.PROFILES)}")

@@ -19,7 +19,7 @@ from nnbook.book import Book, results_for_mkdocs
 
 from conftest import ROOT, build_site
 
-PAGES = ["index.html", "network/index.html", "training/index.html", "activations/index.html"]
+PAGES = ["index.html", "network/index.html", "training/index.html", "activations/index.html", "about/index.html"]
 
 
 @pytest.fixture(scope="module")
