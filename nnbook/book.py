@@ -246,11 +246,11 @@ class Book:
     def check(self) -> list[str]:
         """Problems with the stored results of this profile: stale, missing or damaged."""
         problems = []
+        stored = self.store.entries()
         for experiment_id in sorted(self.experiments):
             key = self.key(experiment_id)
-            stored = self.store.entries().get(experiment_id, [])
             if not self.store.has(experiment_id, key):
-                what = "stale (its code, parameters or versions changed)" if stored else "missing"
+                what = "stale (its code, parameters or versions changed)" if experiment_id in stored else "missing"
                 problems.append(f"{experiment_id}: {what}; run `nnbook figures`")
                 continue
             try:
@@ -259,6 +259,6 @@ class Book:
                 problems.append(f"{experiment_id}: damaged: {e}")
         known = set(self.experiments)
         problems += [f"{i}: stored results of an experiment that no longer exists ({paths[0].parent})"
-                     for i, paths in self.store.entries().items() if i not in known]
+                     for i, paths in stored.items() if i not in known]
         return problems
 

@@ -18,12 +18,16 @@ def _book(args: argparse.Namespace) -> Book:
     return Book(args.root / args.results, args.profile)
 
 
+def _selects(selector: str, experiment_id: str) -> bool:
+    """An experiment id selects itself; a topic selects its experiments."""
+    return experiment_id == selector or experiment_id.startswith(selector.rstrip("/") + "/")
+
+
 def figures(args: argparse.Namespace) -> int:
     """Run the experiments whose results are stale (or the named ones / topics with --force)."""
     book = _book(args)
-    wanted = [i for i in book.experiments if not args.ids or any(i == x or i.startswith(x.rstrip("/") + "/")
-                                                                  for x in args.ids)]
-    unknown = [x for x in args.ids if not any(i == x or i.startswith(x.rstrip("/") + "/") for i in book.experiments)]
+    wanted = [i for i in book.experiments if not args.ids or any(_selects(x, i) for x in args.ids)]
+    unknown = [x for x in args.ids if not any(_selects(x, i) for i in book.experiments)]
     if unknown:
         print(f"nnbook: no experiment or topic named {', '.join(unknown)}; see `nnbook list`", file=sys.stderr)
         return 2

@@ -60,14 +60,25 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="session")
-def served_site(tmp_path_factory, smoke_results) -> Iterator[str]:
-    """The book built from smoke results, served on 127.0.0.1 at the address in site_url."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
+def site_url() -> str:
+    """Where the test site is served; site_url must match it for instant navigation to engage."""
+    return f"http://127.0.0.1:{free_port()}/"
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory, smoke_results, site_url) -> Path:
+    """The book built (strict) from smoke results."""
     site = tmp_path_factory.mktemp("site")
-    build_site(site, smoke_results, site_url=url)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(QuietHandler, directory=str(site)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield url
+    build_site(site, smoke_results, site_url=site_url)
+    return site
+
+
+@pytest.fixture(scope="session")
+def served_site(built_site, site_url) -> Iterator[str]:
+    """The built book served on 127.0.0.1 at its site_url."""
+    port = int(site_url.rstrip("/").rsplit(":", 1)[1])
+    handler = functools.partial(QuietHandler, directory=str(built_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield site_url
     server.shutdown()

@@ -22,11 +22,9 @@ from conftest import ROOT, build_site
 PAGES = ["index.html", "network/index.html", "training/index.html", "activations/index.html", "about/index.html"]
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory, smoke_results) -> Path:
-    site = tmp_path_factory.mktemp("built")
-    build_site(site, smoke_results)
-    return site
+@pytest.fixture
+def site(built_site) -> Path:
+    return built_site
 
 
 def test_pages_embed_figures_values_and_provenance(site):
@@ -64,8 +62,8 @@ def test_search_index_holds_prose_not_figure_data(site):
     assert "bdata" not in index and "Vanishing gradients" in index
 
 
-def test_unchanged_results_give_byte_identical_pages(site, tmp_path, smoke_results):
-    build_site(tmp_path / "again", smoke_results)
+def test_unchanged_results_give_byte_identical_pages(site, tmp_path, smoke_results, site_url):
+    build_site(tmp_path / "again", smoke_results, site_url=site_url)
     for name in PAGES + ["notebooks/activations.ipynb"]:
         assert (tmp_path / "again" / name).read_bytes() == (site / name).read_bytes(), name
 
