@@ -192,7 +192,8 @@ class Book:
         try:
             made = output.func(result.values)
             if output.kind == "figure":
-                return render.figure_html(output.id, made, output.caption, result.provenance)
+                fig, data = registry.split_figure(made)
+                return render.figure_html(output.id, fig, output.caption, result.provenance, data)
             if output.kind == "table":
                 header, rows = made
                 return render.table_markdown(output.id, header, rows, output.caption, result.provenance)

@@ -15,7 +15,7 @@ from typing import Any
 from .book import Book
 
 SETUP = """from nnbook.book import Book
-from nnbook.registry import OUTPUTS
+from nnbook.registry import OUTPUTS, split_figure
 from IPython.display import display
 
 book = Book({results!r}, {profile!r})  # {where}
@@ -24,7 +24,7 @@ book = Book({results!r}, {profile!r})  # {where}
 def show(output_id, results):
     # a figure is drawn; a table's rows or a group of values are displayed
     made = OUTPUTS[output_id].func(results)
-    made.show() if OUTPUTS[output_id].kind == "figure" else display(made)"""
+    split_figure(made)[0].show() if OUTPUTS[output_id].kind == "figure" else display(made)"""
 
 
 def _cell(kind: str, source: str) -> dict[str, Any]:

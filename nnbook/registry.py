@@ -46,8 +46,9 @@ OutputKind = Literal["figure", "table", "values"]
 class Output:
     """Something a page embeds, made from one experiment's results without TensorFlow.
 
-    A figure returns a Plotly figure, a table returns `(header, rows)`, and values return
-    a mapping of names to formatted strings (referenced as `{{ id.name }}`).
+    A figure returns a Plotly figure (or `(figure, (header, rows))` to choose the data table
+    shown to readers who cannot see the plot), a table returns `(header, rows)`, and values
+    return a mapping of names to formatted strings (referenced as `{{ id.name }}`).
     """
 
     id: str
@@ -55,6 +56,11 @@ class Output:
     func: Callable[[Results], Any]
     uses: str
     caption: str = ""
+
+
+def split_figure(made: Any) -> tuple[Any, Any]:
+    """A figure function's return value as `(figure, data table or None)`."""
+    return made if isinstance(made, tuple) else (made, None)
 
 
 EXPERIMENTS: dict[str, Experiment] = {}

@@ -76,10 +76,10 @@ def fallback_table(fig: Any) -> str:
     traces = [t for t in fig.data if t.visible is not False]
     lines = [t for t in traces if getattr(t, "x", None) is not None and getattr(t, "y", None) is not None
              and getattr(t, "z", None) is None]
-    if lines and all(np.array_equal(np.asarray(t.x), np.asarray(lines[0].x)) for t in lines) and len(lines) <= 8:
+    if lines and all(np.array_equal(np.asarray(t.x), np.asarray(lines[0].x)) for t in lines) and len(lines) <= 10:
         x = np.asarray(lines[0].x)
-        if x.ndim == 1 and x.dtype.kind in "iuf" or x.dtype.kind in "UO":
-            header = ["x"] + [t.name or f"trace {i + 1}" for i, t in enumerate(lines)]
+        if x.ndim == 1 and x.dtype.kind in "iufUO":
+            header = [fig.layout.xaxis.title.text or "x"] + [t.name or f"trace {i + 1}" for i, t in enumerate(lines)]
             rows = [[x[i]] + [np.asarray(t.y)[i] for t in lines] for i in _sample(len(x))]
             note = f"{len(x)} points per series" + (f", {len(rows)} shown" if len(rows) < len(x) else "")
             return _html_table(header, rows) + f"<p>{note}.</p>"
@@ -97,9 +97,12 @@ def fallback_table(fig: Any) -> str:
     return _html_table(["series", "kind", "values", "min", "mean", "max"], rows)
 
 
-def figure_html(id: str, fig: Any, caption: str, provenance: dict[str, Any]) -> str:
-    """The `<figure>` block a page embeds: plot, caption, provenance and a data table."""
+def figure_html(id: str, fig: Any, caption: str, provenance: dict[str, Any],
+                data: tuple[Sequence[str], Sequence[Sequence[Any]]] | None = None) -> str:
+    """The `<figure>` block a page embeds: plot, caption, provenance and a data table
+    (`data` as `(header, rows)` when the figure function gives one, else read off the traces)."""
     anchor = slug(id)
+    table = _html_table(*data) if data else fallback_table(fig)
     height = int(fig.layout.height or 440)
     return (
         f'<figure class="nnbook-figure" id="{anchor}">'
@@ -109,7 +112,7 @@ def figure_html(id: str, fig: Any, caption: str, provenance: dict[str, Any]) -> 
         f"<figcaption>{caption_html(caption)}"
         f'<span class="nnbook-provenance">{provenance_line(provenance)}</span></figcaption>'
         f"<details class=\"nnbook-fallback\" data-search-exclude><summary>The data behind this figure</summary>"
-        f"{fallback_table(fig)}</details></figure>"
+        f"{table}</details></figure>"
     )
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from nnbook.figures.style import color, label, num, pct, tidy
+from nnbook.figures.style import Table, color, label, num, pct, tidy
 from nnbook.registry import figure, table, values
 
 
@@ -37,7 +37,7 @@ def curves(r: dict) -> go.Figure:
 @figure("activations/training-curves", uses="activations/training",
         caption="Training loss and validation accuracy per epoch of the same network with each hidden "
                 "activation, trained from the same initial draw on the same MNIST split.")
-def training_curves(r: dict) -> go.Figure:
+def training_curves(r: dict) -> tuple[go.Figure, Table]:
     fig = make_subplots(rows=1, cols=2, subplot_titles=("training loss", "validation accuracy"))
     for i, name in enumerate(r["activations"]):
         style = {"name": label(name), "legendgroup": name, "line": {"color": color(i)}}
@@ -46,12 +46,16 @@ def training_curves(r: dict) -> go.Figure:
     fig.update_xaxes(title_text="epoch")
     fig.update_yaxes(type="log", row=1, col=1)
     fig.update_yaxes(tickformat=".0%", row=1, col=2)
-    return tidy(fig, height=440, top=80, hovermode="x unified")
+    names = [label(n) for n in r["activations"]]
+    header = ["epoch"] + [f"{n}: loss" for n in names] + [f"{n}: validation accuracy" for n in names]
+    rows = [[str(e)] + [num(x) for x in r["loss"][:, k]] + [pct(x) for x in r["val_accuracy"][:, k]]
+            for k, e in enumerate(r["epoch"])]
+    return tidy(fig, height=440, top=80, hovermode="x unified"), (header, rows)
 
 
 @table("activations/final", uses="activations/training",
        caption="Where each run ended: the last epoch's numbers and the best validation accuracy.")
-def final(r: dict) -> tuple[list[str], list[list[str]]]:
+def final(r: dict) -> Table:
     header = ["hidden activation", "training loss", "validation loss", "validation accuracy", "best (epoch)"]
     rows = []
     for i, name in enumerate(r["activations"]):
@@ -78,7 +82,7 @@ def training_values(r: dict) -> dict[str, str]:
         caption="Gradient norm of each layer's weights (log scale) in a deep sigmoid network and the same "
                 "network with ReLU, measured with `tf.GradientTape` on a fixed batch of digits. Move the "
                 "slider to see the norms after more SGD steps; the right panel shows the training loss.")
-def vanishing(r: dict) -> go.Figure:
+def vanishing(r: dict) -> tuple[go.Figure, Table]:
     fig = make_subplots(rows=1, cols=2, column_widths=[0.6, 0.4],
                         subplot_titles=("gradient norm per layer", "training loss per step"))
     checkpoints = list(r["checkpoints"])
@@ -102,7 +106,11 @@ def vanishing(r: dict) -> go.Figure:
     fig.update_xaxes(title_text="step", row=1, col=2)
     fig.update_yaxes(type="log", row=1, col=1)
     fig.update_yaxes(type="log", row=1, col=2)
-    return tidy(fig, height=560, top=80, bottom=130)
+    last = len(checkpoints) - 1
+    header = ["layer"] + [f"{label(n)}, step {int(checkpoints[c])}" for n in names for c in (0, last)]
+    rows = [[str(layer)] + [num(r["grad_norm"][i, c, k]) for i in range(n) for c in (0, last)]
+            for k, layer in enumerate(r["layer"])]
+    return tidy(fig, height=560, top=80, bottom=130), (header, rows)
 
 
 @values("activations/vanishing-values", uses="activations/vanishing")

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from nnbook.figures.style import color, num, pct, tidy
+from nnbook.figures.style import Table, color, num, pct, tidy
 from nnbook.registry import figure, table, values
 
 LAYER_TITLES = ("input (784 pixels)", "hidden 1 (256, ReLU)", "hidden 2 (128, ReLU)", "output (10, softmax)")
@@ -15,7 +15,7 @@ LAYER_TITLES = ("input (784 pixels)", "hidden 1 (256, ReLU)", "hidden 2 (128, Re
 @table("network/architecture", uses="network/mlp",
        caption="The layers of the network, read from the Keras model. Each unit has one weight per input "
                "plus a bias.")
-def architecture(r: dict) -> tuple[list[str], list[list[str]]]:
+def architecture(r: dict) -> Table:
     rows = [["input", "784", "–", "0", "–"]]
     inputs = 784
     for name, units, act, params in zip(r["layer_names"], r["units"], r["activations"], r["params"]):
@@ -71,7 +71,7 @@ def _short(layer: int, index: int) -> str:
                 "layer most strongly connected to the nodes before them, all 10 outputs, and every weight between "
                 "the nodes shown. Blue edges are positive, red negative; thicker is larger. Hover over an edge's "
                 "middle for its weight; switch between the untrained and trained network in the menu.")
-def graph(r: dict) -> go.Figure:
+def graph(r: dict) -> tuple[go.Figure, Table]:
     nodes = [r[f"graph_nodes_{i}"] for i in range(4)]
     ys = [np.linspace(1, 0, len(n)) if len(n) > 1 else np.array([0.5]) for n in nodes]
     fig = go.Figure()
@@ -115,13 +115,17 @@ def graph(r: dict) -> go.Figure:
                                   {"label": "untrained", "method": "update", "args": [{"visible": initial}]}]}],
         xaxis={"tickvals": [0, 1, 2, 3], "ticktext": list(LAYER_TITLES), "showgrid": False, "zeroline": False},
         yaxis={"visible": False, "range": [-0.06, 1.06]})
-    return tidy(fig, height=520, top=70)
+    strongest = sorted(((abs(r[f"graph_w{l}_trained"][i, j]), l, i, j) for l in range(3)
+                        for i in range(len(nodes[l])) for j in range(len(nodes[l + 1]))), reverse=True)[:12]
+    rows = [[_short(l, nodes[l][i]), _short(l + 1, nodes[l + 1][j]), f"{r[f'graph_w{l}_initial'][i, j]:+.4f}",
+             f"{r[f'graph_w{l}_trained'][i, j]:+.4f}"] for _, l, i, j in strongest]
+    return tidy(fig, height=520, top=70), (["from", "to", "untrained weight", "trained weight"], rows)
 
 
 @figure("network/weights", uses="network/mlp",
         caption="How the weights of each layer are distributed, before training (epoch 0) and after each epoch. "
                 "Move the slider to watch them spread as the network learns.")
-def weights(r: dict) -> go.Figure:
+def weights(r: dict) -> tuple[go.Figure, Table]:
     layers = len(r["layer_names"])
     epochs = r["hist_counts_0"].shape[0]
     fig = make_subplots(rows=1, cols=layers, subplot_titles=[f"{n} ({u} units)" for n, u in
@@ -138,7 +142,16 @@ def weights(r: dict) -> go.Figure:
     fig.update_layout(sliders=[{"steps": steps, "currentvalue": {"prefix": "epoch: "}, "pad": {"t": 50}}], bargap=0)
     fig.update_xaxes(title_text="weight")
     fig.update_yaxes(title_text="number of weights", col=1)
-    return tidy(fig, height=460, top=50, bottom=120)
+
+    def spread(layer: int, epoch: int) -> str:  # standard deviation, from the histogram
+        edges, counts = r[f"hist_edges_{layer}"], r[f"hist_counts_{layer}"][epoch]
+        centers = (edges[:-1] + edges[1:]) / 2
+        mean = (centers * counts).sum() / counts.sum()
+        return f"{np.sqrt(((centers - mean) ** 2 * counts).sum() / counts.sum()):.4f}"
+
+    header = ["epoch"] + [f"{name}: spread (std)" for name in r["layer_names"]]
+    rows = [[str(e)] + [spread(layer, e) for layer in range(layers)] for e in range(epochs)]
+    return tidy(fig, height=460, top=50, bottom=120), (header, rows)
 
 
 @figure("network/first-layer", uses="network/mlp",
@@ -146,7 +159,7 @@ def weights(r: dict) -> go.Figure:
                 "weights, arranged as the 28×28 image they multiply, from unit 0 at the top left, row by row. "
                 "Blue pixels now push the unit towards firing more than at the start, red ones hold it back; "
                 "each unit is scaled to its own largest change.")
-def first_layer(r: dict) -> go.Figure:
+def first_layer(r: dict) -> tuple[go.Figure, Table]:
     kernel = r["first_layer_change"].astype(np.float32)
     units = kernel.shape[1]
     side = int(np.ceil(np.sqrt(units)))
@@ -161,14 +174,18 @@ def first_layer(r: dict) -> go.Figure:
                                hoverinfo="skip", name="first-layer weights"))
     fig.update_layout(xaxis={"visible": False, "constrain": "domain"},
                       yaxis={"visible": False, "autorange": "reversed", "scaleanchor": "x"})
-    return tidy(fig, height=700, top=10, bottom=10)
+    change = np.abs(kernel).mean(axis=0)
+    rows = [[str(u), f"{change[u]:.5f}", f"{kernel[:, u].max():+.4f}", f"{kernel[:, u].min():+.4f}",
+             f"{int(np.sum(kernel[:, u] == 0))}"] for u in np.argsort(-change)[:12]]
+    header = ["unit", "mean size of change", "largest increase", "largest decrease", "pixels unchanged"]
+    return tidy(fig, height=700, top=10, bottom=10), (header, rows)
 
 
 @figure("network/forward", uses="network/mlp",
         caption="One validation digit passing through the trained network: the input image, the activations "
                 "of the 256 and 128 hidden units (arranged in grids; dark is zero), and the 10 output "
                 "probabilities. Pick another digit in the menu.")
-def forward(r: dict) -> go.Figure:
+def forward(r: dict) -> tuple[go.Figure, Table]:
     count = len(r["digit_labels"])
     fig = make_subplots(rows=1, cols=4, column_widths=[0.2, 0.2, 0.24, 0.36], horizontal_spacing=0.07,
                         subplot_titles=("input image", "hidden 1 (16×16)", "hidden 2 (8×16)", "output probabilities"))
@@ -192,14 +209,18 @@ def forward(r: dict) -> go.Figure:
         fig.update_yaxes(visible=False, autorange="reversed", scaleanchor=x, row=1, col=col)
     fig.update_yaxes(range=[0, 1], tickformat=".0%", row=1, col=4)
     fig.update_xaxes(dtick=1, title_text="digit", row=1, col=4)
-    return tidy(fig, height=380, top=90)
+    rows = [[str(d + 1), str(int(r["digit_labels"][d])), str(int(np.argmax(r["digit_layer_2"][d]))),
+             pct(r["digit_layer_2"][d].max()), str(int((r["digit_layer_0"][d] > 0).sum())),
+             str(int((r["digit_layer_1"][d] > 0).sum()))] for d in range(count)]
+    header = ["digit", "label", "prediction", "probability", "active hidden 1 units", "active hidden 2 units"]
+    return tidy(fig, height=380, top=90), (header, rows)
 
 
 @table("network/neuron", uses="network/mlp",
        caption="One unit of the second hidden layer, worked by hand for the first digit: each input is the "
                "activation of a first-layer unit, multiplied by its weight; the products, plus the bias, give "
                "the weighted sum, and ReLU gives the output.")
-def neuron(r: dict) -> tuple[list[str], list[list[str]]]:
+def neuron(r: dict) -> Table:
     rows = []
     for i, x, w in zip(r["neuron_input_ids"], r["neuron_inputs"], r["neuron_weights"]):
         rows.append([f"hidden 1, unit {i}", f"{x:.4f}", f"{w:+.4f}", f"{x * w:+.4f}"])

@@ -9,6 +9,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+Table = tuple[list[str], list[list[str]]]  # (header, rows)
+
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 NAMES = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "sigmoid": "sigmoid", "tanh": "tanh",
          "softmax": "softmax", "linear": "linear (none)"}

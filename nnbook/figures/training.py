@@ -6,14 +6,14 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from nnbook.figures.style import color, num, pct, tidy
+from nnbook.figures.style import Table, color, num, pct, tidy
 from nnbook.registry import figure, table, values
 
 
 @table("training/log", uses="network/mlp",
        caption="The training log of the 784-256-128-10 network, one row per epoch (a pass over the training "
                "digits). Validation numbers are measured on digits the network never trains on.")
-def log(r: dict) -> tuple[list[str], list[list[str]]]:
+def log(r: dict) -> Table:
     rows = [[str(e), num(l), num(vl), pct(a), pct(va)] for e, l, vl, a, va in
             zip(r["epoch"], r["loss"], r["val_loss"], r["accuracy"], r["val_accuracy"])]
     return ["epoch", "training loss", "validation loss", "training accuracy", "validation accuracy"], rows
@@ -22,7 +22,7 @@ def log(r: dict) -> tuple[list[str], list[list[str]]]:
 @figure("training/curves", uses="network/mlp",
         caption="The same log as curves. Training loss keeps falling; validation loss stops improving after a "
                 "few epochs, the first sign of overfitting.")
-def curves(r: dict) -> go.Figure:
+def curves(r: dict) -> tuple[go.Figure, Table]:
     fig = make_subplots(rows=1, cols=2, subplot_titles=("loss", "accuracy"))
     for i, (name, key) in enumerate((("training", ""), ("validation", "val_"))):
         style = {"line": {"color": color(i)}, "legendgroup": name, "mode": "lines+markers"}
@@ -30,7 +30,7 @@ def curves(r: dict) -> go.Figure:
         fig.add_scatter(x=r["epoch"], y=r[f"{key}accuracy"], name=name, showlegend=False, row=1, col=2, **style)
     fig.update_xaxes(title_text="epoch", dtick=1)
     fig.update_yaxes(tickformat=".0%", row=1, col=2)
-    return tidy(fig, height=400, top=80, hovermode="x unified")
+    return tidy(fig, height=400, top=80, hovermode="x unified"), log(r)
 
 
 # -- backpropagation -----------------------------------------------------------------------
@@ -49,7 +49,7 @@ def _param_label(name: str, index: tuple) -> str:
         caption="The 2-2-1 network of the tables below. Each connection carries a weight and each unit a bias; "
                 "the menu shows them before the step, the gradient of the loss with respect to each, and the "
                 "values after one step of gradient descent.")
-def backprop(r: dict) -> go.Figure:
+def backprop(r: dict) -> tuple[go.Figure, Table]:
     fig = go.Figure()
     for a, b, _, _ in EDGES:
         (x0, y0), (x1, y1) = NODES[a], NODES[b]
@@ -79,7 +79,7 @@ def backprop(r: dict) -> go.Figure:
                       "buttons": [{"label": label, "method": "relayout", "args": [{"annotations": labels(kind)}]}
                                   for label, kind in kinds]}],
         xaxis={"visible": False, "range": [-0.3, 2.3]}, yaxis={"visible": False, "range": [0, 1]})
-    return tidy(fig, height=380, top=60, bottom=10)
+    return tidy(fig, height=380, top=60, bottom=10), backprop_gradients(r)
 
 
 def _label(r: dict, kind: str, name: str, index: tuple) -> str:
@@ -91,7 +91,7 @@ def _label(r: dict, kind: str, name: str, index: tuple) -> str:
 @table("training/backprop-forward", uses="training/backprop",
        caption="The forward pass for each of the four training points (the XOR pattern), with the starting "
                "weights: hidden sums z, hidden outputs h = sigmoid(z), the output ŷ and its squared error.")
-def backprop_forward(r: dict) -> tuple[list[str], list[list[str]]]:
+def backprop_forward(r: dict) -> Table:
     rows = []
     for i in range(len(r["x"])):
         rows.append([f"({r['x'][i, 0]:.0f}, {r['x'][i, 1]:.0f})", f"{r['y'][i, 0]:.0f}",
@@ -103,7 +103,7 @@ def backprop_forward(r: dict) -> tuple[list[str], list[list[str]]]:
 @table("training/backprop-gradients", uses="training/backprop",
        caption="Every parameter before the step, its gradient from `tf.GradientTape`, and its value after "
                "one step of gradient descent: new = old − learning rate × gradient.")
-def backprop_gradients(r: dict) -> tuple[list[str], list[list[str]]]:
+def backprop_gradients(r: dict) -> Table:
     rows = []
     for name in ("W1", "b1", "W2", "b2"):
         for index in np.ndindex(r[name].shape):
@@ -165,7 +165,7 @@ def _smooth(y: np.ndarray, window: int) -> np.ndarray:
 @figure("training/optimizers", uses="training/optimizers",
         caption="Loss of every training step (faint) and its running mean (bold) for three optimizers at batch "
                 "size 32, and Adam at batch size 256, plotted against the number of training examples seen.")
-def optimizers(r: dict) -> go.Figure:
+def optimizers(r: dict) -> tuple[go.Figure, Table]:
     fig = go.Figure()
     for i, run in enumerate(r["runs"]):
         seen, loss = r[f"seen_{i}"], r[f"loss_{i}"]
@@ -174,7 +174,11 @@ def optimizers(r: dict) -> go.Figure:
         fig.add_scatter(x=seen, y=_smooth(loss, max(1, len(loss) // 25)), mode="lines", name=run, legendgroup=run,
                         line={"color": color(i), "width": 2.5})
     fig.update_layout(xaxis_title="training examples seen", yaxis_title="loss", yaxis_type="log")
-    return tidy(fig, height=440, top=70)
+    rows = []
+    for i, run in enumerate(r["runs"]):
+        loss = r[f"loss_{i}"]
+        rows.append([run, f"{len(loss):,}", num(loss[0]), num(loss[-max(1, len(loss) // 10):].mean())])
+    return tidy(fig, height=440, top=70), (["run", "steps", "first loss", "mean loss, last tenth"], rows)
 
 
 @values("training/optimizer-values", uses="training/optimizers")
@@ -192,7 +196,7 @@ def optimizer_values(r: dict) -> dict[str, str]:
         caption="The loss of a small moons classifier on a plane through weight space: 0 on the horizontal "
                 "axis is the initial weights, 1 the trained weights, and the vertical axis a random direction "
                 "at right angles. The line is the training path, one point per epoch, projected onto the plane.")
-def landscape(r: dict) -> go.Figure:
+def landscape(r: dict) -> tuple[go.Figure, Table]:
     fig = go.Figure(go.Contour(x=r["alpha"], y=r["beta"], z=np.log10(r["surface"]), colorscale="Viridis",
                                ncontours=24, name="loss", colorbar={"title": {"text": "loss"}, "tickvals":
                                [-1.5, -1, -0.5, 0, 0.5], "ticktext": ["0.03", "0.1", "0.3", "1", "3"]},
@@ -205,7 +209,9 @@ def landscape(r: dict) -> go.Figure:
                     name="start and end", hoverinfo="skip")
     fig.update_layout(xaxis_title="α (0 = initial weights, 1 = trained)", yaxis_title="β (random direction)",
                       showlegend=False)
-    return tidy(fig, height=520, top=60)
+    epochs = np.unique(np.linspace(0, len(r["path_loss"]) - 1, 12).round().astype(int))
+    rows = [[str(e), f"{r['path_alpha'][e]:.3f}", f"{r['path_beta'][e]:+.3f}", num(r["path_loss"][e])] for e in epochs]
+    return tidy(fig, height=520, top=60), (["epoch", "α", "β", "loss"], rows)
 
 
 @values("training/landscape-values", uses="training/landscape")
