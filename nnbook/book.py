@@ -215,9 +215,14 @@ class Book:
 
     # -- checks ------------------------------------------------------------------------
 
+    def target(self, ref: refs.Ref) -> registry.Output | None:
+        """The output a reference names, if there is one of the kind it asks for."""
+        output = self.outputs.get(ref.id)
+        return output if output and (output.kind == "values") == ref.inline else None
+
     def experiments_used(self, pages: dict[str, list[refs.Ref]]) -> set[str]:
         """The experiments behind the outputs that `pages` (name → references) embed."""
-        return {self.outputs[r.id].uses for found in pages.values() for r in found if r.id in self.outputs}
+        return {output.uses for found in pages.values() for ref in found if (output := self.target(ref))}
 
     def unknown_references(self, pages: dict[str, list[refs.Ref]], values: bool = False) -> list[str]:
         """References in `pages` to outputs that do not exist, as `page:line: ... Did you mean ...`.
@@ -229,12 +234,12 @@ class Book:
         problems = []
         for page, found in pages.items():
             for ref in found:
-                output = self.outputs.get(ref.id)
-                if not values and (output is None or (output.kind == "values") != ref.inline):
+                output = self.target(ref)
+                if not values and output is None:
                     what = "values group" if ref.inline else "figure or table"
                     known = [o.id for o in self.outputs.values() if (o.kind == "values") == ref.inline]
                     problems.append(str(refs.unknown(page, ref, what, known, target=ref.id)))
-                elif values and ref.inline and output and output.kind == "values" and output.uses not in self.failures:
+                elif values and ref.inline and output and output.uses not in self.failures:
                     try:
                         names = self.output(ref.id)
                     except BuildError:

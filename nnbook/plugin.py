@@ -125,8 +125,7 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
         book = self.book
 
         def embed(ref: refs.Ref) -> str:
-            output = book.outputs.get(ref.id)
-            if output is None or (output.kind == "values") != ref.inline:
+            if book.target(ref) is None:
                 detail = f"{page.file.src_uri}:{ref.line}: unknown reference '{ref}'"
                 return _inline_error(detail) if ref.inline else "\n" + render.error_box("Unknown reference", detail) + "\n"
             made = self._output(ref.id)
