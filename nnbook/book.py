@@ -197,7 +197,7 @@ class Book:
             if output.kind == "table":
                 header, rows = made
                 return render.table_markdown(output.id, header, rows, output.caption, result.provenance)
-            return {str(k): str(v) for k, v in dict(made).items()}
+            return {str(k): render.stored_value(v) for k, v in dict(made).items()}
         except Exception as e:
             raise BuildError(f"{output.kind} {output.id} raised {type(e).__name__}: {e}", traceback.format_exc()) from e
 
@@ -227,7 +227,8 @@ class Book:
     def unknown_references(self, pages: dict[str, list[refs.Ref]], values: bool = False) -> list[str]:
         """References in `pages` to outputs that do not exist, as `page:line: ... Did you mean ...`.
 
-        With `values`, instead, value names that their group does not produce: this needs the
+        With `values`, instead, value names that their group does not produce and claims that the
+        results make false: this needs the
         group's results, so it runs after `refresh`; groups whose experiment or code failed are
         left to the page's error box.
         """
@@ -247,6 +248,9 @@ class Book:
                     if ref.name not in names:
                         known = [f"{ref.id}.{name}" for name in names]
                         problems.append(str(refs.unknown(page, ref, "value", known)))
+                    elif render.is_false_claim(names[ref.name]):
+                        problems.append(f"{page}:{ref.line}: claim '{ref}' does not hold for these results: "
+                                        f"{names[ref.name]['claim']}")
         return problems
 
     def check(self) -> list[str]:

@@ -132,7 +132,7 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
             if isinstance(made, BuildError):
                 return _inline_error(made.what) if ref.inline else "\n" + render.error_box(made.what, made.detail) + "\n"
             if ref.inline:
-                return made.get(ref.name) or _inline_error(f"unknown value '{ref}'")
+                return render.value_html(made[ref.name]) if ref.name in made else _inline_error(f"unknown value '{ref}'")
             return f"\n{made}\n"
 
         markdown = refs.substitute(markdown, embed)

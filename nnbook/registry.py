@@ -48,7 +48,7 @@ class Output:
 
     A figure returns a Plotly figure (or `(figure, (header, rows))` to choose the data table
     shown to readers who cannot see the plot), a table returns `(header, rows)`, and values
-    return a mapping of names to formatted strings (referenced as `{{ id.name }}`).
+    return a mapping of names to formatted strings or `Claim`s (referenced as `{{ id.name }}`).
     """
 
     id: str
@@ -56,6 +56,24 @@ class Output:
     func: Callable[[Results], Any]
     uses: str
     caption: str = ""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A sentence of the prose, checked against the results at every build.
+
+    A `@values` function returns it under a name like any value; the page references it
+    where the sentence stands (`{{ topic/values.name }}`), and a build whose results make
+    it false fails with the page, the line and the text.
+    """
+
+    holds: bool
+    text: str
+
+
+def claim(holds: Any, text: str) -> Claim:
+    """`holds` (a condition computed from the results) backs the sentence `text`."""
+    return Claim(bool(holds), text)
 
 
 def split_figure(made: Any) -> tuple[Any, Any]:

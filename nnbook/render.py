@@ -136,6 +136,28 @@ def table_markdown(id: str, header: Sequence[str], rows: Sequence[Sequence[Any]]
     return "\n".join(lines) + "\n\n" + note
 
 
+def stored_value(value: Any) -> Any:
+    """A `@values` entry as it is cached: a string, or a claim as `{"claim": text, "holds": bool}`."""
+    from .registry import Claim
+
+    if isinstance(value, Claim):
+        return {"claim": value.text, "holds": value.holds}
+    return str(value)
+
+
+def is_false_claim(value: Any) -> bool:
+    return isinstance(value, dict) and not value["holds"]
+
+
+def value_html(value: Any) -> str:
+    """A value as it appears in prose: the escaped text, or a claim's check mark."""
+    if isinstance(value, dict):
+        mark, state = ("✓", "checked") if value["holds"] else ("✗", "contradicted")
+        text = html.escape(f"Claim {state} against the results at build time: {value['claim']}")
+        return f'<span class="nnbook-claim nnbook-claim--{state}" title="{text}" aria-label="{text}" role="note">{mark}</span>'
+    return html.escape(value)
+
+
 def error_box(title: str, detail: str) -> str:
     return (
         '<div class="admonition failure nnbook-error">'
