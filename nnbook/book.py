@@ -11,12 +11,13 @@ import contextlib
 import datetime as dt
 import hashlib
 import os
+import re
 import time
 import traceback
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from . import refs, registry, render
+from . import machine, refs, registry, render
 from .cache import DamagedEntry, RenderCache, Result, ResultStore, library_versions, result_key
 from .fingerprint import fingerprint, package_stamp
 
@@ -39,10 +40,16 @@ def results_for_mkdocs(results: Path, profile: str) -> Iterator[None]:
                 os.environ[key] = value
 
 
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # terminal colours, as Keras prints in some messages
+
+
 class BuildError(Exception):
-    """An experiment or an output failed; the message names it and carries the cause."""
+    """An experiment or an output failed: `what` is one line naming it and the exception,
+    `detail` the traceback."""
 
     def __init__(self, what: str, detail: str):
+        what = " ".join(ANSI.sub("", what).split())
+        detail = ANSI.sub("", detail)
         super().__init__(f"{what}\n{detail}")
         self.what = what
         self.detail = detail
@@ -57,12 +64,17 @@ def _check_results(values: Any, experiment_id: str) -> dict[str, Any]:
 class Book:
     """The experiments and outputs of the book, against one results folder and one profile."""
 
-    def __init__(self, results: Path | str, profile: str = "full", log: Callable[[str], None] = print):
+    def __init__(self, results: Path | str, profile: str = "full", log: Callable[[str], None] = print,
+                 read_only: bool = False):
+        """`read_only`: write nothing under `results` (for commands that only look)."""
         if profile not in registry.PROFILES:
             raise ValueError(f"unknown profile {profile!r}; use one of {', '.join(registry.PROFILES)}")
         self.results = Path(results)
+        if self.results.exists() and not self.results.is_dir():
+            raise ValueError(f"results folder {self.results} is a file")
         self.profile = profile
         self.log = log
+        self.read_only = read_only
         self.store = ResultStore(self.results, profile)
         self.rendered = RenderCache(self.results, profile)
         self.failures: dict[str, BuildError] = {}
@@ -101,7 +113,8 @@ class Book:
                 if output.func.__module__.startswith(f"{__package__}."):
                     self._output_key(output)
             keys = self._keys
-            self.rendered.put(f"keys-{stamp}", keys, replace="keys-*")
+            if not self.read_only and self.results.is_dir():  # never creates the results folder
+                self.rendered.put(f"keys-{stamp}", keys, replace="keys-*")
         return keys
 
     def key(self, experiment_id: str) -> str:
@@ -110,12 +123,27 @@ class Book:
         return self._keys[experiment_id]
 
     def stale(self, ids: Iterable[str] | None = None) -> list[str]:
-        """Experiments (all, or those in `ids`) with no stored result for their current key."""
-        return [i for i in sorted(ids or self.experiments) if not self.store.has(i, self.key(i))]
+        """Experiments (all, or those in `ids`) with no stored result for their current key.
+
+        A result that was superseded by other code and is current again is restored, not rerun."""
+        return [i for i in sorted(self.experiments if ids is None else ids) if not self.store.has(i, self.key(i))
+                and (self.read_only or not self.store.restore(i, self.key(i)))]
+
+    def damaged(self, ids: Iterable[str] | None = None) -> list[str]:
+        """Experiments (all, or those in `ids`) whose stored current result fails to load whole."""
+        found = []
+        for i in sorted(self.experiments if ids is None else ids):
+            try:
+                self.store.load(i, self.key(i))
+            except DamagedEntry:
+                found.append(i)
+            except FileNotFoundError:
+                pass
+        return found
 
     def run(self, experiment_id: str) -> Result:
-        """Run one experiment now and store its result."""
-        from .backend import seed_everything
+        """Run one experiment now and store its result (the stored one stays until it is replaced)."""
+        from .backend import THREADS, seed_everything
 
         experiment = self.experiments[experiment_id]
         params = experiment.params(self.profile)
@@ -132,6 +160,7 @@ class Book:
                 "seconds": round(seconds, 2),
                 "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"),
                 "versions": library_versions(),
+                "machine": machine.description(THREADS),
                 "key": self.key(experiment_id),
             }
             result = Result(values, provenance)
@@ -141,13 +170,17 @@ class Book:
                              traceback.format_exc()) from e
         return result
 
-    def refresh(self, ids: Iterable[str] | None = None, keep_going: bool = False) -> list[str]:
-        """Run the stale experiments among `ids` (all by default), one progress line each.
+    def refresh(self, ids: Iterable[str] | None = None, keep_going: bool = False, force: bool = False) -> list[str]:
+        """Run the stale experiments among `ids` (all by default; with `force`, all of `ids`),
+        one progress line each.
 
         Without `keep_going` the first failure raises `BuildError`; with it, failures are
         kept in `self.failures` and the others still run. Returns the ids that ran.
         """
-        todo = self.stale(ids)
+        for leftover in self.store.leftovers():
+            self.log(f"nnbook: removing {leftover}, left by an interrupted run")
+            leftover.unlink(missing_ok=True)
+        todo = sorted(self.experiments if ids is None else ids) if force else self.stale(ids)
         for n, experiment_id in enumerate(todo, start=1):
             self.log(f"nnbook: running {experiment_id} ({self.profile}) [{n}/{len(todo)}]")
             try:
@@ -156,7 +189,7 @@ class Book:
                 if not keep_going:
                     raise
                 self.failures[experiment_id] = e
-                self.log(f"nnbook: {e.what}")
+                self.log(f"nnbook: {e.what}\n{e.detail}")
                 continue
             self.log(f"nnbook: {experiment_id} done in {result.provenance['seconds']:.1f} s")
         return todo
@@ -171,9 +204,8 @@ class Book:
         except FileNotFoundError:
             pass
         except DamagedEntry as e:
-            self.log(f"nnbook: damaged result, recomputing: {e}")
-            self.store.discard(experiment_id, key)
-        self.refresh([experiment_id])
+            self.log(f"nnbook: damaged result, recomputing: {e}")  # replaced only once the rerun succeeds
+        self.refresh([experiment_id], force=True)
         return self.store.load(experiment_id, key)
 
     # -- outputs -----------------------------------------------------------------------
@@ -201,11 +233,22 @@ class Book:
         except Exception as e:
             raise BuildError(f"{output.kind} {output.id} raised {type(e).__name__}: {e}", traceback.format_exc()) from e
 
+    def _stored_digest(self, experiment_id: str) -> str:
+        """A hash of the stored result's bytes (a damaged file hashes differently and is rerun)."""
+        name = f"stored:{experiment_id}"
+        if name not in self._made:
+            path = self.store.path(experiment_id, self.key(experiment_id))
+            if not path.is_file():
+                self.result(experiment_id)
+            self._made[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        return self._made[name]
+
     def output(self, output_id: str) -> Any:
-        """A figure's HTML, a table's Markdown, or a values group's mapping; cached."""
+        """A figure's HTML, a table's Markdown, or a values group's mapping; cached by the code
+        that makes it and the bytes of the stored result it shows."""
         if output_id not in self._made:
             output = self.outputs[output_id]
-            key = self._output_key(output)
+            key = hashlib.sha256((self._output_key(output) + self._stored_digest(output.uses)).encode()).hexdigest()[:24]
             made = self.rendered.get(key)
             if made is None:
                 made = self._make(output)
@@ -218,7 +261,7 @@ class Book:
     def target(self, ref: refs.Ref) -> registry.Output | None:
         """The output a reference names, if there is one of the kind it asks for."""
         output = self.outputs.get(ref.id)
-        return output if output and (output.kind == "values") == ref.inline else None
+        return output if output and not ref.bad and (output.kind == "values") == ref.inline else None
 
     def experiments_used(self, pages: dict[str, list[refs.Ref]]) -> set[str]:
         """The experiments behind the outputs that `pages` (name → references) embed."""
@@ -236,7 +279,9 @@ class Book:
         for page, found in pages.items():
             for ref in found:
                 output = self.target(ref)
-                if not values and output is None:
+                if not values and ref.bad:
+                    problems.append(ref.problem(page))
+                elif not values and output is None:
                     what = "values group" if ref.inline else "figure or table"
                     known = [o.id for o in self.outputs.values() if (o.kind == "values") == ref.inline]
                     problems.append(str(refs.unknown(page, ref, what, known, target=ref.id)))
@@ -254,8 +299,10 @@ class Book:
         return problems
 
     def check(self) -> list[str]:
-        """Problems with the stored results of this profile: stale, missing or damaged."""
-        problems = []
+        """Problems with the stored results of this profile: stale, missing, damaged, or
+        temporary files of an interrupted run. Every problem, not the first only."""
+        problems = [f"{path}: temporary file left by an interrupted run; `nnbook figures` removes it"
+                    for path in self.store.leftovers()]
         stored = self.store.entries()
         for experiment_id in sorted(self.experiments):
             key = self.key(experiment_id)

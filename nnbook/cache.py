@@ -2,9 +2,15 @@
 
 An experiment's results live at `<root>/<profile>/<experiment-id>/<key>.npz`, where the key
 hashes everything that can change them (see `result_key`). Arrays are stored as compressed
-NumPy members; numbers, strings and the provenance as one JSON member. Writes go to a
-temporary file that is renamed into place, so an interrupted run never leaves half an
-entry; a damaged entry fails to load, is reported, removed and recomputed.
+NumPy members; numbers, strings, the provenance and a checksum of it all as one JSON member.
+The same results always encode to the same bytes (fixed member order and timestamps), and a
+result identical to the stored one leaves the file untouched, so `git diff` shows real
+changes only.
+
+Nothing is ever removed before its successor is in place: writes go to a temporary file
+that is renamed over the old one, and the entries a new result supersedes move to
+`<root>/.superseded/` (untracked), from where going back to older code restores them
+instead of retraining. A damaged entry fails its checksum, is reported and recomputed.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -27,6 +34,9 @@ from .registry import Experiment, Results
 
 META = "__meta__"
 KEY_LENGTH = 16
+SUPERSEDED = ".superseded"
+KEEP_SUPERSEDED = 5  # per experiment: enough to undo a few edits
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed member timestamps: the same results give the same bytes
 
 
 class DamagedEntry(Exception):
@@ -70,9 +80,12 @@ def result_key(experiment: Experiment, profile: str) -> str:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that readers see the old file or the new one, never half."""
+    """Write `data` to `path` so that readers see the old file or the new one, never half.
+
+    The temporary file's name carries this process's id, so that a later run can tell a
+    leftover of a killed run (see `leftovers`) from a write in progress."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -97,34 +110,84 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def encode(result: Result) -> bytes:
+def _split(values: Results) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     arrays: dict[str, np.ndarray] = {}
     scalars: dict[str, Any] = {}
-    for name, value in result.values.items():
+    for name, value in values.items():
         if isinstance(value, np.ndarray):
             if value.dtype == object:
                 raise TypeError(f"result {name!r} is an object array; return numbers or strings")
             arrays[name] = value
         else:
             scalars[name] = _plain(value)
-    meta = json.dumps({"scalars": scalars, "provenance": result.provenance}, sort_keys=True)
+    return arrays, scalars
+
+
+def values_digest(values: Results) -> str:
+    """A hash of the values alone (not their provenance): equal digests, equal results."""
+    arrays, scalars = _split(values)
+    digest = hashlib.sha256(json.dumps(scalars, sort_keys=True).encode())
+    for name in sorted(arrays):
+        array = np.ascontiguousarray(arrays[name])
+        digest.update(f"\0{name}\0{array.dtype.str}\0{array.shape}\0".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+def _checksum(values_hash: str, provenance: dict[str, Any]) -> str:
+    return hashlib.sha256((values_hash + json.dumps(provenance, sort_keys=True)).encode()).hexdigest()
+
+
+def _npy(array: np.ndarray) -> bytes:
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays, **{META: np.frombuffer(meta.encode(), dtype=np.uint8)})
+    np.lib.format.write_array(buffer, np.asanyarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def encode(result: Result) -> bytes:
+    """The result as an `.npz` archive whose bytes depend on the result only."""
+    arrays, scalars = _split(result.values)
+    checksum = _checksum(values_digest(result.values), result.provenance)
+    meta = json.dumps({"scalars": scalars, "provenance": result.provenance, "checksum": checksum}, sort_keys=True)
+    members = {**arrays, META: np.frombuffer(meta.encode(), dtype=np.uint8)}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in sorted(members):
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, _npy(members[name]))
     return buffer.getvalue()
 
 
 def decode(data: bytes) -> Result:
+    """The stored result; `DamagedEntry` when it cannot be read whole or fails its checksum."""
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             members = {name: npz[name] for name in npz.files}
         meta = json.loads(members.pop(META).tobytes().decode())
-    except (zipfile.BadZipFile, ValueError, KeyError, OSError, EOFError, UnicodeDecodeError) as e:
-        raise DamagedEntry(str(e) or type(e).__name__) from e
-    return Result({**members, **meta["scalars"]}, meta["provenance"])
+        values = {**members, **meta["scalars"]}
+        stored, provenance = meta["checksum"], meta["provenance"]
+    except (zipfile.BadZipFile, zlib.error, ValueError, KeyError, TypeError, OSError, EOFError,
+            UnicodeDecodeError) as e:
+        raise DamagedEntry(f"unreadable ({type(e).__name__}: {e})") from e
+    if _checksum(values_digest(values), provenance) != stored:
+        raise DamagedEntry("checksum mismatch: its contents changed after it was written")
+    return Result(values, provenance)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class ResultStore:
-    """Results of one profile under one root folder."""
+    """Results of one profile under one root folder, with the entries they superseded."""
 
     def __init__(self, root: Path, profile: str):
         self.root = Path(root)
@@ -135,6 +198,9 @@ class ResultStore:
 
     def path(self, experiment_id: str, key: str) -> Path:
         return self.folder(experiment_id) / f"{key}.npz"
+
+    def superseded(self, experiment_id: str, key: str) -> Path:
+        return self.root / SUPERSEDED / self.profile / experiment_id / f"{key}.npz"
 
     def has(self, experiment_id: str, key: str) -> bool:
         return self.path(experiment_id, key).is_file()
@@ -147,17 +213,44 @@ class ResultStore:
         except DamagedEntry as e:
             raise DamagedEntry(f"{path}: {e}") from e
 
-    def discard(self, experiment_id: str, key: str) -> None:
-        self.path(experiment_id, key).unlink(missing_ok=True)
-
     def save(self, experiment_id: str, key: str, result: Result) -> Path:
-        """Store a result and remove the entries it supersedes."""
+        """Store a result in place of the entries it supersedes, which move aside.
+
+        A result equal to the one already stored under `key` leaves that file as it is."""
         path = self.path(experiment_id, key)
-        write_atomically(path, encode(result))
-        for old in path.parent.glob("*.npz"):
-            if old != path:
-                old.unlink()
+        try:
+            same = values_digest(self.load(experiment_id, key).values) == values_digest(result.values)
+        except (FileNotFoundError, DamagedEntry):
+            same = False
+        if not same:
+            write_atomically(path, encode(result))
+        self._set_aside(path)
         return path
+
+    def restore(self, experiment_id: str, key: str) -> bool:
+        """Bring back a superseded entry for `key` (code that ran before), if one is kept whole."""
+        old = self.superseded(experiment_id, key)
+        try:
+            decode(old.read_bytes())
+        except (FileNotFoundError, DamagedEntry):
+            return False
+        path = self.path(experiment_id, key)
+        write_atomically(path, old.read_bytes())
+        old.unlink()
+        self._set_aside(path)
+        return True
+
+    def _set_aside(self, current: Path) -> None:
+        """Move every other entry of `current`'s experiment to the superseded folder."""
+        for other in current.parent.glob("*.npz"):
+            if other == current:
+                continue
+            target = self.superseded(current.parent.relative_to(self.root / self.profile).as_posix(), other.stem)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(other, target)
+            kept = sorted(target.parent.glob("*.npz"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+            for stale in kept[KEEP_SUPERSEDED:]:
+                stale.unlink(missing_ok=True)
 
     def entries(self) -> dict[str, list[Path]]:
         """Stored files by experiment id."""
@@ -165,6 +258,15 @@ class ResultStore:
         found: dict[str, list[Path]] = {}
         for path in sorted(base.glob("*/*/*.npz")):
             found.setdefault(path.parent.relative_to(base).as_posix(), []).append(path)
+        return found
+
+    def leftovers(self) -> list[Path]:
+        """Temporary files of runs that were killed while writing (their process is gone)."""
+        found = []
+        for path in sorted((self.root / self.profile).glob("*/*/.*.tmp")):
+            pid = path.name.split(".")[-3]
+            if not (pid.isdigit() and _alive(int(pid))):
+                found.append(path)
         return found
 
 

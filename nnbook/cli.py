@@ -1,11 +1,17 @@
-"""`nnbook build | figures | serve | list | check | new | notebooks | clean`."""
+"""`nnbook build | figures | serve | list | check | verify | new | notebooks | clean`.
+
+Every command answers bad input with one line that says what to fix and a non-zero exit,
+and writes nothing it was not asked to write.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import os
+import re
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,8 +20,12 @@ from .book import ENV_PROFILE, ENV_RESULTS, Book, BuildError, results_for_mkdocs
 from .registry import PROFILES
 
 
-def _book(args: argparse.Namespace) -> Book:
-    return Book(args.root / args.results, args.profile)
+class UsageError(Exception):
+    """Bad input: the message says what to fix."""
+
+
+def _book(args: argparse.Namespace, read_only: bool = False) -> Book:
+    return Book(args.root / args.results, args.profile, read_only=read_only)
 
 
 def _selects(selector: str, experiment_id: str) -> bool:
@@ -23,19 +33,29 @@ def _selects(selector: str, experiment_id: str) -> bool:
     return experiment_id == selector or experiment_id.startswith(selector.rstrip("/") + "/")
 
 
+def _selected(book: Book, ids: list[str]) -> list[str]:
+    """The experiments that `ids` (experiment ids or topics; none = all) name."""
+    unknown = [x for x in ids if not any(_selects(x, i) for i in book.experiments)]
+    if unknown:
+        raise UsageError(f"no experiment or topic named {', '.join(unknown)}; see `nnbook list`")
+    return [i for i in sorted(book.experiments) if not ids or any(_selects(x, i) for x in ids)]
+
+
+def _docs_dir(root: Path) -> Path:
+    config = root / "mkdocs.yml"
+    if not config.is_file():
+        raise UsageError(f"no mkdocs.yml in {root}; run nnbook from the project folder or pass --root")
+    found = re.search(r"^docs_dir:\s*(\S+)", config.read_text(encoding="utf-8"), re.MULTILINE)
+    return root / (found.group(1) if found else "docs")
+
+
 def figures(args: argparse.Namespace) -> int:
     """Run the experiments whose results are stale (or the named ones / topics with --force)."""
     book = _book(args)
-    wanted = [i for i in book.experiments if not args.ids or any(_selects(x, i) for x in args.ids)]
-    unknown = [x for x in args.ids if not any(_selects(x, i) for i in book.experiments)]
-    if unknown:
-        print(f"nnbook: no experiment or topic named {', '.join(unknown)}; see `nnbook list`", file=sys.stderr)
-        return 2
-    if args.force:
-        for i in wanted:
-            book.store.discard(i, book.key(i))
+    wanted = _selected(book, args.ids)
     try:
-        ran = book.refresh(wanted)
+        ran = book.refresh(wanted, force=args.force)
+        ran += book.refresh(book.damaged(wanted), force=True)  # a stored result is replaced only by its successor
     except BuildError as e:
         print(f"nnbook: {e.what}\n{e.detail}", file=sys.stderr)
         return 1
@@ -51,6 +71,9 @@ def build(args: argparse.Namespace) -> int:
 
     logging.basicConfig(format="%(levelname)-7s -  %(message)s", level=logging.INFO)
     site = (args.root / args.site_dir).resolve()
+    _docs_dir(args.root)
+    if site.exists() and not site.is_dir():
+        raise UsageError(f"--site-dir {args.site_dir} is a file; name a folder")
     tmp = site.with_name(f".{site.name}.tmp-{os.getpid()}")
     try:
         with results_for_mkdocs(args.root / args.results, args.profile):
@@ -74,14 +97,29 @@ def build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_address(address: str) -> None:
+    """`host:port` that this machine can listen on, or a one-line `UsageError`."""
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise UsageError(f"--address {address!r} must look like 127.0.0.1:8000")
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((host.strip("[]"), int(port)))
+    except OSError as e:
+        raise UsageError(f"cannot listen on {address}: {e.strerror or e}; pick another --address") from e
+
+
 def serve(args: argparse.Namespace) -> int:
+    _docs_dir(args.root)
+    _check_address(args.address)
     env = os.environ | {ENV_PROFILE: args.profile, ENV_RESULTS: str(args.root / args.results)}
     command = [sys.executable, "-m", "mkdocs", "serve", "-f", str(args.root / "mkdocs.yml"), "-a", args.address]
     return subprocess.call(command, env=env)
 
 
 def list_(args: argparse.Namespace) -> int:
-    book = _book(args)
+    book = _book(args, read_only=True)
     stale = set(book.stale())
     for experiment_id, experiment in sorted(book.experiments.items()):
         state = "stale" if experiment_id in stale else "fresh"
@@ -94,12 +132,34 @@ def list_(args: argparse.Namespace) -> int:
 
 def check(args: argparse.Namespace) -> int:
     """Exit 1, naming them, when stored results are missing, stale or damaged."""
-    problems = _book(args).check()
+    problems = _book(args, read_only=True).check()
     for problem in problems:
         print(f"nnbook: {problem}", file=sys.stderr)
     if not problems:
         print(f"nnbook: all {args.profile} results are up to date")
     return 1 if problems else 0
+
+
+def verify(args: argparse.Namespace) -> int:
+    """Rerun experiments in a temporary folder; exit 1 when a displayed value or a claim changes."""
+    from .refs import scan_pages
+    from .verify import verify as rerun
+
+    book = _book(args, read_only=True)
+    wanted = _selected(book, args.ids)
+    pages = scan_pages(_docs_dir(args.root))
+    try:
+        reports = rerun(book, wanted, pages)
+    except BuildError as e:
+        print(f"nnbook: {e.what}\n{e.detail}", file=sys.stderr)
+        return 1
+    for report in reports:
+        print("\n".join(report.lines()))
+    failed = [r.experiment for r in reports if r.failed]
+    identical = sum(r.identical for r in reports)
+    print(f"nnbook: {identical} of {len(reports)} identical; "
+          + (f"what the pages show changes for {', '.join(failed)}" if failed else "every displayed value and claim holds"))
+    return 1 if failed else 0
 
 
 def new(args: argparse.Namespace) -> int:
@@ -131,12 +191,35 @@ def clean(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        """One line, not the usage block."""
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="nnbook", description="Build the nnbook site from real Keras experiments.")
+    try:
+        return _main(argv)
+    except UsageError as e:
+        print(f"nnbook: {e}", file=sys.stderr)
+        return 2
+    except SyntaxError as e:
+        print(f"nnbook: {e.filename}:{e.lineno}: {e.msg}", file=sys.stderr)
+        return 1
+    except ValueError as e:
+        print(f"nnbook: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("nnbook: interrupted; stored results and the site are as they were", file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str] | None) -> int:
+    parser = _Parser(prog="nnbook", description="Build the nnbook site from real Keras experiments.")
     parser.add_argument("--root", type=Path, default=Path("."), help="project folder holding mkdocs.yml")
     parser.add_argument("--results", default=os.environ.get(ENV_RESULTS, "results"), help="results folder")
     parser.add_argument("--profile", choices=PROFILES, default=os.environ.get(ENV_PROFILE, "full"))
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser("figures", help="run stale experiments")
     p.add_argument("ids", nargs="*", help="experiment ids or topics (default: all)")
     p.add_argument("--force", action="store_true", help="rerun even when up to date")
@@ -149,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=serve)
     sub.add_parser("list", help="experiments, their state and outputs").set_defaults(func=list_)
     sub.add_parser("check", help="fail when stored results are stale").set_defaults(func=check)
+    p = sub.add_parser("verify", help="rerun experiments and report what changes")
+    p.add_argument("ids", nargs="*", help="experiment ids or topics (default: all)")
+    p.set_defaults(func=verify)
     p = sub.add_parser("new", help="start a topic: page, experiment and figure modules")
     p.add_argument("topic")
     p.add_argument("--title", default="")
@@ -161,6 +247,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--site-dir", default="site")
     p.set_defaults(func=clean)
     args = parser.parse_args(argv)
+    if args.profile not in PROFILES:
+        raise UsageError(f"profile {args.profile!r} (from {ENV_PROFILE}) is not one of {', '.join(PROFILES)}")
+    if not args.root.is_dir():
+        raise UsageError(f"--root {args.root} is not a folder")
     return args.func(args)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import importlib.util
+import symtable
 import sys
 from pathlib import Path
 from typing import Callable
@@ -47,6 +48,7 @@ class _Parsed:
         self.source = path.read_text(encoding="utf-8")
         self.lines = self.source.splitlines()
         self.tree = ast.parse(self.source)
+        self.scopes = {t.get_name(): t for t in symtable.symtable(self.source, str(path), "exec").get_children()}
         self.imports: dict[str, set[str]] = {}  # by package root, filled by _direct_imports
         self.defs: dict[str, ast.stmt] = {}
         for node in self.tree.body:
@@ -58,6 +60,19 @@ class _Parsed:
                     for sub in ast.walk(target):
                         if isinstance(sub, ast.Name):
                             self.defs[sub.id] = node
+
+    def reads(self, node: ast.stmt) -> set[str]:
+        """The module-level names a definition reads: for a function or class, the globals of
+        its body (its locals, parameters and nested scopes' locals excluded) and the names in its
+        decorators; for an assignment, the names of its value."""
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name in self.scopes:
+            names = _globals(self.scopes[node.name])
+            outer = node.decorator_list + getattr(node, "bases", [])
+            outer += node.args.defaults + [d for d in node.args.kw_defaults if d] if hasattr(node, "args") else []
+            for expr in outer:  # evaluated in the module's scope
+                names |= {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)}
+            return names
+        return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
     def segment(self, node: ast.stmt) -> str:
         first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
@@ -104,9 +119,17 @@ def _definitions_used(path: Path, name: str) -> str:
         if node is None or node in seen:
             continue
         seen.append(node)
-        todo.extend(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
+        todo.extend(parsed.reads(node))
     seen.sort(key=lambda n: n.lineno)
     return "\n".join(parsed.segment(n) for n in seen)
+
+
+def _globals(scope: symtable.SymbolTable) -> set[str]:
+    """Names a scope and the scopes nested in it read from the module."""
+    names = {s.get_name() for s in scope.get_symbols() if s.is_global() and s.is_referenced()}
+    for child in scope.get_children():
+        names |= _globals(child)
+    return names
 
 
 def _direct_imports(module: str, package_root: str) -> set[str]:

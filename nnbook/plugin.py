@@ -84,14 +84,15 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
         if self.builds:
             book.reload()  # a rebuild under `mkdocs serve`: experiments or figures may have changed
         self.builds += 1
-        docs = Path(config.docs_dir)
-        pages = {(Path(docs.name) / p.relative_to(docs)).as_posix(): refs.find(p.read_text(encoding="utf-8"))
-                 for p in sorted(docs.rglob("*.md"))}  # named as authors know them: content/activations.md
+        self.reported: set[str] = set()  # each failure is logged once per build
+        pages = refs.scan_pages(Path(config.docs_dir))
         self._fail_or_log(book.unknown_references(pages))
         try:
             book.refresh(book.experiments_used(pages), keep_going=self.serving)
         except BuildError as e:
             raise PluginError(f"nnbook: {e.what}\n{e.detail}") from e
+        for failure in book.failures.values():  # under serve: logged here, shown in the page's box
+            self.reported.add(failure.what)
         self._fail_or_log(book.unknown_references(pages, values=True))
 
     def _fail_or_log(self, problems: list[str]) -> None:
@@ -107,7 +108,9 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
         except BuildError as e:
             if not self.serving:
                 raise PluginError(f"nnbook: {e.what}\n{e.detail}") from e
-            log.error("nnbook: %s", e.what)
+            if e.what not in self.reported:
+                self.reported.add(e.what)
+                log.error("nnbook: %s\n%s", e.what, e.detail)
             return e
 
     def on_files(self, files, config):
@@ -126,7 +129,8 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
 
         def embed(ref: refs.Ref) -> str:
             if book.target(ref) is None:
-                detail = f"{page.file.src_uri}:{ref.line}: unknown reference '{ref}'"
+                where = f"{page.file.src_uri}:{ref.line}"
+                detail = ref.problem(where) if ref.bad else f"{where}: unknown reference '{ref}'"
                 return _inline_error(detail) if ref.inline else "\n" + render.error_box("Unknown reference", detail) + "\n"
             made = self._output(ref.id)
             if isinstance(made, BuildError):

@@ -8,6 +8,7 @@ Everything here is deterministic, so unchanged results give byte-identical pages
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 from typing import Any, Sequence
@@ -15,6 +16,7 @@ from typing import Any, Sequence
 import numpy as np
 
 FALLBACK_ROWS = 12
+MAX_FIGURE_BYTES = 2_000_000  # one figure's data; past it the build fails, naming the figure
 
 
 def slug(id: str) -> str:
@@ -30,16 +32,39 @@ def provenance_line(p: dict[str, Any]) -> str:
     )
 
 
-def _compact(value: Any) -> Any:
-    """Float64 arrays become float32 (half the bytes); containers are walked."""
+TYPED = {"float32": "f4", "float64": "f8", "int8": "i1", "uint8": "u1", "int16": "i2", "uint16": "u2",
+         "int32": "i4", "uint32": "u4"}  # the typed arrays plotly.js reads from base64
+
+
+def _typed(array: np.ndarray) -> Any:
+    """An array as plotly.js's base64 typed-array spec, float64 narrowed to float32."""
+    if array.dtype == np.float64:
+        array = array.astype(np.float32)
+    elif array.dtype == np.int64 and array.size and np.abs(array).max() < 2**31:
+        array = array.astype(np.int32)
+    if array.dtype.name not in TYPED:
+        return array.tolist()
+    spec = {"dtype": TYPED[array.dtype.name], "bdata": base64.b64encode(np.ascontiguousarray(array).tobytes()).decode()}
+    if array.ndim > 1:
+        spec["shape"] = ", ".join(str(n) for n in array.shape)
+    return spec
+
+
+def _compact(value: Any, lists: bool = True) -> Any:
+    """Numeric arrays of trace data as base64 typed arrays, float64 narrowed to float32 (half
+    the bytes), whether plotly holds them as arrays, as its own base64 dicts, or (with `lists`)
+    as long lists of floats. Layout keeps plain lists, which plotly.js expects there."""
     if isinstance(value, np.ndarray):
-        if value.dtype == np.float64:
-            return value.astype(np.float32)
-        return value
+        return _typed(value) if lists and value.dtype.kind in "iuf" else value.tolist()
     if isinstance(value, dict):
-        return {k: _compact(v) for k, v in value.items()}
+        if value.get("dtype") == "f8" and isinstance(value.get("bdata"), str):
+            array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.float64).astype(np.float32)
+            return {**value, "dtype": "f4", "bdata": base64.b64encode(array.tobytes()).decode()}
+        return {k: _compact(v, lists) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_compact(v) for v in value]
+        if lists and len(value) >= 8 and all(isinstance(v, float) for v in value):
+            return _typed(np.asarray(value, dtype=np.float32))
+        return [_compact(v, lists) for v in value]
     return value
 
 
@@ -49,8 +74,12 @@ def figure_json(fig: Any) -> str:
 
     spec = fig.to_plotly_json()
     spec["layout"].pop("template", None)
-    spec = {"data": _compact(spec["data"]), "layout": _compact(spec["layout"])}
-    return to_json_plotly(spec)
+    spec = {"data": _compact(spec["data"]), "layout": _compact(spec["layout"], lists=False)}
+    text = to_json_plotly(spec)
+    if len(text) > MAX_FIGURE_BYTES:
+        raise ValueError(f"its data is {len(text) / 1e6:.1f} MB, over the limit of {MAX_FIGURE_BYTES / 1e6:.0f} MB "
+                         "per figure: subsample, quantise or split it")
+    return text
 
 
 def _cell(value: Any) -> str:
@@ -126,8 +155,8 @@ def caption_html(caption: str) -> str:
 def table_markdown(id: str, header: Sequence[str], rows: Sequence[Sequence[Any]], caption: str,
                    provenance: dict[str, Any]) -> str:
     """A Markdown table (styled like every other table of the site) with its caption."""
-    def cell(value: Any) -> str:
-        return str(value).replace("|", "\\|")
+    def cell(value: Any) -> str:  # escaped: strings from results never become markup
+        return html.escape(str(value), quote=False).replace("|", "\\|")
 
     lines = ["| " + " | ".join(cell(h) for h in header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]

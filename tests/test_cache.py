@@ -97,3 +97,11 @@ def test_damaged_entry_is_detected_and_replacement_removes_old(tmp_path):
         store.load("t/x", "aaaa")
     store.save("t/x", "bbbb", Result({"a": np.zeros(3)}, {}))
     assert [p.name for p in store.folder("t/x").iterdir()] == ["bbbb.npz"]
+
+
+def test_a_local_variable_named_like_a_module_function_is_no_dependency(fakebook):
+    edit(fakebook / "topic.py", 'return {"y": scale(helpers.data(n))}',
+         'unrelated = 5\n    return {"y": scale(helpers.data(n)) * unrelated}')
+    base = key_of(fakebook)
+    edit(fakebook / "topic.py", "return 1", "return 2")  # the module function `unrelated`, never read
+    assert key_of(fakebook) == base
