@@ -25,10 +25,16 @@ def slug(id: str) -> str:
 
 def provenance_line(p: dict[str, Any]) -> str:
     versions = p.get("versions", {})
+    machine = p.get("machine")
+    where = ""
+    if machine:
+        isa = "AVX-512" if "avx512f" in machine["isa"] else "AVX2" if "avx2" in machine["isa"] else machine["arch"]
+        where = f" · {html.escape(machine['cpu'])} ({isa}), {machine['threads']} thread{'s' * (machine['threads'] != 1)}"
     return (
         f"Experiment <code>{html.escape(p['experiment'])}</code> · seed {p['seed']} · "
         f"profile {html.escape(p['profile'])} · ran {p['seconds']:.1f} s on {html.escape(p['date'])} · "
         f"TensorFlow {html.escape(versions.get('tensorflow', '?'))}, Keras {html.escape(versions.get('keras', '?'))}"
+        f"{where}"
     )
 
 
