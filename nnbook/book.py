@@ -170,6 +170,16 @@ class Book:
                              traceback.format_exc()) from e
         return result
 
+    def todo(self, ids: Iterable[str] | None = None, force: bool = False) -> list[str]:
+        """What a refresh of `ids` runs: the stale and damaged ones (with `force`, all of them).
+        Temporary files left by killed runs are removed on the way."""
+        for leftover in self.store.leftovers():
+            self.log(f"nnbook: removing {leftover}, left by an interrupted run")
+            leftover.unlink(missing_ok=True)
+        if force:
+            return sorted(self.experiments if ids is None else ids)
+        return sorted(set(self.stale(ids)) | set(self.damaged(ids)))
+
     def refresh(self, ids: Iterable[str] | None = None, keep_going: bool = False, force: bool = False) -> list[str]:
         """Run the stale experiments among `ids` (all by default; with `force`, all of `ids`),
         one progress line each.
@@ -177,10 +187,7 @@ class Book:
         Without `keep_going` the first failure raises `BuildError`; with it, failures are
         kept in `self.failures` and the others still run. Returns the ids that ran.
         """
-        for leftover in self.store.leftovers():
-            self.log(f"nnbook: removing {leftover}, left by an interrupted run")
-            leftover.unlink(missing_ok=True)
-        todo = sorted(self.experiments if ids is None else ids) if force else self.stale(ids)
+        todo = self.todo(ids, force) if force else self.stale(ids)
         for n, experiment_id in enumerate(todo, start=1):
             self.log(f"nnbook: running {experiment_id} ({self.profile}) [{n}/{len(todo)}]")
             try:
@@ -193,6 +200,15 @@ class Book:
                 continue
             self.log(f"nnbook: {experiment_id} done in {result.provenance['seconds']:.1f} s")
         return todo
+
+    def last_seconds(self, experiment_id: str) -> float | None:
+        """How long the experiment's stored result (current or superseded by its code) took."""
+        for path in sorted(self.store.folder(experiment_id).glob("*.npz")):
+            try:
+                return float(self.store.load(experiment_id, path.stem).provenance["seconds"])
+            except (DamagedEntry, KeyError, ValueError):
+                continue
+        return None
 
     def result(self, experiment_id: str) -> Result:
         """The stored result, running the experiment if it is missing or damaged."""

@@ -53,13 +53,16 @@ def figures(args: argparse.Namespace) -> int:
     """Run the experiments whose results are stale (or the named ones / topics with --force)."""
     book = _book(args)
     wanted = _selected(book, args.ids)
+    todo = book.todo(wanted, force=args.force)  # a stored result is replaced only by its successor
     try:
-        ran = book.refresh(wanted, force=args.force)
-        ran += book.refresh(book.damaged(wanted), force=True)  # a stored result is replaced only by its successor
+        if todo:
+            from .progress import run_with_progress
+
+            run_with_progress(book, todo)
     except BuildError as e:
         print(f"nnbook: {e.what}\n{e.detail}", file=sys.stderr)
         return 1
-    print(f"nnbook: {len(ran)} experiment(s) ran, {len(wanted) - len(ran)} up to date ({args.profile})")
+    print(f"nnbook: {len(todo)} experiment(s) ran, {len(wanted) - len(todo)} up to date ({args.profile})")
     return 0
 
 

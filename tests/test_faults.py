@@ -62,12 +62,12 @@ def test_a_killed_forced_rerun_loses_no_stored_result(results):
     lines = []
     for line in run.stdout:  # kill it while it trains the second experiment
         lines.append(line)
-        if "[2/" in line:
+        if "done in" in line:
             time.sleep(1.5)
             run.send_signal(signal.SIGKILL)
             break
     run.wait(timeout=60)
-    assert any("[2/" in line for line in lines), "".join(lines)
+    assert any("done in" in line for line in lines), "".join(lines)
     after = {k: v for k, v in snapshot(results / "smoke").items() if not k.endswith(".tmp")}
     assert after == before, "every stored result is still there, byte for byte"
     assert main(cli(results, "check")) == 0 or Book(results, "smoke").store.leftovers()
