@@ -213,6 +213,15 @@ class ResultStore:
         except DamagedEntry as e:
             raise DamagedEntry(f"{path}: {e}") from e
 
+    def provenance(self, experiment_id: str, key: str) -> dict[str, Any]:
+        """A stored result's provenance alone (its arrays are not read)."""
+        path = self.path(experiment_id, key)
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                return json.loads(npz[META].tobytes().decode())["provenance"]
+        except (zipfile.BadZipFile, zlib.error, ValueError, KeyError, OSError, EOFError) as e:
+            raise DamagedEntry(f"{path}: unreadable ({type(e).__name__}: {e})") from e
+
     def save(self, experiment_id: str, key: str, result: Result) -> Path:
         """Store a result in place of the entries it supersedes, which move aside.
 

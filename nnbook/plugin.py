@@ -21,7 +21,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File
 
-from . import refs, render
+from . import refs, render, timings
 from .book import ENV_PROFILE, ENV_RESULTS, Book, BuildError
 from .notebooks import notebook_json
 
@@ -122,6 +122,9 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
         for topic in sorted(self.notebooks):  # each topic page offers its experiments as a notebook
             content = notebook_json(self.book, topic, results="results")
             files.append(File.generated(config, f"notebooks/{topic}.ipynb", content=content))
+        if not files.get_file_from_path(timings.PAGE):
+            pages = {f.src_uri for f in files.documentation_pages()}
+            files.append(File.generated(config, timings.PAGE, content=timings.page(self.book, pages)))
         return files
 
     def on_page_markdown(self, markdown: str, page, config, files) -> str:

@@ -167,3 +167,10 @@ def test_warm_build_imports_no_tensorflow(tmp_path, smoke_results, site):
                              capture_output=True, text=True, env=dict(os.environ), timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
     assert "warm build without TensorFlow" in run.stdout
+
+
+def test_computation_times_page_lists_every_experiment(site, smoke_book):
+    page = (site / "computation-times/index.html").read_text()
+    for experiment_id in smoke_book.experiments:
+        assert f"<code>{experiment_id}</code>" in page, experiment_id
+    assert "total" in page
