@@ -20,6 +20,26 @@ from nnbook.book import Book, results_for_mkdocs
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def nav_pages() -> list[str]:
+    """The Markdown files of the site's navigation, in order (`index.md`, `network.md`, ...)."""
+    import re
+
+    return re.findall(r"^\s*-\s[^:]+:\s*(\S+\.md)\s*$", (ROOT / "mkdocs.yml").read_text(), re.MULTILINE)
+
+
+def page_url(markdown: str) -> str:
+    """A page's address relative to the site root: `index.md` → "", `network.md` → "network/"."""
+    return "" if markdown == "index.md" else markdown.removesuffix(".md") + "/"
+
+
+def figure_pages() -> list[str]:
+    """Addresses of the pages that embed at least one figure or table."""
+    from nnbook import refs
+
+    return [page_url(md) for md in nav_pages()
+            if (ROOT / "content" / md).is_file() and any(not r.inline for r in refs.find((ROOT / "content" / md).read_text()))]
+
+
 def build_site(site_dir: Path, results: Path, command: str = "build", **overrides):
     """A real `mkdocs build --strict` of the book (or of `docs_dir=...`), from smoke results."""
     from mkdocs.commands.build import build

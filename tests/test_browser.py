@@ -9,13 +9,15 @@ from typing import Iterator
 
 import pytest
 
+from conftest import figure_pages, nav_pages, page_url
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PAGES = ["", "network/", "training/", "activations/", "about/"]
-FIGURE_PAGES = ["network/", "training/", "activations/"]
+PAGES = [page_url(md) for md in nav_pages()]  # every page of the navigation, new ones included
+FIGURE_PAGES = figure_pages()
 
 FIGURE_STATE = """() => Array.from(document.querySelectorAll('.nnbook-plot')).map(el => {
   const svg = el.querySelector('.main-svg');

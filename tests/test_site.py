@@ -17,9 +17,9 @@ from mkdocs.exceptions import Abort
 from nnbook import registry
 from nnbook.book import Book, results_for_mkdocs
 
-from conftest import ROOT, build_site
+from conftest import ROOT, build_site, nav_pages, page_url
 
-PAGES = ["index.html", "network/index.html", "training/index.html", "activations/index.html", "about/index.html"]
+PAGES = [page_url(md) + "index.html" for md in nav_pages()]
 
 
 @pytest.fixture
