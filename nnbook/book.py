@@ -148,7 +148,11 @@ class Book:
         experiment = self.experiments[experiment_id]
         params = experiment.params(self.profile)
         try:
-            seed_everything(experiment.seed)
+            try:
+                seed_everything(experiment.seed)
+            except ModuleNotFoundError as e:
+                raise BuildError(f"experiment {experiment_id} must run, and running experiments needs TensorFlow: "
+                                 "run `make figures` or `pip install -e '.[experiments]'`", f"{e}") from e
             start = time.perf_counter()
             values = _check_results(experiment.func(seed=experiment.seed, **params), experiment_id)
             seconds = time.perf_counter() - start
@@ -165,6 +169,8 @@ class Book:
             }
             result = Result(values, provenance)
             self.store.save(experiment_id, self.key(experiment_id), result)  # refuses what it cannot store
+        except BuildError:
+            raise
         except Exception as e:
             raise BuildError(f"experiment {experiment_id} ({self.profile}) raised {type(e).__name__}: {e}",
                              traceback.format_exc()) from e

@@ -52,8 +52,24 @@ class Result:
         return self.values[name]
 
 
+def _pinned(dist: str) -> str | None:
+    """The version nnbook pins for `dist` (its `experiments` extra), from nnbook's own metadata."""
+    try:
+        requirements = metadata.requires("nnbook") or []
+    except metadata.PackageNotFoundError:
+        return None
+    for requirement in requirements:
+        name, _, rest = requirement.partition("==")
+        if name.strip() == dist and rest:
+            return rest.split(";")[0].strip()
+    return None
+
+
 def library_versions() -> dict[str, str]:
-    """TensorFlow and Keras versions, read from package metadata without importing them."""
+    """TensorFlow and Keras versions, read from package metadata without importing them.
+
+    A site-only install has neither: the versions nnbook pins stand in, so that it finds the
+    committed results under the same keys as an install that runs experiments."""
     versions = {}
     for label, dists in {"tensorflow": ("tensorflow", "tensorflow-cpu"), "keras": ("keras",)}.items():
         for dist in dists:
@@ -63,7 +79,7 @@ def library_versions() -> dict[str, str]:
             except metadata.PackageNotFoundError:
                 continue
         else:
-            versions[label] = "missing"
+            versions[label] = next(filter(None, map(_pinned, dists)), "missing")
     return versions
 
 
