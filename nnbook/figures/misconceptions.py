@@ -1,0 +1,217 @@
+"""Figures, tables and values for the misconceptions page."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from nnbook.figures.style import Table, color, num, pct, tidy
+from nnbook.registry import claim, figure, values
+
+CHANCE = 0.1  # ten classes
+
+
+def add_band(fig: go.Figure, x: np.ndarray, runs: np.ndarray, name: str, i: int, row: int = 1, col: int = 1,
+             dash: str = "solid", legend: bool = True) -> None:
+    """The mean over seeds (rows of `runs`) as a line, the lowest and highest seed as a shaded band."""
+    low, high, mean = runs.min(0), runs.max(0), runs.mean(0)
+    fig.add_scatter(x=np.concatenate([x, x[::-1]]), y=np.concatenate([high, low[::-1]]), fill="toself",
+                    fillcolor=color(i), opacity=0.2, line={"width": 0}, hoverinfo="skip", showlegend=False,
+                    legendgroup=name, row=row, col=col)
+    fig.add_scatter(x=x, y=mean, name=name, legendgroup=name, showlegend=legend, mode="lines+markers",
+                    line={"color": color(i), "dash": dash}, row=row, col=col)
+
+
+def add_chance(fig: go.Figure, col: int) -> None:
+    fig.add_hline(y=CHANCE, line={"dash": "dot", "width": 1, "color": "#888"}, row=1, col=col,
+                  annotation_text="chance", annotation_position="bottom right")
+
+
+def spread(runs: np.ndarray) -> str:
+    """Mean and the range over seeds, e.g. '92.5% (92.3–92.8%)'."""
+    return f"{pct(runs.mean())} ({pct(runs.min())}–{pct(runs.max())})"
+
+
+def band_rows(x: list[str], *series: np.ndarray) -> list[list[str]]:
+    """Table rows: x, then for every series (seed, x) its mean and range over seeds."""
+    return [[label] + [spread(s[:, k]) for s in series] for k, label in enumerate(x)]
+
+
+def at(grid: np.ndarray, value: float) -> int:
+    """The index of `value` in a parameter grid (it must be there)."""
+    return int(np.flatnonzero(np.isclose(grid, value))[0])
+
+
+# -- robustness ---------------------------------------------------------------------------
+
+
+@figure("misconceptions/shift-noise", uses="misconceptions/robustness",
+        caption="Validation accuracy of MNIST networks on digits moved by a few pixels (averaged over the "
+                "four directions) and on digits with Gaussian pixel noise added. Line: mean of the seeds; "
+                "band: lowest to highest seed.")
+def shift_noise(r: dict) -> tuple[go.Figure, Table]:
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("digits moved", "noise added"), shared_yaxes=True)
+    shift_acc = r["shift_accuracy"].mean(-1)  # average over directions: (seed, shift)
+    add_band(fig, r["shifts"], shift_acc, "moved", 0, col=1)
+    add_band(fig, r["sigmas"], r["noise_accuracy"], "noisy", 1, col=2)
+    for col in (1, 2):
+        add_chance(fig, col)
+    fig.update_xaxes(title_text="shift (pixels)", dtick=1, row=1, col=1)
+    fig.update_xaxes(title_text="noise standard deviation σ (pixels range 0–1)", row=1, col=2)
+    fig.update_yaxes(title_text="validation accuracy", tickformat=".0%", range=[0, 1], row=1, col=1)
+    shift_rows = band_rows([f"moved {s} px" for s in r["shifts"]], shift_acc)
+    noise_rows = band_rows([f"noise σ = {s:g}" for s in r["sigmas"]], r["noise_accuracy"])
+    return tidy(fig, height=420, top=60, showlegend=False), (["input", "accuracy: mean (seed range)"],
+                                                            shift_rows + noise_rows)
+
+
+@figure("misconceptions/examples", uses="misconceptions/robustness",
+        caption="One validation digit as the first network sees it: unchanged, moved, with noise, and "
+                "after a fast-gradient-sign step. Each title gives the network's answer and its confidence.")
+def examples(r: dict) -> tuple[go.Figure, Table]:
+    names = list(r["example_names"])
+    probs = r["example_probs"]
+    titles = [f"{name}<br>→ {int(p.argmax())} ({pct(p.max(), 0)})" for name, p in zip(names, probs)]
+    fig = make_subplots(rows=1, cols=len(names), subplot_titles=titles, horizontal_spacing=0.03)
+    for k, image in enumerate(r["examples"]):
+        quantised = np.round(255 * image.reshape(28, 28)).astype(np.uint8)
+        fig.add_heatmap(z=quantised, colorscale="Greys", zmin=0, zmax=255, showscale=False, name=names[k],
+                        hovertemplate="row %{y}, column %{x}: %{z}<extra></extra>", row=1, col=k + 1)
+        x = "x" if k == 0 else f"x{k + 1}"
+        fig.update_xaxes(visible=False, constrain="domain", row=1, col=k + 1)
+        fig.update_yaxes(visible=False, autorange="reversed", scaleanchor=x, row=1, col=k + 1)
+    fig.update_annotations(font_size=12)
+    rows = [[name, str(int(p.argmax())), pct(p.max()), pct(p[r["example_label"]])] for name, p in zip(names, probs)]
+    header = ["input", "network's answer", "its confidence", f"confidence in the true label ({r['example_label']})"]
+    return tidy(fig, height=300, top=70, bottom=10), (header, rows)
+
+
+@figure("misconceptions/adversarial", uses="misconceptions/robustness",
+        caption="Share of correctly classified validation digits whose answer changes when every pixel "
+                "moves by ε: in the direction of the loss gradient's sign (fast gradient sign), or in "
+                "a random direction of the same size. Line: mean of the seeds; band: seed range.")
+def adversarial(r: dict) -> tuple[go.Figure, Table]:
+    fig = make_subplots(rows=1, cols=1)
+    add_band(fig, r["epsilons"], r["flipped"], "fast gradient sign", 3)
+    add_band(fig, r["epsilons"], r["flipped_random"], "random sign, same size", 7, dash="dash")
+    fig.update_xaxes(title_text="ε, the change of every pixel (pixel range 0–1)")
+    fig.update_yaxes(title_text="predictions changed", tickformat=".0%", range=[0, 1.02])
+    rows = band_rows([f"{e:g}" for e in r["epsilons"]], r["flipped"], r["flipped_random"])
+    return tidy(fig, height=400, top=40), (["ε", "fast gradient sign: changed", "random sign: changed"], rows)
+
+
+@figure("misconceptions/saliency", uses="misconceptions/robustness",
+        caption="A gradient saliency map: how strongly a small change of each pixel would move the score "
+                "of the class the first network predicts (absolute gradient of that class's logit), "
+                "beside the digit it was computed for.")
+def saliency(r: dict) -> tuple[go.Figure, Table]:
+    digit, grad = r["examples"][0].reshape(28, 28), r["saliency"].reshape(28, 28)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("the digit", "saliency: |∂ score / ∂ pixel|"),
+                        horizontal_spacing=0.05)
+    fig.add_heatmap(z=np.round(255 * digit).astype(np.uint8), colorscale="Greys", showscale=False, name="digit",
+                    hovertemplate="row %{y}, column %{x}: %{z}<extra></extra>", row=1, col=1)
+    fig.add_heatmap(z=np.round(255 * grad / grad.max()).astype(np.uint8), colorscale="Viridis", showscale=False,
+                    name="saliency", hovertemplate="row %{y}, column %{x}: %{z}<extra></extra>", row=1, col=2)
+    for col, x in ((1, "x"), (2, "x2")):
+        fig.update_xaxes(visible=False, constrain="domain", row=1, col=col)
+        fig.update_yaxes(visible=False, autorange="reversed", scaleanchor=x, row=1, col=col)
+    ink = r["examples"][0] > 0.1
+    share = r["saliency"][~ink].sum() / r["saliency"].sum()
+    header = ["pixels", "share of the image", "share of the saliency"]
+    rows = [["with ink (value above 0.1)", pct(ink.mean()), pct(1 - share)],
+            ["blank background", pct(1 - ink.mean()), pct(share)]]
+    return tidy(fig, height=340, top=40, bottom=10), (header, rows)
+
+
+@values("misconceptions/robustness-values", uses="misconceptions/robustness")
+def robustness_values(r: dict) -> dict:
+    shift_acc = r["shift_accuracy"].mean(-1)
+    clean = shift_acc[:, 0]
+    two, four = shift_acc[:, at(r["shifts"], 2)], shift_acc[:, at(r["shifts"], 4)]
+    noise = r["noise_accuracy"]
+    half = noise[:, at(r["sigmas"], 0.5)]
+    eps = at(r["epsilons"], r["show_eps"])
+    flipped, random_flipped = r["flipped"][:, eps], r["flipped_random"][:, eps]
+    probs = r["example_probs"]
+    background = r["background_share"].mean(-1)
+    return {
+        "train-rows": f"{r['train_rows']:,}", "val-rows": f"{r['val_rows']:,}", "hidden": str(r["hidden"]),
+        "steps": str(r["steps"]), "batch": str(r["batch"]), "lr": f"{r['lr']:g}", "seeds": str(r["seeds"]),
+        "clean": pct(clean.mean()), "clean-range": f"{pct(clean.min())}–{pct(clean.max())}",
+        "shift-2": pct(two.mean()), "shift-4": pct(four.mean()), "noise-half": pct(half.mean()),
+        "max-sigma": f"{r['sigmas'][-1]:g}", "noise-max": pct(noise[:, -1].mean()),
+        "eps": f"{r['show_eps']:g}", "flipped": pct(flipped.mean(), 0), "flipped-random": pct(random_flipped.mean(), 0),
+        "label": str(r["example_label"]), "clean-answer": str(int(probs[0].argmax())),
+        "clean-confidence": pct(probs[0].max(), 0), "adversarial-answer": str(int(probs[-1].argmax())),
+        "adversarial-confidence": pct(probs[-1].max(), 0),
+        "background-share": pct(background.mean(), 0), "background-pixels": pct(1 - r["ink_share"].mean(), 0),
+        "shift-hurts": claim(clean.min() - two.max() > 0.2,
+                             "a 2-pixel move costs every seed more than 20 points of accuracy"),
+        "shift-to-chance": claim(four.mean() < 0.35, "at 4 pixels, accuracy is under 35%"),
+        "noise-hurts": claim(np.all(np.diff(noise.mean(0)) < 0.005) and half.max() < clean.min() - 0.2,
+                             "accuracy falls as the noise grows, and by more than 20 points at σ = 0.5 for every seed"),
+        "attack-works": claim(flipped.min() > 0.5 and random_flipped.max() < 0.1,
+                              "the gradient's sign changes most answers; a random sign of the same size "
+                              "changes fewer than one in ten"),
+        "example-flipped": claim(probs[0].argmax() == r["example_label"] and probs[-1].argmax() != r["example_label"],
+                                 "the shown digit is read correctly before the step and wrongly after it"),
+        "saliency-spread": claim(background.min() > 0.5,
+                                 "more than half of the saliency lies on blank background pixels"),
+    }
+
+
+# -- data ---------------------------------------------------------------------------------
+
+
+@figure("misconceptions/data", uses="misconceptions/data",
+        caption="Validation accuracy of the same small network on 8×8 digits: trained on more or fewer "
+                "rows (left, with its accuracy on its own training rows dashed), and on training labels of "
+                "which a share was replaced by a wrong class (right). Line: mean of the seeds; band: "
+                "lowest to highest seed.")
+def data_figure(r: dict) -> tuple[go.Figure, Table]:
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("training-set size", "wrong labels"), shared_yaxes=True)
+    add_band(fig, r["sizes"], r["size_train_accuracy"], "on its training rows", 1, col=1, dash="dash")
+    add_band(fig, r["sizes"], r["size_accuracy"], "on validation digits", 0, col=1)
+    add_band(fig, r["noise"], r["noise_accuracy"], "on validation digits", 0, col=2, legend=False)
+    for col in (1, 2):
+        add_chance(fig, col)
+    fig.update_xaxes(title_text="training rows (log scale)", type="log", row=1, col=1)
+    fig.update_xaxes(title_text="share of training labels that are wrong", tickformat=".0%", row=1, col=2)
+    fig.update_yaxes(title_text="accuracy", tickformat=".0%", range=[0, 1.02], row=1, col=1)
+    rows = [[f"{n:,} rows, labels right", spread(r["size_accuracy"][:, k]), spread(r["size_train_accuracy"][:, k])]
+            for k, n in enumerate(r["sizes"])]
+    rows += [[f"{r['noise_rows']:,} rows, {pct(p, 0)} labels wrong", spread(r["noise_accuracy"][:, k]), ""]
+             for k, p in enumerate(r["noise"]) if p > 0]
+    header = ["training data", "validation accuracy: mean (seed range)", "training accuracy"]
+    return tidy(fig, height=440, top=80), (header, rows)
+
+
+@values("misconceptions/data-values", uses="misconceptions/data")
+def data_values(r: dict) -> dict:
+    size_acc, noise_acc = r["size_accuracy"], r["noise_accuracy"]
+    smallest, largest, before = size_acc[:, 0], size_acc[:, -1], size_acc[:, -2]
+    noise_at = {p: noise_acc[:, at(r["noise"], p)] for p in (0.2, 0.6, 0.8)}
+    clean = noise_acc[:, 0]
+    both = np.concatenate([largest, before])
+    return {
+        "smallest": str(r["sizes"][0]), "largest": f"{r['sizes'][-1]:,}", "second-largest": f"{r['sizes'][-2]:,}",
+        "val-rows": str(r["val_rows"]), "hidden": str(r["hidden"]), "steps": str(r["steps"]), "batch": str(r["batch"]),
+        "lr": f"{r['lr']:g}", "seeds": str(r["seeds"]), "examples-seen": f"{r['steps'] * r['batch']:,}",
+        "smallest-acc": pct(smallest.mean()), "smallest-train-acc": pct(r["size_train_accuracy"][:, 0].mean()),
+        "largest-acc": pct(largest.mean()), "second-largest-acc": pct(before.mean()),
+        "clean-acc": pct(clean.mean()), **{f"noise-{round(100 * p)}-acc": pct(a.mean()) for p, a in noise_at.items()},
+        "more-data-helps": claim(smallest.max() < largest.min() - 0.2,
+                                 "every seed trained on the most rows beats every seed trained on the fewest, "
+                                 "by more than 20 points"),
+        "memorises": claim(r["size_train_accuracy"][:, 0].min() > 0.99 and smallest.mean() < 0.85,
+                           "with the fewest rows the network is right on all of its training rows but not on new digits"),
+        "plateau": claim(abs(largest.mean() - before.mean()) <= both.max() - both.min(),
+                         "the last step up in training rows changes the mean by less than the spread of the seeds"),
+        "some-noise-tolerated": claim(noise_at[0.2].mean() > clean.mean() - 0.06,
+                                      "a fifth of wrong labels costs less than 6 points"),
+        "majority-still-wins": claim(noise_at[0.6].min() > 0.7,
+                                     "with 60% of labels wrong every seed stays above 70%"),
+        "heavy-noise-hurts": claim(noise_at[0.8].max() < clean.min() - 0.3,
+                                   "with 80% of labels wrong every seed loses more than 30 points"),
+    }
