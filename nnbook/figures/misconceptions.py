@@ -16,11 +16,16 @@ def add_band(fig: go.Figure, x: np.ndarray, runs: np.ndarray, name: str, i: int,
              dash: str = "solid", legend: bool = True) -> None:
     """The mean over seeds (rows of `runs`) as a line, the lowest and highest seed as a shaded band."""
     low, high, mean = runs.min(0), runs.max(0), runs.mean(0)
-    fig.add_scatter(x=np.concatenate([x, x[::-1]]), y=np.concatenate([high, low[::-1]]), fill="toself",
-                    fillcolor=color(i), opacity=0.2, line={"width": 0}, hoverinfo="skip", showlegend=False,
+    fig.add_scatter(x=np.concatenate([x, x[::-1]]), y=np.concatenate([high, low[::-1]]), fill="toself", mode="lines",
+                    fillcolor=translucent(color(i)), line={"width": 0}, hoverinfo="skip", showlegend=False,
                     legendgroup=name, row=row, col=col)
     fig.add_scatter(x=x, y=mean, name=name, legendgroup=name, showlegend=legend, mode="lines+markers",
                     line={"color": color(i), "dash": dash}, row=row, col=col)
+
+
+def translucent(hex_color: str, alpha: float = 0.3) -> str:
+    r, g, b = (int(hex_color[k:k + 2], 16) for k in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
 
 
 def add_chance(fig: go.Figure, col: int) -> None:
@@ -48,7 +53,8 @@ def at(grid: np.ndarray, value: float) -> int:
 
 @figure("misconceptions/shift-noise", uses="misconceptions/robustness",
         caption="Validation accuracy of MNIST networks on digits moved by a few pixels (averaged over the "
-                "four directions) and on digits with Gaussian pixel noise added. Line: mean of the seeds; "
+                "four directions) and on digits with Gaussian pixel noise of standard deviation σ added (pixel "
+                "values range from 0 to 1). Line: mean of the seeds; "
                 "band: lowest to highest seed.")
 def shift_noise(r: dict) -> tuple[go.Figure, Table]:
     fig = make_subplots(rows=1, cols=2, subplot_titles=("digits moved", "noise added"), shared_yaxes=True)
@@ -58,7 +64,7 @@ def shift_noise(r: dict) -> tuple[go.Figure, Table]:
     for col in (1, 2):
         add_chance(fig, col)
     fig.update_xaxes(title_text="shift (pixels)", dtick=1, row=1, col=1)
-    fig.update_xaxes(title_text="noise standard deviation σ (pixels range 0–1)", row=1, col=2)
+    fig.update_xaxes(title_text="noise σ", row=1, col=2)
     fig.update_yaxes(title_text="validation accuracy", tickformat=".0%", range=[0, 1], row=1, col=1)
     shift_rows = band_rows([f"moved {s} px" for s in r["shifts"]], shift_acc)
     noise_rows = band_rows([f"noise σ = {s:g}" for s in r["sigmas"]], r["noise_accuracy"])
@@ -73,18 +79,18 @@ def examples(r: dict) -> tuple[go.Figure, Table]:
     names = list(r["example_names"])
     probs = r["example_probs"]
     titles = [f"{name}<br>→ {int(p.argmax())} ({pct(p.max(), 0)})" for name, p in zip(names, probs)]
-    fig = make_subplots(rows=1, cols=len(names), subplot_titles=titles, horizontal_spacing=0.03)
+    fig = make_subplots(rows=2, cols=2, subplot_titles=titles, horizontal_spacing=0.04, vertical_spacing=0.14)
     for k, image in enumerate(r["examples"]):
         quantised = np.round(255 * image.reshape(28, 28)).astype(np.uint8)
+        cell = {"row": k // 2 + 1, "col": k % 2 + 1}
         fig.add_heatmap(z=quantised, colorscale="Greys", zmin=0, zmax=255, showscale=False, name=names[k],
-                        hovertemplate="row %{y}, column %{x}: %{z}<extra></extra>", row=1, col=k + 1)
-        x = "x" if k == 0 else f"x{k + 1}"
-        fig.update_xaxes(visible=False, constrain="domain", row=1, col=k + 1)
-        fig.update_yaxes(visible=False, autorange="reversed", scaleanchor=x, row=1, col=k + 1)
+                        hovertemplate="row %{y}, column %{x}: %{z}<extra></extra>", **cell)
+        fig.update_xaxes(visible=False, constrain="domain", **cell)
+        fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x" if k == 0 else f"x{k + 1}", **cell)
     fig.update_annotations(font_size=12)
     rows = [[name, str(int(p.argmax())), pct(p.max()), pct(p[r["example_label"]])] for name, p in zip(names, probs)]
     header = ["input", "network's answer", "its confidence", f"confidence in the true label ({r['example_label']})"]
-    return tidy(fig, height=300, top=70, bottom=10), (header, rows)
+    return tidy(fig, height=560, top=50, bottom=10), (header, rows)
 
 
 @figure("misconceptions/adversarial", uses="misconceptions/robustness",
@@ -107,7 +113,7 @@ def adversarial(r: dict) -> tuple[go.Figure, Table]:
                 "beside the digit it was computed for.")
 def saliency(r: dict) -> tuple[go.Figure, Table]:
     digit, grad = r["examples"][0].reshape(28, 28), r["saliency"].reshape(28, 28)
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("the digit", "saliency: |∂ score / ∂ pixel|"),
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("the digit", "its saliency map"),
                         horizontal_spacing=0.05)
     fig.add_heatmap(z=np.round(255 * digit).astype(np.uint8), colorscale="Greys", showscale=False, name="digit",
                     hovertemplate="row %{y}, column %{x}: %{z}<extra></extra>", row=1, col=1)
@@ -177,8 +183,8 @@ def data_figure(r: dict) -> tuple[go.Figure, Table]:
     add_band(fig, r["noise"], r["noise_accuracy"], "on validation digits", 0, col=2, legend=False)
     for col in (1, 2):
         add_chance(fig, col)
-    fig.update_xaxes(title_text="training rows (log scale)", type="log", row=1, col=1)
-    fig.update_xaxes(title_text="share of training labels that are wrong", tickformat=".0%", row=1, col=2)
+    fig.update_xaxes(title_text="training rows (log)", type="log", tickvals=r["sizes"][::2], row=1, col=1)
+    fig.update_xaxes(title_text="labels wrong", tickformat=".0%", row=1, col=2)
     fig.update_yaxes(title_text="accuracy", tickformat=".0%", range=[0, 1.02], row=1, col=1)
     rows = [[f"{n:,} rows, labels right", spread(r["size_accuracy"][:, k]), spread(r["size_train_accuracy"][:, k])]
             for k, n in enumerate(r["sizes"])]
