@@ -17,6 +17,7 @@ from nnbook.backend import tensorflow
 from nnbook.registry import experiment
 
 DIRECTIONS = ((0, 1), (0, -1), (1, 0), (-1, 0))  # (rows, columns): right, left, down, up
+EXAMPLE_SHIFT, EXAMPLE_SIGMA = 3, 0.5  # how the shown digit is moved (to the right) and made noisy
 
 
 def parallel_classifier(runs: int, inputs: int, hidden: int, classes: int, seeds: list[int]):
@@ -176,8 +177,8 @@ def robustness(train: int, val: int, hidden: int, steps: int, batch: int, lr: fl
     adv_logits = np.asarray(model(adversarial, training=False))[0]
     flips = np.flatnonzero((clean_logits[0].argmax(-1) == y) & (adv_logits.argmax(-1) != y))
     shown = int(flips[np.argmax(softmax(clean_logits[0, flips]).max(-1))]) if len(flips) else 0  # most confident
-    moved = shift_images(x[shown:shown + 1], 28, 3, DIRECTIONS[0])[0]
-    noisy = add_noise(x[shown:shown + 1], 0.5, seed)[0]
+    moved = shift_images(x[shown:shown + 1], 28, EXAMPLE_SHIFT, DIRECTIONS[0])[0]
+    noisy = add_noise(x[shown:shown + 1], EXAMPLE_SIGMA, seed)[0]
     examples = np.stack([x[shown], moved, noisy, adversarial[0, shown]]).astype(np.float32)
     example_probs = softmax(logits_for_all_runs(model, examples)[0])
 
@@ -191,7 +192,7 @@ def robustness(train: int, val: int, hidden: int, steps: int, batch: int, lr: fl
         "shift_accuracy": shift_acc.transpose(2, 0, 1).astype(np.float32),  # (seed, shift, direction)
         "noise_accuracy": noise_acc.T.astype(np.float32),  # (seed, sigma)
         "flipped": attack["flipped"], "flipped_random": attack["flipped_random"],  # (seed, epsilon)
-        "examples": examples, "example_names": ["original", "moved 3 px right", "noise σ = 0.5",
+        "examples": examples, "example_names": ["original", f"moved {EXAMPLE_SHIFT} px right", f"noise σ = {EXAMPLE_SIGMA:g}",
                                                  f"fast gradient sign, ε = {show_eps:g}"],
         "example_probs": example_probs.astype(np.float32), "example_label": int(y[shown]), "show_eps": show_eps,
         "saliency": saliency[0, shown].astype(np.float32),
