@@ -144,7 +144,7 @@ def load(reload: bool = False) -> None:
         package = importlib.import_module(package_name)
         for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
             name = f"{package_name}.{info.name}"
-            if reload and name in sys.modules:
+            if name in sys.modules:  # re-register what the clear above removed
                 importlib.reload(sys.modules[name])
             else:
                 importlib.import_module(name)
