@@ -23,6 +23,7 @@ from .fingerprint import fingerprint, package_stamp
 
 
 ENV_RESULTS, ENV_PROFILE = "NNBOOK_RESULTS", "NNBOOK_PROFILE"  # read by the MkDocs plugin
+CLAIMS_PROFILE = "full"  # the profile whose results claims must hold for
 
 
 @contextlib.contextmanager
@@ -316,8 +317,12 @@ class Book:
                         known = [f"{ref.id}.{name}" for name in names]
                         problems.append(str(refs.unknown(page, ref, "value", known)))
                     elif render.is_false_claim(names[ref.name]):
-                        problems.append(f"{page}:{ref.line}: claim '{ref}' does not hold for these results: "
-                                        f"{names[ref.name]['claim']}")
+                        problem = f"{page}:{ref.line}: claim '{ref}' does not hold for these results: " \
+                                  f"{names[ref.name]['claim']}"
+                        if self.profile == CLAIMS_PROFILE:
+                            problems.append(problem)
+                        else:  # claims are about the published results; tiny smoke runs may not bear them out
+                            self.log(f"nnbook: {problem} (fails only with {CLAIMS_PROFILE} results)")
         return problems
 
     def check(self) -> list[str]:

@@ -40,12 +40,12 @@ def figure_pages() -> list[str]:
             if (ROOT / "content" / md).is_file() and any(not r.inline for r in refs.find((ROOT / "content" / md).read_text()))]
 
 
-def build_site(site_dir: Path, results: Path, command: str = "build", **overrides):
+def build_site(site_dir: Path, results: Path, command: str = "build", profile: str = "smoke", **overrides):
     """A real `mkdocs build --strict` of the book (or of `docs_dir=...`), from smoke results."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
-    with results_for_mkdocs(results, "smoke"):
+    with results_for_mkdocs(results, profile):
         config = load_config(str(ROOT / "mkdocs.yml"), site_dir=str(site_dir), **({"strict": True} | overrides))
         config.plugins.on_startup(command=command, dirty=False)
         try:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from mkdocs.exceptions import Abort
 
 from nnbook import registry
 from nnbook.book import Book
@@ -134,8 +135,7 @@ def hostile_outputs():
 
     @registry.values("training/hostile-values", uses="training/backprop")
     def hostile(r: dict) -> dict:
-        return {"script": "<script>alert(1)</script>", "false": claim(False, "the loss went up"),
-                "true": claim(True, "the loss went down")}
+        return {"script": "<script>alert(1)</script>", "true": claim(True, "the loss went down")}
 
     @registry.table("training/hostile-table", uses="training/backprop")
     def hostile_table(r: dict):
@@ -167,11 +167,36 @@ def test_strings_from_results_are_escaped(tmp_path, smoke_results, hostile_outpu
     assert 'class="nnbook-claim nnbook-claim--checked"' in page
 
 
-def test_a_false_claim_fails_the_build_with_page_line_and_text(tmp_path, smoke_results, hostile_outputs, caplog):
-    overrides = docs(tmp_path, "# Page\n\nIt improved. {{ training/hostile-values.false }}\n")
-    error = build_error(caplog, tmp_path / "site", smoke_results, **overrides)
-    assert "docs/index.md:3: claim 'training/hostile-values.false' does not hold for these results: " \
-           "the loss went up" in error
+@pytest.fixture
+def claimed():
+    """A quick experiment (no training) in both profiles, and values with a true and a false claim."""
+    registry.load()
+
+    @registry.experiment("faults/quick", seed=0, full={"n": 3}, smoke={"n": 3})
+    def quick(n: int, seed: int) -> dict:
+        return {"loss": np.linspace(1.0, 0.5, n, dtype=np.float32)}
+
+    @registry.values("faults/quick-values", uses="faults/quick")
+    def quick_values(r: dict) -> dict:
+        return {"down": claim(r["loss"][-1] < r["loss"][0], "the loss went down"),
+                "up": claim(r["loss"][-1] > r["loss"][0], "the loss went up")}
+
+    yield
+    registry.EXPERIMENTS.pop("faults/quick")
+    registry.OUTPUTS.pop("faults/quick-values")
+
+
+def test_a_false_claim_fails_a_full_build_with_page_line_and_text(tmp_path, claimed, caplog):
+    overrides = docs(tmp_path, "# Page\n\nIt went down. {{ faults/quick-values.down }}\nIt went up. {{ faults/quick-values.up }}\n")
+    with pytest.raises(Abort):
+        build_site(tmp_path / "site", tmp_path / "results", profile="full", **overrides)
+    error = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR)
+    assert "docs/index.md:4: claim 'faults/quick-values.up' does not hold for these results: the loss went up" in error
+    assert "index.md:3" not in error
+    caplog.clear()
+    build_site(tmp_path / "smoke-site", tmp_path / "results", **overrides)  # smoke runs are too small to judge
+    page = (tmp_path / "smoke-site/index.html").read_text()
+    assert "nnbook-claim--contradicted" in page and "nnbook-claim--checked" in page
 
 
 def test_an_oversized_figure_fails_naming_it(tmp_path, smoke_results, hostile_outputs, caplog):
