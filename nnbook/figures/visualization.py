@@ -11,6 +11,7 @@ from nnbook.registry import claim, figure, table, values
 
 METHODS = {"gradient": "gradient", "smoothgrad": "SmoothGrad", "integrated": "integrated gradients",
            "untrained": "gradient, untrained net"}
+COLUMN_TITLES = ("digit", "gradient", "Smooth-<br>Grad", "integrated<br>gradients", "gradient,<br>untrained")
 DIVERGING = "RdBu_r"  # red: raises the class score, blue: lowers it
 
 
@@ -40,7 +41,7 @@ def digit_names(r: dict) -> list[str]:
                 "lower it. The last column is the same gradient taken through the network before training.")
 def saliency(r: dict) -> tuple[go.Figure, Table]:
     names = digit_names(r)
-    columns = ["digit"] + list(METHODS.values())
+    columns = list(COLUMN_TITLES)
     fig = make_subplots(rows=len(names), cols=len(columns), column_titles=columns,
                         horizontal_spacing=0.01, vertical_spacing=0.01)
     for d in range(len(names)):
@@ -55,7 +56,7 @@ def saliency(r: dict) -> tuple[go.Figure, Table]:
     header = ["digit"] + [f"{label}: share on ink" for label in METHODS.values()]
     rows = [[names[d]] + [pct(ink_share(r[f"saliency_{k}"][d], r["shown_images"][d]), 0) for k in METHODS]
             for d in range(len(names))]
-    return tidy(fig, height=130 * len(names) + 40, top=40, bottom=10, margin={"l": 10, "r": 10, "t": 40, "b": 10}), \
+    return tidy(fig, height=130 * len(names) + 50, top=50, bottom=10, margin={"l": 10, "r": 10, "t": 50, "b": 10}), \
         (header, rows)
 
 
@@ -106,58 +107,62 @@ def mosaic(maps: np.ndarray, cols: int) -> tuple[np.ndarray, np.ndarray]:
                 "size after pooling. The bars are the network's ten class probabilities.")
 def feature_maps(r: dict) -> tuple[go.Figure, Table]:
     first, second = r["conv_1"], r["conv_2"]
-    fig = make_subplots(rows=1, cols=4, column_widths=[0.14, 0.34, 0.26, 0.26], horizontal_spacing=0.04,
-                        subplot_titles=("input", f"layer 1: {len(first)} maps, 28×28",
-                                        f"layer 2: {len(second)} maps, 14×14", "output"))
+    fig = make_subplots(rows=2, cols=2, column_widths=[0.3, 0.7], horizontal_spacing=0.06, vertical_spacing=0.12,
+                        subplot_titles=("input", f"layer 1: {len(first)} maps, 28×28", "output probabilities",
+                                        f"layer 2: {len(second)} maps, 14×14"))
     fig.add_heatmap(z=r["shown_images"][0], colorscale="Greys", showscale=False,
                     hovertemplate="pixel value %{z:.2f}<extra></extra>", row=1, col=1)
-    for col, (maps, per_row) in enumerate(((first, 2), (second, 4)), start=2):
+    for row, (maps, per_row) in enumerate(((first, 4), (second, 8)), start=1):
         tiles, which = mosaic(maps, per_row)
         fig.add_heatmap(z=np.round(tiles, 2), customdata=which, colorscale="Viridis", showscale=False, zmin=0, zmax=1,
-                        hovertemplate="map %{customdata}: %{z:.2f} of its largest<extra></extra>", row=1, col=col)
+                        hovertemplate="map %{customdata}: %{z:.2f} of its largest<extra></extra>", row=row, col=2)
     probs = r["shown_probs"][0]
     fig.add_bar(x=np.arange(10), y=probs, showlegend=False,
                 marker={"color": [color(3) if k == probs.argmax() else color(7) for k in range(10)]},
-                hovertemplate="digit %{x}: %{y:.1%}<extra></extra>", row=1, col=4)
-    for col in (1, 2, 3):
-        x = "x" if col == 1 else f"x{col}"
-        fig.update_xaxes(visible=False, constrain="domain", row=1, col=col)
-        fig.update_yaxes(visible=False, autorange="reversed", scaleanchor=x, constrain="domain", row=1, col=col)
-    fig.update_xaxes(dtick=1, title_text="digit", row=1, col=4)
-    fig.update_yaxes(range=[0, 1], tickformat=".0%", row=1, col=4)
+                hovertemplate="digit %{x}: %{y:.1%}<extra></extra>", row=2, col=1)
+    for row, col, x in ((1, 1, "x"), (1, 2, "x2"), (2, 2, "x4")):
+        fig.update_xaxes(visible=False, constrain="domain", row=row, col=col)
+        fig.update_yaxes(visible=False, autorange="reversed", scaleanchor=x, constrain="domain", row=row, col=col)
+    fig.update_xaxes(dtick=1, title_text="digit", row=2, col=1)
+    fig.update_yaxes(range=[0, 1], tickformat=".0%", row=2, col=1)
     header = ["layer", "map", "share of positions above zero", "largest value"]
     rows = [[layer, str(k + 1), pct((m > 0).mean(), 0), num(m.max())]
             for layer, maps in (("1", first), ("2", second)) for k, m in enumerate(maps)]
-    return tidy(fig, height=420, top=50), (header, rows)
+    return tidy(fig, height=520, top=40), (header, rows)
 
 
 # -- occlusion -----------------------------------------------------------------------------
 
 @figure("visualization/occlusion", uses="visualization/cnn",
-        caption="Occlusion: a black square slides over each digit, and the map shows how much the probability "
-                "of the digit's true class falls with the square centred there. Red: covering this area hurts "
-                "the answer; blue: covering it helps.")
+        caption="Occlusion: a black square slides over each digit (outlined), and the colour shows how much the "
+                "probability of the digit's true class falls with the square centred there. Red: covering this "
+                "area hurts the answer; blue: covering it helps.")
 def occlusion(r: dict) -> tuple[go.Figure, Table]:
     names = digit_names(r)
     n = len(names)
+    cols = 3
+    grid = int(np.ceil(n / cols))
     centres = r["occlusion_starts"] + (int(r["patch"]) - 1) / 2
-    fig = make_subplots(rows=2, cols=n, horizontal_spacing=0.015, vertical_spacing=0.03)
+    fig = make_subplots(rows=grid, cols=cols, subplot_titles=names, horizontal_spacing=0.03, vertical_spacing=0.08)
     for d in range(n):
-        fig.add_heatmap(z=(255 * r["shown_images"][d]).astype(np.uint8), colorscale="Greys", showscale=False,
-                        hovertemplate=f"{names[d]}<extra></extra>", row=1, col=d + 1)
+        row, col = divmod(d, cols)
         fig.add_heatmap(z=np.round(r["occlusion"][d], 3), x=centres, y=centres, colorscale=DIVERGING, zmid=0,
-                        zmin=-1, zmax=1, showscale=d == n - 1,
-                        colorbar={"title": {"text": "drop", "side": "right"}, "tickformat": ".0%", "len": 0.5,
-                                  "y": 0.25, "thickness": 12},
+                        zmin=-1, zmax=1, showscale=d == 0,
+                        colorbar={"title": {"text": "drop", "side": "right"}, "tickformat": ".0%", "thickness": 12},
                         hovertemplate=f"{names[d]}<br>square centred at row %{{y}}, column %{{x}}<br>"
-                                      "probability falls by %{z:.1%}<extra></extra>", row=2, col=d + 1)
-    image_axes(fig, 2, n)
-    for k in range(n, 2 * n):
-        fig.update_layout({f"xaxis{k + 1}": {"range": [-0.5, 27.5]}, f"yaxis{k + 1}": {"range": [27.5, -0.5]}})
+                                      "probability falls by %{z:.1%}<extra></extra>", row=row + 1, col=col + 1)
+        fig.add_contour(z=r["shown_images"][d], contours={"start": 0.5, "end": 0.5, "coloring": "lines"},
+                        colorscale=[[0, "#444"], [1, "#444"]], line={"width": 1.5}, showscale=False, hoverinfo="skip",
+                        row=row + 1, col=col + 1)
+    image_axes(fig, grid, cols)
+    fig.update_xaxes(range=[-0.5, 27.5])
+    fig.update_yaxes(range=[27.5, -0.5], autorange=False)
+    fig.update_annotations(font_size=12)
     header = ["digit", "probability of its class", "largest drop", "largest rise"]
     rows = [[names[d], pct(r["shown_probs"][d, int(r["shown_labels"][d])]), pct(r["occlusion"][d].max()),
              pct(max(0.0, -float(r["occlusion"][d].min())))] for d in range(n)]
-    return tidy(fig, height=330, top=20, bottom=10, margin={"l": 10, "r": 60, "t": 20, "b": 10}), (header, rows)
+    return tidy(fig, height=260 * grid + 40, top=40, bottom=10, margin={"l": 10, "r": 10, "t": 40, "b": 10}), \
+        (header, rows)
 
 
 # -- hidden representations ----------------------------------------------------------------
@@ -181,26 +186,26 @@ def projection(r: dict) -> tuple[go.Figure, Table]:
             for digit in range(10):
                 pick = labels == digit
                 fig.add_scatter(x=points[pick, 0], y=points[pick, 1], mode="markers", name=str(digit),
-                                  legendgroup=str(digit), showlegend=col == 1 and method == "tsne",
-                                  visible=method == "tsne", marker={"color": DIGIT_COLORS[digit], "size": 5},
-                                  customdata=predicted[pick].astype(np.int8),
-                                  hovertemplate=f"true {digit}, read as %{{customdata}}<extra></extra>",
-                                  row=1, col=col)
+                                legendgroup=str(digit), showlegend=col == 1, visible=method == "tsne",
+                                marker={"color": DIGIT_COLORS[digit], "size": 5},
+                                customdata=predicted[pick].astype(np.int8),
+                                hovertemplate=f"true {digit}, read as %{{customdata}}<extra></extra>",
+                                row=1, col=col)
     per_method = 20
     buttons = [{"label": label, "method": "update",
                 "args": [{"visible": [k // per_method == i for k in range(per_method * len(PROJECTIONS))]}]}
                for i, label in enumerate(PROJECTIONS.values())]
-    fig.update_layout(updatemenus=[{"buttons": buttons, "x": 1, "xanchor": "right", "y": 1.2, "yanchor": "top"}],
-                      legend_title_text="digit")
+    fig.update_layout(updatemenus=[{"buttons": buttons, "x": 0, "xanchor": "left", "y": 1.22, "yanchor": "top"}])
     fig.update_xaxes(showticklabels=False, zeroline=False)
     fig.update_yaxes(showticklabels=False, zeroline=False)
-    header = ["projection", "before training", "after training"]
-    rows = [["hidden layer itself (32 values)", pct(r["nn_agreement_hidden_before"], 0),
+    header = ["digits whose nearest neighbour has the same class, in", "before training", "after training"]
+    rows = [[f"the hidden layer itself ({r['hidden']} values)", pct(r["nn_agreement_hidden_before"], 0),
              pct(r["nn_agreement_hidden_after"], 0)]]
     rows += [[label, pct(r[f"nn_agreement_{m}_before"], 0), pct(r[f"nn_agreement_{m}_after"], 0)]
              for m, label in PROJECTIONS.items()]
-    return tidy(fig, height=480, top=90), (["share of digits whose nearest neighbour has the same class, in: "
-                                            + header[0]] + header[1:], rows)
+    legend = {"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top", "title": {"text": "digit"}}
+    return tidy(fig, height=480, top=90, legend=legend, margin={"l": 20, "r": 70, "t": 90, "b": 30}), \
+        (header, rows)
 
 
 @values("visualization/cnn-values", uses="visualization/cnn")
@@ -251,6 +256,13 @@ def cnn_values(r: dict) -> dict:
     occl = r["occlusion"]
     out["occlusion-max"] = pct(occl.max(), 0)
     out["occlusion-rise"] = pct(-occl.min(), 0)
+    out["occlusion-rise-digit"] = names[int(occl.min(axis=(1, 2)).argmin())]
+    per_digit = occl.max(axis=(1, 2))
+    out["occlusion-least"] = pct(per_digit.min(), 1)
+    out["occlusion-least-digit"] = names[int(per_digit.argmin())]
+    out["occlusion-most-digit"] = names[int(per_digit.argmax())]
+    out["occlusion-redundant"] = claim(per_digit.min() < 0.05 < per_digit.max(),
+                                       "for some digits no single square matters, for others one does")
     out["occlusion-some-help"] = claim(occl.min() < -0.1, "covering part of a digit can also raise the probability")
     return out
 
@@ -322,7 +334,7 @@ def weights(r: dict) -> tuple[go.Figure, Table]:
     total = np.abs(kernel).sum(axis=0)
     by_weight = np.argsort(np.argsort(-total)) + 1
     table_rows = [[r["features"][j], num(total[j]), str(int(by_weight[j])), str(k + 1)] for k, j in enumerate(cols)]
-    return tidy(fig, height=560, top=20, bottom=170), (header, table_rows)
+    return tidy(fig, height=540, top=20, bottom=150), (header, table_rows)
 
 
 @values("visualization/importance-values", uses="visualization/importance")
