@@ -174,28 +174,23 @@ DIGIT_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"
 
 @figure("visualization/projection", uses="visualization/cnn",
         caption="The CNN's last hidden layer for validation digits, projected to two dimensions, before training "
-                "(left) and after (right). Each point is one digit, coloured by its true class; hover for the "
-                "network's answer. Switch between t-SNE and PCA in the menu; the axes have no units.")
+                "(left) and after (right), by t-SNE (top) and PCA (bottom). Each point is one digit, coloured by "
+                "its true class; hover for the network's answer. The axes have no units.")
 def projection(r: dict) -> tuple[go.Figure, Table]:
     labels = r["points_labels"]
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("before training", "after training"),
-                        horizontal_spacing=0.05)
-    for method in PROJECTIONS:
+    titles = [f"{label}, {when} training" for label in PROJECTIONS.values() for when in ("before", "after")]
+    fig = make_subplots(rows=2, cols=2, subplot_titles=titles, horizontal_spacing=0.04, vertical_spacing=0.08)
+    for row, method in enumerate(PROJECTIONS, start=1):
         for col, when in enumerate(("before", "after"), start=1):
             points, predicted = r[f"{method}_{when}"], r[f"pred_{when}"]
             for digit in range(10):
                 pick = labels == digit
                 fig.add_scatter(x=points[pick, 0], y=points[pick, 1], mode="markers", name=str(digit),
-                                legendgroup=str(digit), showlegend=col == 1, visible=method == "tsne",
-                                marker={"color": DIGIT_COLORS[digit], "size": 5},
+                                legendgroup=str(digit), showlegend=row == col == 1,
+                                marker={"color": DIGIT_COLORS[digit], "size": 4},
                                 customdata=predicted[pick].astype(np.int8),
                                 hovertemplate=f"true {digit}, read as %{{customdata}}<extra></extra>",
-                                row=1, col=col)
-    per_method = 20
-    buttons = [{"label": label, "method": "update",
-                "args": [{"visible": [k // per_method == i for k in range(per_method * len(PROJECTIONS))]}]}
-               for i, label in enumerate(PROJECTIONS.values())]
-    fig.update_layout(updatemenus=[{"buttons": buttons, "x": 0, "xanchor": "left", "y": 1.22, "yanchor": "top"}])
+                                row=row, col=col)
     fig.update_xaxes(showticklabels=False, zeroline=False)
     fig.update_yaxes(showticklabels=False, zeroline=False)
     header = ["digits whose nearest neighbour has the same class, in", "before training", "after training"]
@@ -203,9 +198,7 @@ def projection(r: dict) -> tuple[go.Figure, Table]:
              pct(r["nn_agreement_hidden_after"], 0)]]
     rows += [[label, pct(r[f"nn_agreement_{m}_before"], 0), pct(r[f"nn_agreement_{m}_after"], 0)]
              for m, label in PROJECTIONS.items()]
-    legend = {"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top", "title": {"text": "digit"}}
-    return tidy(fig, height=480, top=90, legend=legend, margin={"l": 20, "r": 70, "t": 90, "b": 30}), \
-        (header, rows)
+    return tidy(fig, height=760, top=70, bottom=20, legend_title_text="digit"), (header, rows)
 
 
 @values("visualization/cnn-values", uses="visualization/cnn")
