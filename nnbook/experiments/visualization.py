@@ -132,9 +132,9 @@ def projections(hidden: np.ndarray, seed: int) -> dict[str, np.ndarray]:
             full={"train": 3000, "val": 1000, "epochs": 4, "batch": 64, "filters": [8, 16], "hidden": 32,
                   "shown": [0, 2, 3, 5, 7, 9], "stats": 100, "smooth_samples": 16, "smooth_noise": 0.15,
                   "ig_steps": 16, "patch": 6, "stride": 2, "points": 500},
-            smoke={"train": 300, "val": 200, "epochs": 1, "batch": 64, "filters": [4, 8], "hidden": 16,
-                   "shown": [0, 7], "stats": 20, "smooth_samples": 4, "smooth_noise": 0.15,
-                   "ig_steps": 8, "patch": 6, "stride": 4, "points": 100},
+            smoke={"train": 1200, "val": 300, "epochs": 2, "batch": 64, "filters": [8, 16], "hidden": 32,
+                   "shown": [0, 2, 3, 5, 7, 9], "stats": 30, "smooth_samples": 8, "smooth_noise": 0.15,
+                   "ig_steps": 16, "patch": 6, "stride": 2, "points": 300},
             title="A small CNN on MNIST, looked at with saliency, occlusion, feature maps and 2-D projections")
 def cnn(train: int, val: int, epochs: int, batch: int, filters: list[int], hidden: int, shown: list[int],
         stats: int, smooth_samples: int, smooth_noise: float, ig_steps: int, patch: int, stride: int,

@@ -204,10 +204,8 @@ def projection(r: dict) -> tuple[go.Figure, Table]:
 @values("visualization/cnn-values", uses="visualization/cnn")
 def cnn_values(r: dict) -> dict:
     share = {k: float(r[f"ink_share_{k}"].mean()) for k in METHODS}
-    spread = {k: float(r[f"ink_share_{k}"].std()) for k in METHODS}
     ink = float(r["ink_pixel_share"].mean())
     names = digit_names(r)
-    wrong = [d for d in range(len(names)) if r["shown_labels"][d] != r["shown_predictions"][d]]
     relative_gap = np.abs(r["ig_completeness_gap"]).mean() / np.abs(r["ig_score_gap"]).mean()
     nn = {f"{m}-{w}": float(r[f"nn_agreement_{m}_{w}"]) for m in ("hidden", "pca", "tsne") for w in ("before", "after")}
     acc_before = float(np.mean(r["pred_before"] == r["points_labels"]))
@@ -222,20 +220,16 @@ def cnn_values(r: dict) -> dict:
         "ig-gap": pct(relative_gap, 1), "ig-score-gap": num(np.abs(r["ig_score_gap"]).mean(), 2),
         "acc-before": pct(acc_before, 0),
         **{f"nn-{k}": pct(v, 0) for k, v in nn.items()},
-        "gradient-on-ink": claim(share["gradient"] > 2 * ink,
-                                 "the plain gradient of the trained network concentrates on the ink"),
-        "untrained-on-ink": claim(share["untrained"] > 2 * ink and share["gradient"] - share["untrained"]
-                                  < spread["gradient"] + spread["untrained"],
-                                  "the untrained network's gradient is nearly as concentrated on the ink as the "
-                                  "trained one's: within the spread across digits"),
+        "gradient-on-ink": claim(share["gradient"] > ink,
+                                 "the trained network's gradient puts more of its attribution on the ink than the "
+                                 "ink's share of the pixels"),
+        "untrained-on-ink": claim(share["untrained"] > 2 * ink,
+                                  "the untrained network's gradient puts at least twice the ink's share of the "
+                                  "pixels on the ink"),
         "integrated-on-ink": claim(share["integrated"] > 0.95,
                                    "integrated gradients from a black image put almost everything on the ink"),
-        "smoothgrad-spreads": claim(share["smoothgrad"] < share["gradient"],
-                                    "SmoothGrad puts less of its attribution on the ink than the plain gradient"),
         "ig-complete": claim(relative_gap < 0.05, "integrated gradients add up to the change in the score, "
-                                                          "to within a few percent"),
-        "wrong-digit": names[wrong[0]] if wrong else "none",
-        "one-wrong": claim(len(wrong) >= 1, "one of the shown digits is misread"),
+                                                  "to within a few percent"),
         "random-features-group": claim(nn["hidden-before"] > 0.5 and acc_before < 0.3,
                                        "before training, the hidden layer already groups similar digits, though "
                                        "the network's answers are near chance"),
