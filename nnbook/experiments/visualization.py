@@ -1,0 +1,269 @@
+"""Looking inside a network: saliency, feature maps, occlusion, permutation importance, hidden representations."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nnbook import data
+from nnbook.backend import tensorflow
+from nnbook.registry import experiment
+
+INK = 0.1  # a pixel counts as ink above this brightness (pixels are in [0, 1])
+
+
+def small_cnn(filters: tuple[int, int], hidden: int):
+    """Two 3x3 convolution + pooling blocks, one dense hidden layer, and 10 class scores (logits, no softmax)."""
+    _, keras = tensorflow()
+    return keras.Sequential([
+        keras.Input((28, 28, 1)),
+        keras.layers.Conv2D(filters[0], 3, padding="same", activation="relu", name="conv_1"),
+        keras.layers.MaxPooling2D(name="pool_1"),
+        keras.layers.Conv2D(filters[1], 3, padding="same", activation="relu", name="conv_2"),
+        keras.layers.MaxPooling2D(name="pool_2"),
+        keras.layers.Flatten(name="flatten"),
+        keras.layers.Dense(hidden, activation="relu", name="hidden"),
+        keras.layers.Dense(10, name="scores"),
+    ])
+
+
+def fit_adam(model, x: np.ndarray, y: np.ndarray, epochs: int, batch: int, lr: float, loss_fn,
+          rng: np.random.Generator) -> list[float]:
+    """Adam on shuffled mini-batches with one compiled step (lighter than `fit` for small models); mean loss per epoch."""
+    tf, keras = tensorflow()
+    optimizer = keras.optimizers.Adam(lr)
+
+    @tf.function
+    def step(xb, yb):
+        with tf.GradientTape() as tape:
+            loss = loss_fn(yb, model(xb, training=True))
+        optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+        return loss
+
+    losses = []
+    for _ in range(epochs):
+        order = rng.permutation(len(x))
+        batches = [order[s : s + batch] for s in range(0, len(x), batch)]
+        losses.append(float(np.mean([step(x[b], y[b]) for b in batches])))
+    return losses
+
+
+def class_score_gradients(model, images: np.ndarray, classes: np.ndarray, batch: int = 512) -> np.ndarray:
+    """d(score of `classes[i]`) / d(pixels of `images[i]`) for every image, by automatic differentiation."""
+    tf, _ = tensorflow()
+    out = []
+    for start in range(0, len(images), batch):
+        x = tf.constant(images[start : start + batch])
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            scores = model(x, training=False)
+            picked = tf.gather(scores, classes[start : start + batch], axis=1, batch_dims=1)
+        out.append(tape.gradient(picked, x).numpy())
+    return np.concatenate(out)
+
+
+def smoothgrad(model, images: np.ndarray, classes: np.ndarray, samples: int, noise: float,
+               rng: np.random.Generator) -> np.ndarray:
+    """The gradient averaged over `samples` noisy copies of each image (SmoothGrad)."""
+    noisy = images[:, None] + rng.normal(0, noise, (len(images), samples) + images.shape[1:]).astype(np.float32)
+    grads = class_score_gradients(model, noisy.reshape((-1,) + images.shape[1:]), np.repeat(classes, samples))
+    return grads.reshape((len(images), samples) + images.shape[1:]).mean(axis=1)
+
+
+def integrated_gradients(model, images: np.ndarray, classes: np.ndarray, steps: int) -> np.ndarray:
+    """(image - black) times the gradient averaged along the straight path from a black image (trapezoid rule)."""
+    alphas = np.linspace(0, 1, steps + 1, dtype=np.float32)
+    path = alphas[None, :, None, None, None] * images[:, None]
+    grads = class_score_gradients(model, path.reshape((-1,) + images.shape[1:]), np.repeat(classes, steps + 1))
+    grads = grads.reshape((len(images), steps + 1) + images.shape[1:])
+    mean_grad = (grads[:, :-1] + grads[:, 1:]).mean(axis=1) / 2
+    return images * mean_grad
+
+
+def occlusion(model, images: np.ndarray, classes: np.ndarray, patch: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
+    """Drop in the probability of each image's class when a black `patch` square covers each position.
+
+    Returns the drops, shape (images, positions, positions), and the positions' top-left pixel.
+    """
+    tf, _ = tensorflow()
+    starts = np.arange(0, 28 - patch + 1, stride)
+    covered = np.repeat(images[:, None], len(starts) ** 2, axis=1)  # (images, positions², 28, 28, 1)
+    for k, (r, c) in enumerate((r, c) for r in starts for c in starts):
+        covered[:, k, r : r + patch, c : c + patch] = 0.0
+    probs = tf.nn.softmax(model.predict(covered.reshape((-1, 28, 28, 1)), batch_size=1024, verbose=0)).numpy()
+    probs = probs.reshape(len(images), len(starts) ** 2, 10)
+    base = tf.nn.softmax(model(images, training=False)).numpy()
+    rows = np.arange(len(images))
+    drop = base[rows, classes][:, None] - probs[rows, :, classes]
+    return drop.reshape(len(images), len(starts), len(starts)), starts
+
+
+def ink_share(attribution: np.ndarray, images: np.ndarray) -> np.ndarray:
+    """Per image, the share of the total |attribution| that falls on ink pixels."""
+    size = np.abs(attribution).reshape(len(images), -1)
+    ink = images.reshape(len(images), -1) > INK
+    return (size * ink).sum(axis=1) / np.maximum(size.sum(axis=1), 1e-12)
+
+
+def first_per_class(labels: np.ndarray, classes: list[int]) -> np.ndarray:
+    """The index of the first example of each class in `classes`."""
+    return np.array([int(np.flatnonzero(labels == c)[0]) for c in classes])
+
+
+def nearest_neighbour_agreement(points: np.ndarray, labels: np.ndarray) -> float:
+    """Share of points whose nearest other point carries the same label."""
+    d = ((points[:, None] - points[None]) ** 2).sum(-1)
+    np.fill_diagonal(d, np.inf)
+    return float(np.mean(labels[d.argmin(axis=1)] == labels))
+
+
+def projections(hidden: np.ndarray, seed: int) -> dict[str, np.ndarray]:
+    """The hidden activations projected to 2-D by PCA and by t-SNE (one thread, for the same numbers everywhere)."""
+    from sklearn.decomposition import PCA
+    from sklearn.manifold import TSNE
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        pca = PCA(2, random_state=seed).fit_transform(hidden)
+        tsne = TSNE(2, perplexity=30, init="pca", max_iter=500, random_state=seed, n_jobs=1).fit_transform(hidden)
+    return {"pca": pca.astype(np.float32), "tsne": tsne.astype(np.float32)}
+
+
+@experiment("visualization/cnn", seed=11,
+            full={"train": 3000, "val": 1000, "epochs": 4, "batch": 64, "filters": [8, 16], "hidden": 32,
+                  "shown": [0, 2, 3, 5, 7, 9], "stats": 100, "smooth_samples": 16, "smooth_noise": 0.15,
+                  "ig_steps": 16, "patch": 6, "stride": 2, "points": 500},
+            smoke={"train": 1200, "val": 300, "epochs": 2, "batch": 64, "filters": [8, 16], "hidden": 32,
+                   "shown": [0, 2, 3, 5, 7, 9], "stats": 30, "smooth_samples": 8, "smooth_noise": 0.15,
+                   "ig_steps": 16, "patch": 6, "stride": 2, "points": 300},
+            title="A small CNN on MNIST, looked at with saliency, occlusion, feature maps and 2-D projections")
+def cnn(train: int, val: int, epochs: int, batch: int, filters: list[int], hidden: int, shown: list[int],
+        stats: int, smooth_samples: int, smooth_noise: float, ig_steps: int, patch: int, stride: int,
+        points: int, seed: int) -> dict:
+    """Train a small CNN, then apply each technique to it (and to its untrained starting point)."""
+    tf, keras = tensorflow()
+    split = data.mnist(train, val, seed)
+    x_train = split.x_train.reshape(-1, 28, 28, 1).astype(np.float32)
+    x_val = split.x_val.reshape(-1, 28, 28, 1).astype(np.float32)
+    y_val = split.y_val
+    model = small_cnn(tuple(filters), hidden)
+    untrained = keras.models.clone_model(model)
+    untrained.set_weights(model.get_weights())
+    hidden_of = lambda m: keras.Model(m.inputs[0], m.get_layer("hidden").output)  # noqa: E731
+    probe = x_val[:points]
+    hidden_before = np.asarray(hidden_of(model)(probe, training=False))
+    pred_before = np.asarray(model(probe, training=False)).argmax(axis=1)
+
+    rng = np.random.default_rng(seed)
+    losses = fit_adam(model, x_train, split.y_train, epochs, batch, 1e-3,
+                      keras.losses.SparseCategoricalCrossentropy(from_logits=True), rng)
+    val_pred = model.predict(x_val, batch_size=1000, verbose=0).argmax(axis=1)
+
+    # saliency: the shown digits (first of each class) and a larger sample for statistics
+    picks = first_per_class(y_val, shown)
+    sample = np.arange(stats)
+    both = np.concatenate([picks, sample])
+    images, classes = x_val[both], y_val[both]
+    maps = {
+        "gradient": class_score_gradients(model, images, classes),
+        "smoothgrad": smoothgrad(model, images, classes, smooth_samples, smooth_noise, rng),
+        "integrated": integrated_gradients(model, images, classes, ig_steps),
+        "untrained": class_score_gradients(untrained, images, classes),
+    }
+    scores = np.asarray(model(images, training=False))
+    black = np.asarray(model(np.zeros_like(images[:1]), training=False))[0]
+    ig_gap = maps["integrated"].reshape(len(both), -1).sum(axis=1) - (scores[np.arange(len(both)), classes]
+                                                                        - black[classes])
+    n = len(picks)
+
+    # occlusion and feature maps of the shown digits
+    drops, starts = occlusion(model, x_val[picks], y_val[picks], patch, stride)
+    layers = keras.Model(model.inputs[0], [model.get_layer(name).output for name in ("conv_1", "conv_2", "hidden")])
+    conv_1, conv_2, hidden_shown = (np.asarray(o) for o in layers(x_val[picks], training=False))
+    probs_shown = tf.nn.softmax(model(x_val[picks], training=False)).numpy()
+
+    # hidden representations after training
+    hidden_after = np.asarray(hidden_of(model)(probe, training=False))
+    pred_after = np.asarray(model(probe, training=False)).argmax(axis=1)
+    before, after = projections(hidden_before, seed), projections(hidden_after, seed)
+    labels = y_val[:points]
+
+    f32 = lambda a: np.asarray(a, dtype=np.float32)  # noqa: E731
+    return {
+        "train_rows": train, "val_rows": val, "epochs": epochs, "batch": batch, "filters": filters, "hidden": hidden,
+        "loss": f32(losses), "val_accuracy": float(np.mean(val_pred == y_val)),
+        "shown_images": f32(x_val[picks, ..., 0]), "shown_labels": y_val[picks],
+        "shown_predictions": probs_shown.argmax(axis=1), "shown_probs": f32(probs_shown),
+        **{f"saliency_{k}": f32(v[:n, ..., 0]) for k, v in maps.items()},
+        **{f"ink_share_{k}": f32(ink_share(v[n:], images[n:])) for k, v in maps.items()},
+        "ink_pixel_share": f32((images[n:] > INK).reshape(stats, -1).mean(axis=1)),
+        "ig_completeness_gap": f32(ig_gap), "ig_score_gap": f32(scores[np.arange(len(both)), classes] - black[classes]),
+        "smooth_samples": smooth_samples, "smooth_noise": smooth_noise, "ig_steps": ig_steps, "stats": stats,
+        "occlusion": f32(drops), "occlusion_starts": starts.astype(np.int32), "patch": patch, "stride": stride,
+        "conv_1": f32(conv_1[0].transpose(2, 0, 1)), "conv_2": f32(conv_2[0].transpose(2, 0, 1)),
+        "conv_1_kernels": f32(model.get_layer("conv_1").kernel.numpy()[:, :, 0].transpose(2, 0, 1)),
+        "hidden_shown": f32(hidden_shown),
+        "points_labels": labels, "pred_before": pred_before, "pred_after": pred_after,
+        **{f"{method}_{when}": proj[method] for when, proj in (("before", before), ("after", after))
+           for method in ("pca", "tsne")},
+        **{f"nn_agreement_{method}_{when}": nearest_neighbour_agreement(proj[method], labels)
+           for when, proj in (("before", before), ("after", after)) for method in ("pca", "tsne")},
+        **{f"nn_agreement_hidden_{when}": nearest_neighbour_agreement(h, labels)
+           for when, h in (("before", hidden_before), ("after", hidden_after))},
+    }
+
+
+def breast_cancer(train: int, seed: int):
+    """scikit-learn's breast cancer data, split with a seed and standardised with the training rows' statistics."""
+    from sklearn.datasets import load_breast_cancer
+
+    bunch = load_breast_cancer()
+    order = np.random.default_rng(seed).permutation(len(bunch.target))
+    tr, va = order[:train], order[train:]
+    x = bunch.data.astype(np.float32)
+    mean, std = x[tr].mean(axis=0), x[tr].std(axis=0)
+    x = (x - mean) / std
+    # 1 = malignant (scikit-learn codes malignant as 0)
+    y = (bunch.target == 0).astype(np.float32)
+    return x[tr], y[tr], x[va], y[va], [str(n) for n in bunch.feature_names]
+
+
+def permutation_drops(model, x: np.ndarray, y: np.ndarray, repeats: int, rng: np.random.Generator):
+    """Accuracy drop and loss rise when one feature's column is shuffled, per feature and repeat."""
+    features = x.shape[1]
+    shuffled = np.repeat(x[None, None], features * repeats, axis=0).reshape(features, repeats, *x.shape)
+    for j in range(features):
+        for r in range(repeats):
+            shuffled[j, r, :, j] = rng.permutation(x[:, j])
+    p = model.predict(shuffled.reshape(-1, features), batch_size=8192, verbose=0).reshape(features, repeats, len(y))
+    base = model.predict(x, verbose=0)[:, 0]
+    accuracy = lambda q: ((q > 0.5) == (y > 0.5)).mean(axis=-1)  # noqa: E731
+    loss = lambda q: -(y * np.log(np.clip(q, 1e-7, 1)) + (1 - y) * np.log(np.clip(1 - q, 1e-7, 1))).mean(axis=-1)  # noqa: E731
+    return accuracy(base) - accuracy(p), loss(p) - loss(base), float(accuracy(base)), float(loss(base))
+
+
+@experiment("visualization/importance", seed=12,
+            full={"train": 400, "hidden": 16, "epochs": 40, "batch": 64, "lr": 0.003, "repeats": 20, "seeds": 3},
+            smoke={"train": 300, "hidden": 8, "epochs": 3, "batch": 64, "lr": 0.003, "repeats": 3, "seeds": 2},
+            title="Permutation importance of the 30 features of a breast cancer classifier")
+def importance(train: int, hidden: int, epochs: int, batch: int, lr: float, repeats: int, seeds: int,
+               seed: int) -> dict:
+    """Train the same small network from several seeds; shuffle each feature in turn and measure the damage."""
+    _, keras = tensorflow()
+    x_tr, y_tr, x_va, y_va, names = breast_cancer(train, seed)
+    acc_drop, loss_rise, base_acc, base_loss, kernels = [], [], [], [], []
+    for s in range(seeds):
+        keras.utils.set_random_seed(seed + s)
+        model = keras.Sequential([keras.Input((x_tr.shape[1],)),
+                                  keras.layers.Dense(hidden, activation="relu", name="hidden"),
+                                  keras.layers.Dense(1, activation="sigmoid", name="output")])
+        fit_adam(model, x_tr, y_tr[:, None], epochs, batch, lr, keras.losses.BinaryCrossentropy(),
+                 np.random.default_rng(seed + s))
+        a, l, ba, bl = permutation_drops(model, x_va, y_va, repeats, np.random.default_rng(seed + s))
+        acc_drop.append(a), loss_rise.append(l), base_acc.append(ba), base_loss.append(bl)
+        kernels.append(model.get_layer("hidden").kernel.numpy())
+    return {"features": names, "train_rows": train, "val_rows": len(y_va), "hidden": hidden, "epochs": epochs,
+            "batch": batch, "lr": lr, "repeats": repeats, "seeds": seeds,
+            "accuracy_drop": np.array(acc_drop, dtype=np.float32), "loss_rise": np.array(loss_rise, dtype=np.float32),
+            "val_accuracy": np.array(base_acc, dtype=np.float32), "val_loss": np.array(base_loss, dtype=np.float32),
+            "kernel": kernels[0].T.astype(np.float32),  # (units, features) of the first seed's model
+            "feature_correlation": np.corrcoef(x_tr.T).astype(np.float32)}

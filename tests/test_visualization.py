@@ -1,0 +1,88 @@
+"""The visualization experiments, run for real in the smoke profile: each technique obeys its definition."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nnbook import registry
+from nnbook.registry import Claim
+
+registry.load()
+
+
+def test_integrated_gradients_add_up_to_the_score_change(smoke_book):
+    r = smoke_book.result("visualization/cnn").values
+    gap, change = np.abs(r["ig_completeness_gap"]), np.abs(r["ig_score_gap"])
+    assert gap.mean() < 0.1 * change.mean(), "completeness: attributions sum to score(digit) - score(black)"
+
+
+def test_integrated_gradients_give_blank_pixels_nothing(smoke_book):
+    r = smoke_book.result("visualization/cnn").values
+    blank = r["shown_images"] == 0
+    assert blank.any()
+    assert np.all(r["saliency_integrated"][blank] == 0), "a pixel equal to the black baseline gets no credit"
+
+
+def test_saliency_maps_have_the_shape_of_the_digits(smoke_book):
+    r = smoke_book.result("visualization/cnn").values
+    shown = r["shown_images"].shape
+    for method in ("gradient", "smoothgrad", "integrated", "untrained"):
+        assert r[f"saliency_{method}"].shape == shown
+        assert np.abs(r[f"saliency_{method}"]).max() > 0, f"{method} map is empty"
+        share = r[f"ink_share_{method}"]
+        assert ((0 <= share) & (share <= 1)).all()
+    assert not np.array_equal(r["saliency_gradient"], r["saliency_untrained"]), "training changed the gradient"
+
+
+def test_covering_black_with_black_changes_nothing(smoke_book):
+    r = smoke_book.result("visualization/cnn").values
+    patch, starts = int(r["patch"]), r["occlusion_starts"]
+    for d, image in enumerate(r["shown_images"]):
+        for i, top in enumerate(starts):
+            for j, left in enumerate(starts):
+                if not image[top : top + patch, left : left + patch].any():
+                    assert abs(r["occlusion"][d, i, j]) < 1e-6
+    assert np.abs(r["occlusion"]).max() > 0, "covering ink changes the answer somewhere"
+
+
+def test_feature_maps_are_relu_outputs_at_two_resolutions(smoke_book):
+    r = smoke_book.result("visualization/cnn").values
+    assert r["conv_1"].shape == (r["filters"][0], 28, 28)
+    assert r["conv_2"].shape == (r["filters"][1], 14, 14)
+    assert (r["conv_1"] >= 0).all() and (r["conv_2"] >= 0).all()
+    assert np.allclose(r["shown_probs"].sum(axis=1), 1, atol=1e-5)
+
+
+def test_training_separates_the_hidden_representations(smoke_book):
+    r = smoke_book.result("visualization/cnn").values
+    n = len(r["points_labels"])
+    for name in ("pca_before", "pca_after", "tsne_before", "tsne_after"):
+        assert r[name].shape == (n, 2) and r[name].dtype == np.float32
+    assert np.mean(r["pred_after"] == r["points_labels"]) > np.mean(r["pred_before"] == r["points_labels"]) + 0.2
+    assert r["nn_agreement_hidden_after"] > r["nn_agreement_hidden_before"]
+
+
+def test_permutation_importance_has_one_entry_per_seed_feature_and_repeat(smoke_book):
+    r = smoke_book.result("visualization/importance").values
+    shape = (r["seeds"], len(r["features"]), r["repeats"])
+    assert r["loss_rise"].shape == shape and r["accuracy_drop"].shape == shape
+    assert (np.abs(r["accuracy_drop"]) <= 1).all()
+    assert r["loss_rise"].max() > 0, "shuffling some feature hurts"
+    assert r["kernel"].shape == (r["hidden"], len(r["features"]))
+    corr = r["feature_correlation"]
+    assert np.allclose(np.diag(corr), 1, atol=1e-5) and np.allclose(corr, corr.T, atol=1e-6)
+
+
+def test_every_claim_of_the_page_holds_for_the_smoke_results(smoke_book):
+    for output in registry.OUTPUTS.values():
+        if output.id.startswith("visualization/") and output.kind == "values":
+            made = output.func(smoke_book.result(output.uses).values)
+            false = [name for name, v in made.items() if isinstance(v, Claim) and not v.holds]
+            assert not false, f"{output.id}: {false}"
+
+
+def test_figures_render_from_smoke_results(smoke_book):
+    for output in registry.OUTPUTS.values():
+        if output.id.startswith("visualization/") and output.kind == "figure":
+            fig, (header, rows) = output.func(smoke_book.result(output.uses).values)
+            assert fig.data and header and rows, output.id
