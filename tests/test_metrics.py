@@ -1,0 +1,136 @@
+"""The metrics page: its experiments in the smoke profile, and every metric the book computes
+itself checked against scikit-learn on the same predictions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn import metrics as sk
+
+from nnbook import registry
+from nnbook.figures import metrics as m
+
+registry.load()
+
+
+@pytest.fixture(scope="module")
+def digits(smoke_book) -> dict:
+    return smoke_book.result("metrics/digits").values
+
+
+@pytest.fixture(scope="module")
+def diabetes(smoke_book) -> dict:
+    return smoke_book.result("metrics/diabetes").values
+
+
+def test_classifier_gives_probabilities_and_learns(digits):
+    runs, n, classes = digits["probs"].shape
+    assert runs == len(digits["run_seeds"]) >= 2 and classes == 10 and n == len(digits["y_true"])
+    assert np.allclose(digits["probs"].sum(axis=2), 1, atol=1e-4)
+    for cm in m.run_confusions(digits):
+        assert m.accuracy(cm) > 0.3, "well above chance (0.1) on ten digits"
+
+
+def test_stored_misread_images_are_the_first_runs_mistakes(digits):
+    answered = digits["probs"][0].argmax(axis=1)
+    assert np.array_equal(digits["wrong_index"], np.flatnonzero(answered != digits["y_true"]))
+    assert digits["wrong_image"].shape == (len(digits["wrong_index"]), 784)
+    assert digits["wrong_image"].dtype == np.uint8 and digits["wrong_image"].max() > 100
+
+
+def test_classification_metrics_equal_sklearn(digits):
+    y = digits["y_true"]
+    for predicted in m.predictions(digits):
+        cm = m.confusion(y, predicted)
+        assert np.array_equal(cm, sk.confusion_matrix(y, predicted, labels=range(10)))
+        assert m.accuracy(cm) == pytest.approx(sk.accuracy_score(y, predicted))
+        scores = m.class_scores(cm)
+        precision, recall, f1, support = sk.precision_recall_fscore_support(y, predicted, labels=range(10),
+                                                                            zero_division=0)
+        assert np.allclose(scores["precision"], precision) and np.allclose(scores["recall"], recall)
+        assert np.allclose(scores["f1"], f1) and np.array_equal(scores["support"], support)
+        for d in range(10):
+            assert scores["accuracy"][d] == pytest.approx(sk.accuracy_score(y == d, predicted == d))
+        for kind, averaged in m.averages(scores).items():
+            expected = sk.precision_recall_fscore_support(y, predicted, average=kind, zero_division=0)
+            assert [averaged[k] for k in ("precision", "recall", "f1")] == pytest.approx(expected[:3])
+
+
+def test_curves_and_areas_equal_sklearn(digits):
+    y, probs = digits["y_true"], digits["probs"][0]
+    for d in range(10):
+        positive, score = y == d, probs[:, d]
+        fpr, tpr, thresholds = m.roc_curve(positive, score)
+        sk_fpr, sk_tpr, sk_thresholds = sk.roc_curve(positive, score, drop_intermediate=False)
+        assert np.allclose(fpr, sk_fpr) and np.allclose(tpr, sk_tpr)
+        assert np.allclose(thresholds[1:], sk_thresholds[1:])
+        assert m.auc(fpr, tpr) == pytest.approx(sk.roc_auc_score(positive, score))
+        assert m.average_precision(positive, score) == pytest.approx(sk.average_precision_score(positive, score))
+        precision, recall = m.pr_curve(positive, score)
+        sk_precision, sk_recall, _ = sk.precision_recall_curve(positive, score, drop_intermediate=False)
+        assert np.allclose(precision, sk_precision[::-1]) and np.allclose(recall, sk_recall[::-1])
+
+
+def test_curves_on_the_drawing_grid_follow_the_exact_curves():
+    rng = np.random.default_rng(0)
+    positive = rng.random(400) < 0.2
+    score = np.round(rng.random(400) * 0.7 + positive * 0.3, 3)
+    fpr, tpr, _ = m.roc_curve(positive, score)
+    grid_fpr, grid_tpr = m.roc_on_grid(fpr, tpr)
+    for f, t in zip(grid_fpr, grid_tpr):
+        assert t == tpr[fpr <= f].max()
+    precision, recall = m.pr_curve(positive, score)
+    grid_recall, grid_precision = m.pr_on_grid(precision, recall)
+    for r_, p_ in zip(grid_recall, grid_precision):
+        assert p_ == precision[np.flatnonzero(recall >= r_)[0]]
+
+
+def test_operating_points_equal_sklearn(digits):
+    digit = m.hardest_digit(digits)
+    positive, score = digits["y_true"] == digit, digits["probs"][0][:, digit]
+    for point in m.operating_points(positive, score):
+        predicted = score >= point["threshold"]
+        tn, fp, fn, tp = sk.confusion_matrix(positive, predicted, labels=[False, True]).ravel()
+        assert (point["TP"], point["FP"], point["FN"], point["TN"]) == (tp, fp, fn, tn)
+        assert point["precision"] == pytest.approx(sk.precision_score(positive, predicted, zero_division=0))
+        assert point["recall"] == pytest.approx(sk.recall_score(positive, predicted, zero_division=0))
+        assert point["f1"] == pytest.approx(sk.f1_score(positive, predicted, zero_division=0))
+
+
+def test_imbalanced_sets_make_the_digit_rare(digits):
+    digit = m.hardest_digit(digits)
+    rare = m.imbalanced_scores(digits, digit)
+    assert rare["rare"] / rare["rows"] == pytest.approx(m.RARE_SHARE, abs=0.005)
+    assert np.allclose(rare["baseline-accuracy"], 1 - rare["rare"] / rare["rows"])
+    assert (rare["baseline-f1"] == 0).all()
+    assert len(rare["model-f1"]) == len(digits["run_seeds"]) * m.DRAWS
+
+
+def test_regression_predicts_in_the_targets_units(diabetes):
+    y, preds = diabetes["y_true"], diabetes["preds"]
+    assert preds.shape == (len(diabetes["run_seeds"]), len(y)) and np.isfinite(preds).all()
+    assert abs(preds.mean() - y.mean()) < y.std(), "predictions are back on the target's scale"
+    assert preds.std(axis=1).min() > 0, "the network does not predict a constant"
+
+
+def test_regression_metrics_equal_sklearn(diabetes):
+    y = diabetes["y_true"]
+    for p in diabetes["preds"]:
+        assert m.mse(y, p) == pytest.approx(sk.mean_squared_error(y, p), rel=1e-6)
+        assert m.rmse(y, p) == pytest.approx(sk.root_mean_squared_error(y, p), rel=1e-6)
+        assert m.mae(y, p) == pytest.approx(sk.mean_absolute_error(y, p), rel=1e-6)
+        assert m.r2(y, p) == pytest.approx(sk.r2_score(y, p), rel=1e-5)
+
+
+def test_outliers_raise_the_errors(diabetes):
+    effects = m.outlier_effects(diabetes)
+    clean = [m.mse(diabetes["y_true"], p) for p in diabetes["preds"]]
+    assert np.allclose(effects["MSE"][0], np.array(clean)[:, None])
+    for name in ("MSE", "RMSE", "MAE"):
+        assert (effects[name][-1] > effects[name][0]).all()
+    assert (effects["R²"][-1] < effects["R²"][0]).all()
+
+
+def test_every_output_of_the_page_renders_from_smoke_results(smoke_book):
+    for output_id in (o for o in registry.OUTPUTS if o.startswith("metrics/")):
+        assert smoke_book.output(output_id)
