@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from nnbook.figures.style import Table, color, num, pct, tidy
+from nnbook.figures.style import Table, color, pct, tidy
 from nnbook.registry import claim, figure, table, values
 
 EXTRA_COLORS = ("#bcbd22", "#17becf")  # a 9th and 10th colour, for ten digit classes
@@ -92,7 +92,8 @@ def average_precision(y: np.ndarray, score: np.ndarray) -> float:
     return float(np.sum(np.diff(recall) * precision[1:]))
 
 
-GRID = np.unique(np.r_[np.linspace(0, 0.1, 101), np.linspace(0.1, 1, 91)])  # dense where the curves bend
+GRID = np.unique(np.r_[np.linspace(0, 0.1, 101), np.linspace(0.1, 0.9, 81), np.linspace(0.9, 1, 101)])  # dense
+# at both ends, where ROC curves (low false positive rates) and precision-recall curves (high recall) bend
 
 
 def roc_on_grid(fpr: np.ndarray, tpr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -142,6 +143,8 @@ def r2(y: np.ndarray, p: np.ndarray) -> float:
 
 REGRESSION_METRICS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {"MSE": mse, "RMSE": rmse, "MAE": mae,
                                                                              "R²": r2}
+REGRESSION_FORMATS: dict[str, Callable[[float], str]] = {"MSE": lambda v: f"{v:,.0f}", "RMSE": lambda v: f"{v:.1f}",
+                                                         "MAE": lambda v: f"{v:.1f}", "R²": lambda v: f"{v:.3f}"}
 
 
 # -- reading the classifier's results ------------------------------------------------------
@@ -164,7 +167,12 @@ def run_confusions(r: dict) -> list[np.ndarray]:
     return [confusion(r["y_true"], p) for p in predictions(r)]
 
 
-def mean_sd(x: np.ndarray, fmt: Callable[[float], str] = num) -> str:
+def score(x: float) -> str:
+    """A score between 0 and 1, to the three decimals a test set of this size supports."""
+    return f"{float(x):.3f}"
+
+
+def mean_sd(x: np.ndarray, fmt: Callable[[float], str] = score) -> str:
     """Mean ± standard deviation over runs."""
     return f"{fmt(np.mean(x))} ± {fmt(np.std(x))}"
 
@@ -205,19 +213,22 @@ def imbalanced_scores(r: dict, digit: int) -> dict[str, np.ndarray]:
         caption="Confusion matrix of the first trained run on the held-out MNIST digits: each row is the true "
                 "digit, each column what the network answered, so the diagonal holds the correct answers. "
                 "The menu switches between counts and each row as shares of that digit's images (the "
-                "diagonal then reads as the recall of each digit).")
+                "diagonal then reads as the recall of each digit). The colour scale ends at the largest mistake, "
+                "so that mistakes stand out: every cell of the diagonal is beyond it.")
 def confusion_figure(r: dict) -> tuple[go.Figure, Table]:
     cm = run_confusions(r)[0]
     shares = cm / cm.sum(axis=1, keepdims=True)
+    mistakes = ~np.eye(10, dtype=bool)
     digits = [str(d) for d in range(10)]
     common = {"x": digits, "y": digits, "colorscale": "Blues", "xgap": 1, "ygap": 1}
     fig = go.Figure([
         go.Heatmap(z=cm.astype(np.float32), texttemplate="%{z:.0f}", name="counts",
                    hovertemplate="true %{y}, answered %{x}: %{z:.0f} images<extra></extra>",
-                   colorbar={"title": {"text": "images"}}, zmax=float(np.sort(cm, axis=None)[-11]), **common),
+                   colorbar={"title": {"text": "images"}}, zmin=0, zmax=float(cm[mistakes].max()), **common),
         go.Heatmap(z=shares.astype(np.float32), texttemplate="%{z:.0%}", name="row shares", visible=False,
                    hovertemplate="true %{y}, answered %{x}: %{z:.1%} of the true %{y}s<extra></extra>",
-                   colorbar={"title": {"text": "share"}, "tickformat": ".0%"}, zmax=0.1, **common),
+                   colorbar={"title": {"text": "share"}, "tickformat": ".0%"}, zmin=0,
+                   zmax=float(shares[mistakes].max()), **common),
     ])
     buttons = [{"label": text, "method": "update", "args": [{"visible": [k == 0, k == 1]}]}
                for k, text in enumerate(("counts", "shares of each true digit"))]
@@ -277,7 +288,7 @@ def misread_figure(r: dict) -> tuple[go.Figure, Table]:
 def class_scores_table(r: dict) -> Table:
     per_run = [class_scores(cm) for cm in run_confusions(r)]
     names = ("accuracy", "precision", "recall", "f1")
-    header = ["digit", "images", "accuracy (this digit vs rest)", "precision", "recall", "F1"]
+    header = ["digit", "images", "accuracy (yes/no)", "precision", "recall", "F1"]
     rows = [[str(d), str(int(per_run[0]["support"][d]))] + [mean_sd([s[m][d] for s in per_run]) for m in names]
             for d in range(10)]
     avg = [averages(s) for s in per_run]
@@ -465,10 +476,11 @@ def regression_scores_table(r: dict) -> Table:
     y = r["y_true"]
     scores = {name: [f(y, p) for p in r["preds"]] for name, f in REGRESSION_METRICS.items()}
     baseline = np.full_like(y, r["train_mean"])
-    rows = [[f"run {i + 1} (seed {int(s)})"] + [num(scores[m][i]) for m in REGRESSION_METRICS]
+    fmt = REGRESSION_FORMATS
+    rows = [[f"run {i + 1} (seed {int(s)})"] + [fmt[m](scores[m][i]) for m in REGRESSION_METRICS]
             for i, s in enumerate(r["run_seeds"])]
-    rows.append(["**mean ± sd**"] + [mean_sd(scores[m]) for m in REGRESSION_METRICS])
-    rows.append(["always the training mean"] + [num(f(y, baseline)) for f in REGRESSION_METRICS.values()])
+    rows.append(["**mean ± sd**"] + [mean_sd(scores[m], fmt[m]) for m in REGRESSION_METRICS])
+    rows.append(["always the training mean"] + [fmt[m](f(y, baseline)) for m, f in REGRESSION_METRICS.items()])
     return ["model"] + list(REGRESSION_METRICS), rows
 
 
@@ -515,7 +527,8 @@ def outliers_figure(r: dict) -> tuple[go.Figure, Table]:
     fig.update_xaxes(title_text=f"outliers added to {n} held-out rows")
     fig.update_yaxes(title_text="× value without outliers", row=1, col=1)
     header = ["outliers"] + [f"{m} (mean)" for m in REGRESSION_METRICS]
-    rows = [[str(k)] + [num(effects[m][i].mean()) for m in REGRESSION_METRICS] for i, k in enumerate(OUTLIER_COUNTS)]
+    rows = [[str(k)] + [REGRESSION_FORMATS[m](effects[m][i].mean()) for m in REGRESSION_METRICS]
+            for i, k in enumerate(OUTLIER_COUNTS)]
     return tidy(fig, height=440, top=80), (header, rows)
 
 
@@ -625,7 +638,7 @@ def diabetes_values(r: dict) -> dict:
                           "target-min": f"{y.min():.0f}", "target-max": f"{y.max():.0f}"}
     for name, key in keys.items():
         fmt = (lambda v: f"{v:.2f}") if name == "R²" else (lambda v: f"{v:,.0f}")
-        out |= {key: f"{fmt(scores[name].mean())} ± {fmt(scores[name].std())}", f"baseline-{key}": fmt(baseline[name])}
+        out |= {key: mean_sd(scores[name], fmt), f"baseline-{key}": fmt(baseline[name])}
     residuals = [y - p for p in r["preds"]]
     out["about-half"] = claim(0.35 < scores["R²"].mean() < 0.65, "R² is about one half")
     out["beats-baseline"] = claim(scores["R²"].min() > baseline["R²"] + 0.3 and scores["MAE"].max() < baseline["MAE"],
