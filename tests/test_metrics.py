@@ -8,9 +8,10 @@ import pytest
 from sklearn import metrics as sk
 
 from nnbook import registry
-from nnbook.figures import metrics as m
 
-registry.load()
+registry.load()  # first: a topic module imported before `load` would have its declarations cleared
+
+from nnbook.figures import metrics as m  # noqa: E402
 
 
 @pytest.fixture(scope="module")
