@@ -303,9 +303,9 @@ def class_scores_table(r: dict) -> Table:
 @figure("metrics/roc", uses="metrics/digits",
         caption="One digit against the rest, for each digit: the ROC curve (true positive rate against false "
                 "positive rate as the threshold on the network's probability for that digit falls) and the "
-                "precision-recall curve, for the first trained run. The legend gives each curve's area "
-                "(AUC, and average precision AP). The menu zooms into the corner where the curves differ; "
-                "click a digit in the legend to hide it.")
+                "precision-recall curve, for the first trained run. Pick a digit in the first menu to see its "
+                "curves alone with their areas (AUC, and average precision AP; the data table lists them all); "
+                "the second menu zooms into the corner where the curves differ.")
 def roc_figure(r: dict) -> tuple[go.Figure, Table]:
     titles = ("ROC curves", "precision–recall curves")
     fig = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.12)
