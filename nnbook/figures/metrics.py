@@ -249,8 +249,8 @@ def misread_examples(r: dict) -> list[tuple[int, int, list[int]]]:
 
 @figure("metrics/misread", uses="metrics/digits",
         caption="Held-out digits that the first run misread, for its most frequent confusions: each row is one "
-                "confused pair, each image a real MNIST digit with the network's answer and the probability it "
-                "gave that answer.")
+                "confused pair, each image a real MNIST digit titled true digit → the network's answer (and the "
+                "probability it gave that answer).")
 def misread_figure(r: dict) -> tuple[go.Figure, Table]:
     examples = misread_examples(r)
     probs = r["probs"][0][r["wrong_index"]]
@@ -259,7 +259,7 @@ def misread_figure(r: dict) -> tuple[go.Figure, Table]:
         for j in range(EXAMPLES_PER_PAIR):
             if j < len(positions):
                 p = probs[positions[j], a]
-                titles.append(f"a {t}, read {a} ({p:.0%})")
+                titles.append(f"{t} → {a} ({p:.0%})")
                 rows.append([str(t), str(a), pct(p, 0), str(int(r["wrong_index"][positions[j]]))])
             else:
                 titles.append("")
@@ -426,7 +426,7 @@ def imbalance_figure(r: dict) -> tuple[go.Figure, Table]:
     labels = ["accuracy", "precision", "recall", "F1"]
     share = pct(y.mean(), 0)
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04, subplot_titles=(
-        f"the held-out set ({share} are {digit}s)", f"{digit} made rare ({pct(RARE_SHARE, 0)} of {rare['rows']:,} images)"))
+        f"held-out set<br>({share} are {digit}s)", f"{digit}s made rare<br>({pct(RARE_SHARE, 0)} of {rare['rows']:,})"))
     rows = []
     for k, (who, name) in enumerate((("model", "the classifier"), ("baseline", "always 'no'"))):
         for col, samples in ((1, {m: np.array([s[m] for s in balanced[who]]) for m in metrics}),
@@ -440,7 +440,7 @@ def imbalance_figure(r: dict) -> tuple[go.Figure, Table]:
                      for label, v, lo, hi in zip(labels, mean, low, high)]
     fig.update_yaxes(range=[0, 1.05], row=1, col=1)
     fig.update_layout(barmode="group")
-    return tidy(fig, height=460, top=90), (["who answers", "test set", "metric", "mean", "lowest–highest"], rows)
+    return tidy(fig, height=480, top=110), (["who answers", "test set", "metric", "mean", "lowest–highest"], rows)
 
 
 # -- regression figures and tables ---------------------------------------------------------
