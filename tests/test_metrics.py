@@ -8,10 +8,9 @@ import pytest
 from sklearn import metrics as sk
 
 from nnbook import registry
+from nnbook.figures import metrics as m
 
-registry.load()  # first: a topic module imported before `load` would have its declarations cleared
-
-from nnbook.figures import metrics as m  # noqa: E402
+registry.load()
 
 
 @pytest.fixture(scope="module")
