@@ -396,8 +396,8 @@ def threshold_figure(r: dict) -> tuple[go.Figure, Table]:
                                                                       [q[c] for c in cells]],
                         "text": [None, None, [q[c] for c in cells]]},
                        {"title.text": _operating_title(digit, q)}, [2, 3, 4]]} for q in points]
-    fig.update_layout(title={"text": _operating_title(digit, p), "x": 0, "xref": "paper", "font": {"size": 14}}, showlegend=False,
-                      sliders=[{"steps": steps, "active": start, "pad": {"t": 60},
+    fig.update_layout(title={"text": _operating_title(digit, p), "x": 0, "xref": "paper", "font": {"size": 14}},
+                      showlegend=False, sliders=[{"steps": steps, "active": start, "pad": {"t": 60},
                                 "currentvalue": {"prefix": f"threshold on p({digit}): "}}])
     fig.update_xaxes(title_text="false positive rate", range=[0, 1], row=1, col=1)
     fig.update_yaxes(title_text="recall", range=[0, 1.05], row=1, col=1)
@@ -405,7 +405,7 @@ def threshold_figure(r: dict) -> tuple[go.Figure, Table]:
     fig.update_yaxes(title_text="precision", range=[0, 1.05], row=1, col=2)
     fig.update_yaxes(type="log", dtick=1, range=[0, np.log10(len(y) * 1.6)], row=1, col=3)
     header = ["threshold", "TP", "FP", "FN", "TN", "precision", "recall", "F1"]
-    rows = [[f"{q['threshold']:g}"] + [str(q[c]) for c in cells] + [f"{q[m]:.3f}" for m in ("precision", "recall", "f1")]
+    rows = [[f"{q['threshold']:g}"] + [str(q[c]) for c in cells] + [score(q[m]) for m in ("precision", "recall", "f1")]
             for q in points]
     return tidy(fig, height=540, top=110, bottom=130), (header, rows)
 
