@@ -167,12 +167,12 @@ def run_confusions(r: dict) -> list[np.ndarray]:
     return [confusion(r["y_true"], p) for p in predictions(r)]
 
 
-def score(x: float) -> str:
+def score_text(x: float) -> str:
     """A score between 0 and 1, to the three decimals a test set of this size supports."""
     return f"{float(x):.3f}"
 
 
-def mean_sd(x: np.ndarray, fmt: Callable[[float], str] = score) -> str:
+def mean_sd(x: np.ndarray, fmt: Callable[[float], str] = score_text) -> str:
     """Mean ± standard deviation over runs."""
     return f"{fmt(np.mean(x))} ± {fmt(np.std(x))}"
 
@@ -405,7 +405,7 @@ def threshold_figure(r: dict) -> tuple[go.Figure, Table]:
     fig.update_yaxes(title_text="precision", range=[0, 1.05], row=1, col=2)
     fig.update_yaxes(type="log", dtick=1, range=[0, np.log10(len(y) * 1.6)], row=1, col=3)
     header = ["threshold", "TP", "FP", "FN", "TN", "precision", "recall", "F1"]
-    rows = [[f"{q['threshold']:g}"] + [str(q[c]) for c in cells] + [score(q[m]) for m in ("precision", "recall", "f1")]
+    rows = [[f"{q['threshold']:g}"] + [str(q[c]) for c in cells] + [score_text(q[m]) for m in ("precision", "recall", "f1")]
             for q in points]
     return tidy(fig, height=540, top=110, bottom=130), (header, rows)
 
