@@ -405,8 +405,8 @@ def threshold_figure(r: dict) -> tuple[go.Figure, Table]:
     fig.update_yaxes(title_text="precision", range=[0, 1.05], row=1, col=2)
     fig.update_yaxes(type="log", dtick=1, range=[0, np.log10(len(y) * 1.6)], row=1, col=3)
     header = ["threshold", "TP", "FP", "FN", "TN", "precision", "recall", "F1"]
-    rows = [[f"{q['threshold']:g}"] + [str(q[c]) for c in cells] + [score_text(q[m]) for m in ("precision", "recall", "f1")]
-            for q in points]
+    rows = [[f"{q['threshold']:g}"] + [str(q[c]) for c in cells]
+            + [score_text(q[m]) for m in ("precision", "recall", "f1")] for q in points]
     return tidy(fig, height=540, top=110, bottom=130), (header, rows)
 
 
