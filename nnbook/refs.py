@@ -20,8 +20,8 @@ BLOCK = re.compile(r"^::: *nnbook +(?P<id>\S+) *$")
 INLINE = re.compile(r"\{\{ *(?P<id>[\w\-]+/[\w\-]+)\.(?P<name>[\w\-]+) *\}\}")
 LOOKS_LIKE_BLOCK = re.compile(r"^\s*::: *nnbook\b")
 LOOKS_LIKE_INLINE = re.compile(r"\{\{.*?\}\}|\{\{|\}\}")
-FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
-CODE_SPAN = re.compile(r"(`+).+?\1")
+FENCE = re.compile(r"^\s*(`{3,}|~{3,}|\$\$)")  # code fences, and display math ($$ ... $$)
+CODE_SPAN = re.compile(r"(`+).+?\1|\$[^$\n]+?\$")  # inline code and inline math
 CONTAINER = re.compile(r"^(?:[-*+]|\d+[.)])\s|^(?:!!!|\?\?\?\+?)\s")  # list items, admonitions, details
 BLOCK_HINT = "a figure or table is `::: nnbook topic/name` alone on a line, at its start"
 INLINE_HINT = "a value is `{{ topic/values-id.name }}`"
@@ -57,8 +57,9 @@ class UnknownReference(Exception):
 
 
 def _code_lines(lines: list[str]) -> set[int]:
-    """Indices of lines that are code: fenced (at any indentation, as in list items) or
-    indented code blocks (four spaces after a blank line, outside lists and admonitions)."""
+    """Indices of lines that are code or display math: fenced (at any indentation, as in list
+    items), indented code blocks (four spaces after a blank line, outside lists and
+    admonitions), and `$$ ... $$` blocks."""
     code: set[int] = set()
     fence: str | None = None
     container = indented_code = False
@@ -68,11 +69,14 @@ def _code_lines(lines: list[str]) -> set[int]:
         opening = FENCE.match(line)
         if fence:
             code.add(i)
-            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
+            closing = line.rstrip().endswith("$$") if fence == "$$" else \
+                opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence)
+            if closing:
                 fence = None
         elif opening:
             code.add(i)
-            fence = opening.group(1)
+            one_line_math = opening.group(1) == "$$" and len(line.strip()) > 2 and line.rstrip().endswith("$$")
+            fence = None if one_line_math else opening.group(1)
         elif blank:
             pass
         elif line.startswith(("    ", "\t")):

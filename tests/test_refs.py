@@ -37,3 +37,8 @@ def test_unknown_names_page_line_and_suggestion():
     ref = refs.find("\n\n::: nnbook activations/curve\n")[0]
     error = refs.unknown("content/x.md", ref, "figure", ["activations/curves", "training/loss"])
     assert str(error) == "content/x.md:3: unknown figure 'activations/curve'. Did you mean 'activations/curves'?"
+
+
+def test_math_is_left_alone():
+    page = "Inline $\\frac{a}{b}}$ then {{ t/v.x }}.\n\n$$\n\\text{y}}\n$$\n\n$$ \\text{z}} $$\n\nAnd {{ t/v.y }}\n"
+    assert [(str(r), r.line, r.bad) for r in refs.find(page)] == [("t/v.x", 1, ""), ("t/v.y", 10, "")]
