@@ -43,8 +43,8 @@ figures: $(EXPERIMENT_DEPS)  ## run the experiments whose results are stale
 site: stale-needs-tensorflow  ## nnbook build (mkdocs build --strict) into site/
 	$(BIN)/nnbook build
 
-serve: stale-needs-tensorflow  ## browse the book at http://$(ADDRESS) (make serve ADDRESS=0.0.0.0:8000)
-	$(BIN)/nnbook serve --address $(ADDRESS)
+serve: stale-needs-tensorflow  ## browse the book at http://$(ADDRESS)/ (make serve ADDRESS=0.0.0.0:8000)
+	NNBOOK_SITE_URL=http://$(ADDRESS)/ $(BIN)/nnbook serve --address $(ADDRESS)
 
 deploy: $(SITE_DEPS)       ## publish to GitHub Pages (the gh-pages branch) with mkdocs gh-deploy
 	$(BIN)/nnbook check

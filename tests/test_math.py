@@ -15,11 +15,11 @@ from conftest import build_site
 
 PAGE = r"""# Formulas
 
-The sigmoid $\sigma(x) = \frac{1}{1 + e^{-x}}$ squashes any number into $(0, 1)$, and
+The sigmoid $\sigma(x) = \frac{1}{1 + \exp(-x)}$ squashes any number into $(0, 1)$, and
 $a < b$ stays as written.
 
 $$
-\operatorname{softmax}(x)_i = \frac{e^{x_i}}{\sum_j e^{x_j}}
+\operatorname{softmax}(x)_i = \frac{\exp(x_i)}{\sum_j \exp(x_j)}
 $$
 
 Code keeps its dollars: `$HOME`.
@@ -70,7 +70,7 @@ def test_built_page_has_mathml_and_no_math_script(formula_site):
     page = (formula_site / "index.html").read_text()
     assert page.count('<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline"') == 3
     assert page.count('display="block"') == 1
-    assert 'alttext="\\sigma(x) = \\frac{1}{1 + e^{-x}}"' in page
+    assert 'alttext="\\sigma(x) = \\frac{1}{1 + \\exp(-x)}"' in page
     assert 'alttext="a &lt; b"' in page
     assert "<code>$HOME</code>" in page
     assert not re.search(r"mathjax|katex", page, re.IGNORECASE)

@@ -105,3 +105,20 @@ def test_the_workflow_checks_results_builds_strict_tests_and_publishes_with_the_
 ])
 def test_the_command_check_catches_what_does_not_exist(words, why):
     assert unknown_command(words) == why
+
+
+def test_pages_carry_social_metadata_an_edit_link_and_the_repository(built_site, site_url):
+    page = (built_site / "training" / "index.html").read_text()
+    assert f'<meta property="og:url" content="{site_url}training/">' in page
+    assert f'<meta property="og:image" content="{site_url}assets/social.png">' in page
+    assert '<meta name="twitter:card" content="summary_large_image">' in page
+    assert re.search(r'<meta property="og:title" content="[^"]+ - nnbook">', page)
+    assert 'href="https://github.com/nnbook/nnbook/edit/main/content/training.md"' in page
+    assert 'href="https://github.com/nnbook/nnbook"' in page
+    assert 'data-md-component="source"' not in page  # it would ask api.github.com for stars
+    assert (built_site / "assets" / "social.png").stat().st_size > 10_000
+
+
+def test_missing_pages_get_a_404_that_leads_home(built_site, site_url):
+    page = (built_site / "404.html").read_text()
+    assert "<h1>Page not found</h1>" in page and f'<a href="{site_url}">home page</a>' in page
