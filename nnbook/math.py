@@ -19,6 +19,9 @@ MARKED = re.compile(
 )
 UNKNOWN_COMMAND = re.compile(r"<m[ion]>(\\[A-Za-z]+)</m[ion]>")  # latex2mathml passes unknown commands through
 MATH_OPEN = re.compile(r"<math [^>]*>")
+# \log, \exp, \tanh...: a name of several letters, which TeX follows by a thin space unless a bracket comes next
+FUNCTION_NAME = re.compile(r"(<mi>[A-Za-z]{2,}</mi>)(?!<mo[^>]*>[(\[]|<mo[^>]*>&#x0002[89];|<mo[^>]*>&#x0005B;)")
+THIN_SPACE = '<mspace width="0.1667em"></mspace>'
 
 
 class MathError(ValueError):
@@ -33,6 +36,7 @@ def latex_to_mathml(latex: str, block: bool = False) -> str:
         mathml = convert(latex, display="block" if block else "inline")
     except Exception as e:  # latex2mathml raises its own exception types, one per mistake
         raise MathError(f"cannot read the formula ${latex}$: {type(e).__name__} {e}".rstrip()) from e
+    mathml = FUNCTION_NAME.sub(lambda m: m.group(1) + THIN_SPACE, mathml)
     unknown = UNKNOWN_COMMAND.search(mathml)
     if unknown:
         raise MathError(f"unknown command {unknown.group(1)} in the formula ${latex}$")

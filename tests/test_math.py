@@ -50,6 +50,11 @@ def test_mathml_keeps_the_latex_for_screen_readers():
     assert "<mfrac>" in mathml
 
 
+def test_function_names_are_followed_by_a_thin_space_unless_a_bracket_follows():
+    assert '<mi>log</mi><mspace width="0.1667em"></mspace><msub>' in latex_to_mathml(r"\log p_k")
+    assert "<mi>exp</mi><mo" in latex_to_mathml(r"\exp(-x)")
+
+
 def test_marked_inline_and_block_formulas_become_mathml():
     page, problems = to_mathml('<p><span class="arithmatex">\\(x^2\\)</span> and</p>\n'
                                '<div class="arithmatex">\\[\n\\sum_j x_j\n\\]</div>')
