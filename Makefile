@@ -1,36 +1,62 @@
 # nnbook: every target works on a fresh clone; the first one run creates .venv.
-PYTHON ?= python3
-VENV   := .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+# Reading, building and serving the book installs only the site dependencies (no TensorFlow);
+# TensorFlow comes in with the `experiments` extra, when an experiment has to run.
+PYTHON  ?= python3
+ADDRESS ?= 127.0.0.1:8000
+VENV    := .venv
+BIN     := $(VENV)/bin
+PIP     := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+SITE_DEPS        := $(VENV)/.installed-site
+EXPERIMENT_DEPS  := $(VENV)/.installed-experiments
+DEV_DEPS         := $(VENV)/.installed-dev
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: setup figures site serve test bench check clean
+.PHONY: setup experiments-setup figures site serve deploy test bench check clean stale-needs-tensorflow
 
-setup: $(STAMP)
+setup: $(SITE_DEPS)        ## the site dependencies only: build and serve from committed results
 
-$(STAMP): pyproject.toml
+experiments-setup: $(EXPERIMENT_DEPS)  ## also TensorFlow, Keras and the rest, to run experiments
+
+$(SITE_DEPS): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	$(PIP) -e .
+	touch $@
 
-figures: $(STAMP)          ## run the experiments whose results are stale
+$(EXPERIMENT_DEPS): pyproject.toml $(SITE_DEPS)
+	@echo "nnbook: installing TensorFlow and the other experiment dependencies (pip install -e '.[experiments]', about 2 GB, once)"
+	$(PIP) -e '.[experiments]'
+	touch $@
+
+$(DEV_DEPS): pyproject.toml $(SITE_DEPS)
+	@echo "nnbook: installing the test dependencies, TensorFlow included (pip install -e '.[dev]')"
+	$(PIP) -e '.[dev]'
+	touch $(EXPERIMENT_DEPS) $@
+
+stale-needs-tensorflow: $(SITE_DEPS)  # stale results must be recomputed: install what experiments need
+	@test -f $(EXPERIMENT_DEPS) || $(BIN)/nnbook check >/dev/null 2>&1 || { \
+	  echo "nnbook: some results are stale and must be recomputed, which needs TensorFlow"; \
+	  $(MAKE) --no-print-directory $(EXPERIMENT_DEPS); }
+
+figures: $(EXPERIMENT_DEPS)  ## run the experiments whose results are stale
 	$(BIN)/nnbook figures
 
-site: $(STAMP)             ## mkdocs build --strict into site/
+site: stale-needs-tensorflow  ## nnbook build (mkdocs build --strict) into site/
 	$(BIN)/nnbook build
 
-serve: $(STAMP)            ## browse the book at http://127.0.0.1:8000
-	$(BIN)/nnbook serve
+serve: stale-needs-tensorflow  ## browse the book at http://$(ADDRESS)/ (make serve ADDRESS=0.0.0.0:8000)
+	NNBOOK_SITE_URL=http://$(ADDRESS)/ $(BIN)/nnbook serve --address $(ADDRESS)
 
-test: $(STAMP)             ## unit, experiment (smoke), site and browser tests
+deploy: $(SITE_DEPS)       ## publish to GitHub Pages (the gh-pages branch) with mkdocs gh-deploy
+	$(BIN)/nnbook check
+	$(BIN)/mkdocs gh-deploy --strict --force --no-history
+
+test: $(DEV_DEPS)          ## unit, experiment (smoke), site and browser tests
 	$(BIN)/python -m pytest
 
-check: $(STAMP)            ## fail when committed results are stale
+check: $(SITE_DEPS)        ## fail when committed results are stale
 	$(BIN)/nnbook check
 
-bench: $(STAMP)            ## timing and page-weight measurements
+bench: $(SITE_DEPS)        ## timing and page-weight measurements
 	$(BIN)/python benchmarks/run.py
 
 clean:                     ## remove the site and local caches (committed results stay)

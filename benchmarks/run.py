@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import yaml
+from mkdocs.utils.yaml import yaml_load
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,9 +35,11 @@ def timed_build(config: Path, site: Path, results: Path | None = None) -> float:
 
 def baseline_config(folder: Path) -> Path:
     """mkdocs.yml without the nnbook plugin, over the same pages."""
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
+    with open(ROOT / "mkdocs.yml", encoding="utf-8") as f:
+        config = yaml_load(f)  # resolves mkdocs.yml's !ENV tags
     config["plugins"] = [p for p in config["plugins"] if not (isinstance(p, dict) and "nnbook" in p)]
     config["docs_dir"] = str(ROOT / config["docs_dir"])
+    config["theme"]["custom_dir"] = str(ROOT / config["theme"]["custom_dir"])
     path = folder / "mkdocs.yml"
     path.write_text(yaml.safe_dump(config))
     return path

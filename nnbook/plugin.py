@@ -21,7 +21,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File
 
-from . import refs, render, timings
+from . import math, refs, render, timings
 from .book import ENV_PROFILE, ENV_RESULTS, Book, BuildError
 from .notebooks import notebook_json
 
@@ -147,6 +147,13 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
         if topic in self.notebooks:
             markdown += NOTEBOOK_NOTE.format(topic=topic)
         return markdown
+
+    def on_page_content(self, content: str, page, config, files) -> str:
+        """Formulas marked by pymdownx.arithmatex become MathML (see `nnbook/math.py`)."""
+        content, problems = math.to_mathml(content)
+        source = f"{Path(config.docs_dir).name}/{page.file.src_uri}"
+        self._fail_or_log([f"{source}: {problem}" for problem in problems])
+        return content
 
 
 def _inline_error(text: str) -> str:

@@ -1,9 +1,10 @@
-"""`nnbook new TOPIC`: a page, an experiment module and a figure module that already work."""
+"""`nnbook new TOPIC`: a page, an experiment module, a figure module and a smoke test that already work."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Callable, Iterator
 
 EXPERIMENT = '''"""{title}."""
 
@@ -37,7 +38,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from nnbook.figures.style import pct, tidy
-from nnbook.registry import figure, values
+from nnbook.registry import claim, figure, values
 
 
 @figure("{topic}/loss", uses="{topic}/moons", caption="Training loss per epoch.")
@@ -48,8 +49,24 @@ def loss(r: dict) -> go.Figure:
 
 
 @values("{topic}/numbers", uses="{topic}/moons")
-def numbers(r: dict) -> dict[str, str]:
-    return {{"accuracy": pct(r["accuracy"])}}
+def numbers(r: dict) -> dict:
+    return {{
+        "accuracy": pct(r["accuracy"]),
+        # a sentence that reads a result is a claim: the build fails if a rerun makes it false
+        "loss-falls": claim(r["loss"][-1] < r["loss"][0], "the loss falls during training"),
+    }}
+'''
+
+TEST = '''"""Smoke checks of the {title} experiments: real training on tiny data (the smoke profile)."""
+
+import numpy as np
+
+
+def test_moons_trains(smoke_book):
+    r = smoke_book.result("{topic}/moons").values
+    assert r["loss"].shape == r["epoch"].shape and np.isfinite(r["loss"]).all()
+    assert r["loss"][-1] < r["loss"][0], "the loss should fall, even in a few epochs"
+    assert 0 <= r["accuracy"] <= 1
 '''
 
 PAGE = '''# {title}
@@ -58,12 +75,20 @@ A short introduction: what the reader will learn on this page.
 
 ::: nnbook {topic}/loss
 
-After training, the network classifies {{{{ {topic}/numbers.accuracy }}}} of the points correctly.
+The loss falls as the network trains. {{{{ {topic}/numbers.loss-falls }}}} After training, it classifies
+{{{{ {topic}/numbers.accuracy }}}} of the points correctly.
 '''
 
 
-def new_topic(root: Path, topic: str, title: str = "") -> list[Path]:
-    """Create the three files of a topic and add its page to the navigation."""
+LAST_PAGE = "about.md"  # "How this book is made" stays the last page; new topics go before it
+
+
+def new_topic(root: Path, topic: str, title: str = "", say: Callable[[str], None] = print) -> Iterator[Path]:
+    """Create the files of a topic (page, experiment, figures, smoke test), yielding each one, then add its page to the navigation.
+
+    Nothing is written when a file already exists. The navigation edit is reported through
+    `say` ("updated mkdocs.yml ..."), since that file is changed, not created.
+    """
     if not re.fullmatch(r"[a-z][a-z0-9_]*", topic):
         raise ValueError(f"topic {topic!r}: use lower-case letters, digits and underscores")
     title = title or topic.replace("_", " ").capitalize()
@@ -71,21 +96,30 @@ def new_topic(root: Path, topic: str, title: str = "") -> list[Path]:
         root / "content" / f"{topic}.md": PAGE.format(topic=topic, title=title),
         root / "nnbook" / "experiments" / f"{topic}.py": EXPERIMENT.format(topic=topic, title=title),
         root / "nnbook" / "figures" / f"{topic}.py": FIGURES.format(topic=topic, title=title),
+        root / "tests" / f"test_{topic}.py": TEST.format(topic=topic, title=title),
     }
     for path in files:
         if path.exists():
             raise FileExistsError(f"{path} already exists")
     for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    _add_to_nav(root / "mkdocs.yml", title, f"{topic}.md")
-    return list(files) + [root / "mkdocs.yml"]
+        yield path
+    config = root / "mkdocs.yml"
+    before = _add_to_nav(config, title, f"{topic}.md")
+    say(f"updated {config}: '{title}' added to the navigation" + (f" before '{before}'" if before else ""))
 
 
-def _add_to_nav(config: Path, title: str, page: str) -> None:
+def _add_to_nav(config: Path, title: str, page: str) -> str | None:
+    """Insert `- title: page` in `nav`, before the last page (about.md) when it is there.
+
+    Returns the title of the entry it went before, if any."""
     lines = config.read_text(encoding="utf-8").split("\n")
     start = lines.index("nav:")
     end = start + 1
     while end < len(lines) and lines[end].startswith("  "):
         end += 1
-    lines.insert(end, f"  - {title}: {page}")
+    last = next((i for i in range(start + 1, end) if lines[i].rstrip().endswith(f": {LAST_PAGE}")), None)
+    lines.insert(end if last is None else last, f"  - {title}: {page}")
     config.write_text("\n".join(lines), encoding="utf-8")
+    return None if last is None else lines[last + 1].split("- ", 1)[1].rsplit(":", 1)[0]

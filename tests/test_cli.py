@@ -74,6 +74,7 @@ def test_topic_notebook_runs(smoke_book, tmp_path):
 def test_build_replaces_the_site_only_when_complete(tmp_path, smoke_results):
     project = tmp_path / "book"
     shutil.copytree(ROOT / "content", project / "content")
+    shutil.copytree(ROOT / "overrides", project / "overrides")  # the theme's custom_dir
     shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
     (project / "site").mkdir()
     (project / "site/old.html").write_text("the previous site")
