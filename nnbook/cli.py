@@ -116,7 +116,8 @@ def _check_address(address: str) -> None:
 def serve(args: argparse.Namespace) -> int:
     _docs_dir(args.root)
     _check_address(args.address)
-    env = os.environ | {ENV_PROFILE: args.profile, ENV_RESULTS: str(args.root / args.results)}
+    env = os.environ | {ENV_PROFILE: args.profile, ENV_RESULTS: str(args.root / args.results),
+                        "NNBOOK_SITE_URL": f"http://{args.address}/"}  # served at the root, instant navigation on
     command = [sys.executable, "-m", "mkdocs", "serve", "-f", str(args.root / "mkdocs.yml"), "-a", args.address]
     return subprocess.call(command, env=env)
 
