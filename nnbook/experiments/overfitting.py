@@ -214,7 +214,7 @@ def boundary(points: int, noise: float, val: int, hidden: list[int], lr: float, 
     x, y = data.moons(points, noise, seed)
     x_val, y_val = data.moons(val, noise, seed + 1)
     split = data.Split(x, y, x_val, y_val)
-    lo, hi = np.floor(x.min(0) - 0.5), np.ceil(x.max(0) + 0.5)
+    lo, hi = x.min(0) - 0.3, x.max(0) + 0.3
     gx, gy = np.linspace(lo[0], hi[0], grid, dtype=np.float32), np.linspace(lo[1], hi[1], grid, dtype=np.float32)
     mesh = np.stack(np.meshgrid(gx, gy), -1).reshape(-1, 2)
     trainer = Trainer(lambda: mlp(tuple(hidden), 2, 2), lr)

@@ -73,7 +73,7 @@ def width_name(r: dict, i: int) -> str:
                 "all trained on the same small set of MNIST digits, against their number of weights (log "
                 "scale). Points are the mean of the seeds, bars run from the lowest to the highest seed.")
 def capacity(r: dict) -> tuple[go.Figure, Table]:
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("loss after the last epoch", "accuracy after the last epoch"))
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("final loss", "final accuracy"))
     params = r["params"]
     for col, metric in ((1, "loss"), (2, "accuracy")):
         for i, (name, key) in enumerate((("training", metric), ("validation", f"val_{metric}"))):
@@ -83,7 +83,7 @@ def capacity(r: dict) -> tuple[go.Figure, Table]:
                             line={"color": color(i)}, row=1, col=col,
                             customdata=[width_name(r, k) for k in range(len(params))],
                             hovertemplate="%{customdata}, %{x:,} weights: %{y:.3f}")
-    fig.update_xaxes(type="log", title_text="weights in the network")
+    fig.update_xaxes(type="log", dtick=1, title_text="weights in the network")
     fig.update_yaxes(tickformat=".0%", row=1, col=2)
     header = ["network", "weights", "training loss", "validation loss", "training accuracy", "validation accuracy"]
     rows = [[width_name(r, k), f"{int(p):,}", mean_range(r["loss"][k, :, -1]), mean_range(r["val_loss"][k, :, -1]),
@@ -99,7 +99,7 @@ def capacity(r: dict) -> tuple[go.Figure, Table]:
                 "mean of the seeds, bands their range.")
 def capacity_curves(r: dict) -> tuple[go.Figure, Table]:
     picks = capacity_picks(r)
-    titles = [f"{role}: {width_name(r, k)}" for role, k in picks.items()]
+    titles = [f"{role}<br>{width_name(r, k)}" for role, k in picks.items()]
     fig = make_subplots(rows=1, cols=3, subplot_titles=titles, shared_yaxes=True, horizontal_spacing=0.04)
     epoch = r["epoch"]
     for col, k in enumerate(picks.values(), start=1):
@@ -111,7 +111,7 @@ def capacity_curves(r: dict) -> tuple[go.Figure, Table]:
     step = max(1, len(epoch) // 20)
     rows = [[str(int(e))] + [num(r[key][k, :, j].mean()) for k in picks.values() for key in ("loss", "val_loss")]
             for j, e in enumerate(epoch) if j % step == 0 or j == len(epoch) - 1]
-    return tidy(fig, height=420, top=80, hovermode="x unified"), (header, rows)
+    return tidy(fig, height=440, top=100, hovermode="x unified"), (header, rows)
 
 
 @values("overfitting/capacity-values", uses="overfitting/capacity")
@@ -151,7 +151,7 @@ BOUNDARY_TITLES = {"none": "no regularisation", "L2": "L2 weight decay"}
 def boundary_title(r: dict, run: int, frame: int) -> str:
     name = BOUNDARY_TITLES[r["runs"][run]]
     _, train_acc, _, val_acc = r["metrics"][run, frame]
-    return f"{name}: training {pct(train_acc, 0)}, validation {pct(val_acc, 0)}"
+    return f"{name}<br>training {pct(train_acc, 0)}<br>validation {pct(val_acc, 0)}"
 
 
 @figure("overfitting/boundary", uses="overfitting/boundary",
@@ -193,7 +193,7 @@ def boundary(r: dict) -> tuple[go.Figure, Table]:
     rows = [[str(int(e))] + [v for k in range(len(runs)) for v in
                              (pct(r["metrics"][k, f, 1]), pct(r["metrics"][k, f, 3]), num(r["metrics"][k, f, 2]))]
             for f, e in enumerate(frames)]
-    return tidy(fig, height=520, top=80, bottom=120), (header, rows)
+    return tidy(fig, height=560, top=120, bottom=120), (header, rows)
 
 
 @values("overfitting/boundary-values", uses="overfitting/boundary")
@@ -273,36 +273,45 @@ def cure_curves(r: dict) -> tuple[go.Figure, Table]:
     for cure in cures[1:]:
         buttons.append({"label": f"{cure} vs none", "method": "restyle",
                         "args": ["visible", [o in (cure, "none") for o in owners]]})
-    fig.update_layout(updatemenus=[{"buttons": buttons, "x": 1, "xanchor": "right", "y": 1.32, "yanchor": "top"}])
+    fig.update_layout(updatemenus=[{"buttons": buttons, "x": 1, "xanchor": "right", "y": 1.3, "yanchor": "top"}])
     fig.update_xaxes(title_text="epoch")
-    fig.update_yaxes(tickformat=".0%", row=1, col=2)
+    final_acc = r["val_accuracy"][:, :, -1].mean(1)
+    fig.update_yaxes(tickformat=".0%", range=[float(final_acc.min()) - 0.15, float(r["val_accuracy"].max()) + 0.02],
+                     row=1, col=2)
     header = ["epoch"] + [f"{c}: validation loss" for c in cures if c != "early stopping"]
     step = max(1, len(epoch) // 20)
     rows = [[str(int(e))] + [num(r["val_loss"][i, :, j].mean()) for i, c in enumerate(cures) if c != "early stopping"]
             for j, e in enumerate(epoch) if j % step == 0 or j == len(epoch) - 1]
-    return tidy(fig, height=500, top=120, hovermode="x unified"), (header, rows)
+    fig = tidy(fig, height=560, top=100, bottom=150, hovermode="x unified")
+    fig.update_layout(legend={"y": -0.25, "yanchor": "top"})  # below the plot: the menu needs the top
+    return fig, (header, rows)
 
 
 @figure("overfitting/cure-summary", uses="overfitting/cures",
         caption="Where each cure ends: the validation loss and accuracy of the model it finishes with (the last "
-                "epoch; for early stopping, the epoch it kept). Bars: the mean of the seeds; whiskers: the lowest "
-                "and highest seed. The dotted line marks no cure's worst seed.")
-def cure_summary(r: dict) -> go.Figure:
+                "epoch; for early stopping, the epoch it kept). Dots: the mean of the seeds; whiskers: the lowest "
+                "and highest seed. The dotted line marks no cure's worst seed: a cure whose whole range lies beyond "
+                "it helps beyond seed noise.")
+def cure_summary(r: dict) -> tuple[go.Figure, Table]:
     outcomes = cure_outcomes(r)
     cures = list(r["cures"])
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("final validation loss (lower is better)",
-                                                        "final validation accuracy (higher is better)"))
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.05,
+                        subplot_titles=("validation loss<br>(lower is better)",
+                                        "validation accuracy<br>(higher is better)"))
     for col, metric in ((1, "val_loss"), (2, "val_acc")):
         runs = np.array([outcomes[c][metric] for c in cures]).T  # seed, cure
-        fig.add_bar(x=cures, y=runs.mean(0).astype(np.float32), error_y=error_bars(runs), showlegend=False,
-                    marker={"color": [color(i) for i in range(len(cures))]}, row=1, col=col,
-                    hovertemplate="%{x}: %{y:.3f}<extra></extra>")
+        fig.add_scatter(y=cures, x=runs.mean(0).astype(np.float32), error_x=error_bars(runs), showlegend=False,
+                        mode="markers", marker={"color": [color(i) for i in range(len(cures))], "size": 11},
+                        row=1, col=col, hovertemplate="%{y}: %{x:.3f}<extra></extra>")
         worst_none = outcomes["none"][metric].max() if metric == "val_loss" else outcomes["none"][metric].min()
-        fig.add_hline(y=float(worst_none), line={"dash": "dot", "color": "#7f7f7f", "width": 1}, row=1, col=col)
-    acc = np.array([outcomes[c]["val_acc"] for c in cures])
-    fig.update_yaxes(tickformat=".0%", range=[float(acc.min()) - 0.05, min(1.0, float(acc.max()) + 0.03)], row=1, col=2)
-    fig.update_xaxes(tickangle=-35)
-    return tidy(fig, height=460, top=60, bottom=110)
+        fig.add_vline(x=float(worst_none), line={"dash": "dot", "color": "#7f7f7f", "width": 1}, row=1, col=col)
+    fig.update_xaxes(tickformat=".0%", row=1, col=2)
+    fig.update_yaxes(autorange="reversed")
+    header = ["cure", "final validation loss", "final validation accuracy"]
+    rows = [[c, mean_range(o["val_loss"]), mean_range(o["val_acc"], pct)] for c, o in outcomes.items()]
+    fig = tidy(fig, height=420, top=80, bottom=50)
+    fig.update_layout(margin={"l": 110})  # room for the cures' names
+    return fig, (header, rows)
 
 
 @table("overfitting/cure-table", uses="overfitting/cures",
@@ -370,14 +379,14 @@ def cure_values(r: dict) -> dict:
                 "of the labels is replaced by a random digit. Points: the mean of the seeds; bars: the lowest and "
                 "highest seed.")
 def data_quality(r: dict) -> tuple[go.Figure, Table]:
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("training-set size", "share of labels randomised"))
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("fewer digits", "more random labels"))
     for col, prefix, x in ((1, "size", r["sizes"]), (2, "noise", r["noise"])):
         for i, (name, key) in enumerate((("training set", f"{prefix}_train_accuracy"),
                                           ("validation", f"{prefix}_val_accuracy"))):
             fig.add_scatter(x=x, y=r[key].mean(0).astype(np.float32), error_y=error_bars(r[key]), name=name,
                             legendgroup=name, showlegend=col == 1, mode="lines+markers", row=1, col=col,
                             line={"color": color(i), "dash": "dot" if i == 0 else "solid"})
-    fig.update_xaxes(type="log", title_text="training digits", row=1, col=1)
+    fig.update_xaxes(type="log", dtick=1, title_text="training digits", row=1, col=1)
     fig.update_xaxes(tickformat=".0%", title_text="labels randomised", row=1, col=2)
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02])
     header = ["setting", "training accuracy", "validation accuracy"]
