@@ -5,12 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnbook import registry
-
-registry.load()  # before importing a topic module directly, or its experiments would not register
-
-from nnbook.experiments.overfitting import CURES, noisy_labels, parameter_count, shifted  # noqa: E402
-from nnbook.figures.overfitting import capacity_picks, cure_outcomes  # noqa: E402
+from nnbook.experiments.overfitting import CURES, noisy_labels, parameter_count, shifted
+from nnbook.figures.overfitting import capacity_picks, cure_outcomes
 
 
 def test_shifted_moves_whole_images_by_at_most_one_pixel():
