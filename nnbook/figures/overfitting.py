@@ -408,7 +408,8 @@ def data_values(r: dict) -> dict:
            "clean-acc": pct(noise_val[:, 0].mean()), "max-noise": pct(r["noise"][-1], 0),
            "noisy-acc": pct(noise_val[:, -1].mean()), "noisy-train-acc": pct(noise_train[:, -1].mean()),
            "max-noise-wrong": pct(r["noise"][-1] * 0.9, 0)}
-    out["noisy-memorised"] = claim(noise_train[:, -1].mean() > r["noise"][-1] * 0.9, "with the most noise, the network "
+    right_share = 1 - r["noise"][-1] * 0.9  # a redrawn label is right one time in ten
+    out["noisy-memorised"] = claim(noise_train[:, -1].mean() > right_share, "with the most noise, the network "
                                    "agrees with more of its training labels than are right")
     out["size-rises"] = claim(np.all(np.diff(size_val.mean(0)) > 0), "validation accuracy rises with every doubling "
                                                                       "of the training set")
