@@ -209,6 +209,11 @@ def boundary_values(r: dict) -> dict:
            "none-val-loss": num(none[-1, 2]), "l2-val-loss": num(l2[-1, 2]),
            "none-min-val-loss": num(none[:, 2].min()), "none-min-epoch": str(int(frames[none[:, 2].argmin()])),
            "memorised-epoch": str(int(frames[memorised[0]])) if len(memorised) else "never"}
+    early = 2  # the first frames after the start
+    differ = [np.mean((r["prob"][0, f] > 0.5) != (r["prob"][1, f] > 0.5)) for f in range(early + 1)]
+    out["early-epoch"] = str(int(frames[early]))
+    out["early-agree"] = claim(max(differ) < 0.05, "both networks put fewer than 5% of the plane on different sides "
+                                                   "up to that epoch")
     out["none-memorises"] = claim(len(memorised) > 0, "without regularisation the network gets every training "
                                                       "point right")
     out["l2-does-not"] = claim(l2[-1, 1] < 1.0, "with L2 it leaves some training points on the wrong side")
