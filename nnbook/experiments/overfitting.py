@@ -176,8 +176,8 @@ def parameter_count(hidden: tuple[int, ...], inputs: int, classes: int) -> int:
 @experiment("overfitting/capacity", seed=20,
             full={"train": 300, "val": 500, "widths": [2, 4, 8, 16, 32, 64, 128], "depth": 2,
                   "epochs": 100, "lr": 0.003, "seeds": 3},
-            smoke={"train": 100, "val": 100, "widths": [4, 32, 128], "depth": 2,
-                   "epochs": 5, "lr": 0.003, "seeds": 2},
+            smoke={"train": 100, "val": 200, "widths": [2, 16, 128], "depth": 2,
+                   "epochs": 40, "lr": 0.01, "seeds": 2},
             title="Networks of growing width trained on the same 300 MNIST digits")
 def capacity(train: int, val: int, widths: list[int], depth: int, epochs: int, lr: float, seeds: int,
              seed: int) -> dict:
@@ -205,8 +205,8 @@ def capacity(train: int, val: int, widths: list[int], depth: int, epochs: int, l
 @experiment("overfitting/boundary", seed=21,
             full={"points": 60, "noise": 0.35, "val": 1000, "hidden": [64, 64], "lr": 0.01, "l2": 0.003,
                   "frames": [0, 10, 25, 50, 100, 200, 400], "grid": 40},
-            smoke={"points": 40, "noise": 0.35, "val": 200, "hidden": [16, 16], "lr": 0.01, "l2": 0.003,
-                   "frames": [0, 5, 10], "grid": 12},
+            smoke={"points": 60, "noise": 0.35, "val": 200, "hidden": [64, 64], "lr": 0.01, "l2": 0.003,
+                   "frames": [0, 10, 25, 150], "grid": 12},
             title="A network fit to 60 noisy moons, with and without L2 weight decay")
 def boundary(points: int, noise: float, val: int, hidden: list[int], lr: float, l2: float, frames: list[int],
              grid: int, seed: int) -> dict:
@@ -239,8 +239,8 @@ def boundary(points: int, noise: float, val: int, hidden: list[int], lr: float, 
 @experiment("overfitting/cures", seed=22,
             full={"train": 300, "more": 900, "val": 500, "hidden": [128, 128], "epochs": 60, "lr": 0.003,
                   "l2": 0.001, "dropout": 0.5, "patience": 10, "shift": 1, "seeds": 3},
-            smoke={"train": 100, "more": 200, "val": 100, "hidden": [32, 32], "epochs": 6, "lr": 0.003,
-                   "l2": 0.001, "dropout": 0.5, "patience": 2, "shift": 1, "seeds": 2},
+            smoke={"train": 100, "more": 400, "val": 200, "hidden": [64, 64], "epochs": 30, "lr": 0.01,
+                   "l2": 0.001, "dropout": 0.5, "patience": 5, "shift": 1, "seeds": 2},
             title="Seven ways to treat one overfitting network, over three seeds")
 def cures(train: int, more: int, val: int, hidden: list[int], epochs: int, lr: float, l2: float, dropout: float,
           patience: int, shift: int, seeds: int, seed: int) -> dict:
@@ -284,8 +284,8 @@ def cures(train: int, more: int, val: int, hidden: list[int], epochs: int, lr: f
 @experiment("overfitting/data", seed=23,
             full={"sizes": [25, 50, 100, 200, 400, 800, 1600], "noise": [0.0, 0.2, 0.4, 0.6, 0.8],
                   "noise_rows": 500, "val": 1000, "hidden": [64], "epochs": 50, "lr": 0.01, "seeds": 3},
-            smoke={"sizes": [20, 80, 300], "noise": [0.0, 0.5], "noise_rows": 200, "val": 200, "hidden": [16],
-                   "epochs": 10, "lr": 0.003, "seeds": 2},
+            smoke={"sizes": [25, 100, 400], "noise": [0.0, 0.4, 0.8], "noise_rows": 200, "val": 300, "hidden": [64],
+                   "epochs": 50, "lr": 0.01, "seeds": 2},
             title="Validation accuracy against training-set size and label noise")
 def data_quality(sizes: list[int], noise: list[float], noise_rows: int, val: int, hidden: list[int], epochs: int,
                  lr: float, seeds: int, seed: int) -> dict:
