@@ -1,0 +1,312 @@
+"""Underfitting, overfitting and the cures: capacity, a 2-D boundary, regularisers and data.
+
+Every run here trains full-batch with Adam in a small compiled loop (one `tf.function` per
+network shape, reused across seeds and settings): Keras' `fit` costs far more per epoch than
+these tiny sets take to compute. Metrics are measured in inference mode (no dropout, batch
+statistics frozen) before each update, so epoch 0 is the untrained network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from nnbook import data
+from nnbook.backend import tensorflow
+from nnbook.registry import experiment
+
+SIDE = 14  # MNIST digits are averaged down to 14x14: the same digits at a quarter of the cost
+CURES = ("none", "L2", "dropout", "batch norm", "early stopping", "augmentation", "more data")
+
+
+def small_mnist(train: int, val: int, seed: int) -> data.Split:
+    """Real MNIST digits averaged over 2x2 blocks: 196 values in [0, 1]."""
+    split = data.mnist(train, val, seed)
+
+    def shrink(x: np.ndarray) -> np.ndarray:
+        return x.reshape(-1, SIDE, 2, SIDE, 2).mean(axis=(2, 4)).reshape(-1, SIDE * SIDE).astype(np.float32)
+
+    return data.Split(shrink(split.x_train), split.y_train, shrink(split.x_val), split.y_val)
+
+
+def shifted(x: np.ndarray, rng: np.random.Generator, pixels: int = 1) -> np.ndarray:
+    """Each flattened square image moved by a random whole-pixel offset in [-pixels, pixels]^2, zero-filled."""
+    side = int(round(np.sqrt(x.shape[1])))
+    images = np.pad(x.reshape(-1, side, side), ((0, 0), (pixels, pixels), (pixels, pixels)))
+    dy, dx = rng.integers(0, 2 * pixels + 1, (2, len(x)))
+    rows = dy[:, None] + np.arange(side)[None, :]
+    cols = dx[:, None] + np.arange(side)[None, :]
+    out = images[np.arange(len(x))[:, None, None], rows[:, :, None], cols[:, None, :]]
+    return out.reshape(len(x), -1).astype(np.float32)
+
+
+def noisy_labels(y: np.ndarray, share: float, classes: int, rng: np.random.Generator) -> np.ndarray:
+    """`y` with a random `share` of its labels replaced by a uniformly drawn class (which may be the right one)."""
+    y = y.copy()
+    hit = rng.random(len(y)) < share
+    y[hit] = rng.integers(0, classes, int(hit.sum()))
+    return y
+
+
+def mlp(hidden: tuple[int, ...], inputs: int, classes: int, dropout: float = 0.0, batchnorm: bool = False):
+    """A ReLU network that outputs logits; optional dropout after, or batch norm before, each ReLU."""
+    _, keras = tensorflow()
+    layers = [keras.Input((inputs,))]
+    for units in hidden:
+        layers.append(keras.layers.Dense(units, use_bias=not batchnorm))
+        if batchnorm:
+            layers.append(keras.layers.BatchNormalization(momentum=0.9))  # few full-batch steps: track fast
+        layers.append(keras.layers.ReLU())
+        if dropout:
+            layers.append(keras.layers.Dropout(dropout))
+    layers.append(keras.layers.Dense(classes))
+    return keras.Sequential(layers)
+
+
+WEIGHTS = ("kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance")
+
+
+def reinitialise(model, seed: int) -> None:
+    """Draw every weight again from its layer's own initializer, seeded: the same as building anew, without
+    new variables (so compiled steps that captured them still apply)."""
+    for i, layer in enumerate(model.layers):
+        for j, name in enumerate(WEIGHTS):
+            variable, initializer = getattr(layer, name, None), getattr(layer, f"{name}_initializer", None)
+            if variable is None or initializer is None:
+                continue
+            config = initializer.get_config()
+            if "seed" in config:
+                initializer = type(initializer).from_config(config | {"seed": seed * 1000 + 10 * i + j})
+            variable.assign(initializer(variable.shape, variable.dtype))
+
+
+@dataclass
+class Trainer:
+    """One network and its Adam optimizer, with compiled steps that serve every seed and L2 strength."""
+
+    build: Callable[[], object]
+    lr: float
+
+    def __post_init__(self) -> None:
+        tf, keras = tensorflow()
+        self.model = self.build()
+        self.optimizer = keras.optimizers.Adam(self.lr)
+        self.optimizer.build(self.model.trainable_variables)
+        self.fresh_optimizer = [v.numpy() for v in self.optimizer.variables]
+        self.l2 = tf.Variable(0.0, trainable=False)
+        kernels = [v for v in self.model.trainable_variables if len(v.shape) == 2]
+        inputs = tf.TensorSpec([None, self.model.inputs[0].shape[1]], tf.float32)
+        labels = tf.TensorSpec([None], tf.int64)
+
+        def measure(x, y):  # loss and accuracy in inference mode
+            logits = self.model(x, training=False)
+            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits))
+            return tf.stack([loss, tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, 1), y), tf.float32))])
+
+        def update(x, y):  # one Adam step on the cross-entropy plus the L2 penalty
+            with tf.GradientTape() as tape:
+                logits = self.model(x, training=True)
+                loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits))
+                loss += self.l2 * tf.add_n([tf.reduce_sum(k**2) for k in kernels])
+            grads = tape.gradient(loss, self.model.trainable_variables)
+            self.optimizer.apply_gradients(zip(grads, self.model.trainable_variables))
+
+        def step(x, y, x_val, y_val):  # the metrics before the update, then the update
+            before = tf.concat([measure(x, y), measure(x_val, y_val)], 0)
+            with tf.control_dependencies([before]):
+                update(x, y)
+            return before
+
+        # compiled when first used: each compilation costs about as much as a hundred steps
+        self.step = tf.function(step, input_signature=[inputs, labels, inputs, labels], autograph=False)
+        self.update = tf.function(update, input_signature=[inputs, labels], autograph=False)
+
+    def reset(self, seed: int, l2: float = 0.0) -> None:
+        """Fresh initial weights drawn with `seed`, a fresh optimizer, and the L2 strength."""
+        reinitialise(self.model, seed)
+        for variable, value in zip(self.optimizer.variables, self.fresh_optimizer):
+            variable.assign(value)
+        self.l2.assign(l2)
+
+    def evaluate(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Loss and accuracy in inference mode (eager: one call is not worth a compiled function)."""
+        tf, _ = tensorflow()
+        logits = self.model(x, training=False)
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits))
+        return np.array([loss, np.mean(np.argmax(logits, 1) == y)], dtype=np.float32)
+
+    def train(self, x: np.ndarray, y: np.ndarray, epochs: int) -> None:
+        """Train for `epochs` full-batch steps without measuring anything on the way."""
+        for _ in range(epochs):
+            self.update(x, y)
+
+    def fit(self, split: data.Split, epochs: int, augment: Callable[[np.ndarray], np.ndarray] | None = None,
+            patience: int | None = None) -> dict:
+        """Train for `epochs` full-batch steps; curves have epochs + 1 rows (0 = untrained) of
+        training loss, training accuracy, validation loss, validation accuracy.
+
+        With `patience`, also watch the run as early stopping would: it stops once the validation
+        loss has not improved for `patience` epochs and keeps the weights of its best epoch.
+        """
+        curves = []
+        best, stop = 0, epochs
+        for epoch in range(epochs):
+            x = augment(split.x_train) if augment else split.x_train
+            curves.append(self.step(x, split.y_train, split.x_val, split.y_val).numpy())
+            if curves[-1][2] < curves[best][2]:
+                best = epoch
+            if patience and stop == epochs and epoch - best >= patience:
+                stop = epoch
+        curves.append(np.concatenate([self.evaluate(split.x_train, split.y_train),
+                                      self.evaluate(split.x_val, split.y_val)]))
+        curves = np.array(curves, dtype=np.float32)
+        kept = int(np.argmin(curves[: stop + 1, 2]))
+        return {"curves": curves, "stop": stop, "kept": kept}
+
+
+# --- capacity ------------------------------------------------------------------------------------
+
+def parameter_count(hidden: tuple[int, ...], inputs: int, classes: int) -> int:
+    sizes = (inputs, *hidden, classes)
+    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+@experiment("overfitting/capacity", seed=20,
+            full={"train": 300, "val": 500, "widths": [2, 4, 8, 16, 32, 64, 128], "depth": 2,
+                  "epochs": 100, "lr": 0.003, "seeds": 3},
+            smoke={"train": 100, "val": 200, "widths": [2, 16, 128], "depth": 2,
+                   "epochs": 40, "lr": 0.01, "seeds": 2},
+            title="Networks of growing width trained on the same 300 MNIST digits")
+def capacity(train: int, val: int, widths: list[int], depth: int, epochs: int, lr: float, seeds: int,
+             seed: int) -> dict:
+    """Per-epoch training and validation loss and accuracy for each width, over several seeds."""
+    inputs, classes = SIDE * SIDE, 10
+    splits = [small_mnist(train, val, seed + s) for s in range(seeds)]
+    curves = []  # width, seed, epoch, metric
+    for width in widths:
+        hidden = (width,) * depth
+        trainer = Trainer(lambda: mlp(hidden, inputs, classes), lr)
+        per_seed = []
+        for s, split in enumerate(splits):
+            trainer.reset(seed + s)
+            per_seed.append(trainer.fit(split, epochs)["curves"])
+        curves.append(per_seed)
+    curves = np.array(curves, dtype=np.float32)
+    return {"widths": np.array(widths), "depth": depth, "epoch": np.arange(epochs + 1),
+            "params": np.array([parameter_count((w,) * depth, inputs, classes) for w in widths]),
+            **{name: curves[..., i] for i, name in enumerate(("loss", "accuracy", "val_loss", "val_accuracy"))},
+            "train_rows": train, "val_rows": val, "lr": lr, "seeds": seeds}
+
+
+# --- a 2-D boundary --------------------------------------------------------------------------------
+
+@experiment("overfitting/boundary", seed=21,
+            full={"points": 60, "noise": 0.35, "val": 1000, "hidden": [64, 64], "lr": 0.01, "l2": 0.003,
+                  "frames": [0, 10, 25, 50, 100, 200, 400], "grid": 40},
+            smoke={"points": 60, "noise": 0.35, "val": 200, "hidden": [64, 64], "lr": 0.01, "l2": 0.003,
+                   "frames": [0, 10, 25, 150], "grid": 12},
+            title="A network fit to 60 noisy moons, with and without L2 weight decay")
+def boundary(points: int, noise: float, val: int, hidden: list[int], lr: float, l2: float, frames: list[int],
+             grid: int, seed: int) -> dict:
+    """The predicted probability of class 1 on a grid, at several epochs, with and without L2."""
+    x, y = data.moons(points, noise, seed)
+    x_val, y_val = data.moons(val, noise, seed + 1)
+    split = data.Split(x, y, x_val, y_val)
+    lo, hi = x.min(0) - 0.3, x.max(0) + 0.3
+    gx, gy = np.linspace(lo[0], hi[0], grid, dtype=np.float32), np.linspace(lo[1], hi[1], grid, dtype=np.float32)
+    mesh = np.stack(np.meshgrid(gx, gy), -1).reshape(-1, 2)
+    trainer = Trainer(lambda: mlp(tuple(hidden), 2, 2), lr)
+    tf, _ = tensorflow()
+    runs = {}
+    for name, strength in (("none", 0.0), ("L2", l2)):
+        trainer.reset(seed, strength)
+        maps, metrics, done = [], [], 0
+        for frame in frames:
+            metrics.append(trainer.fit(split, frame - done)["curves"][-1])
+            done = frame
+            maps.append(tf.nn.softmax(trainer.model(mesh, training=False))[:, 1].numpy().reshape(grid, grid))
+        runs[name] = (np.array(maps, dtype=np.float32), np.array(metrics, dtype=np.float32))
+    return {"runs": ["none", "L2"], "frames": np.array(frames), "gx": gx, "gy": gy, "x": x, "y": y,
+            "prob": np.stack([runs[n][0] for n in runs]).round(3).astype(np.float16).astype(np.float32),
+            "metrics": np.stack([runs[n][1] for n in runs]), "l2": l2, "lr": lr, "points": points,
+            "noise": noise, "hidden": hidden, "val_points": val}
+
+
+# --- the cures -----------------------------------------------------------------------------------
+
+@experiment("overfitting/cures", seed=22,
+            full={"train": 300, "more": 900, "val": 500, "hidden": [128, 128], "epochs": 60, "lr": 0.003,
+                  "l2": 0.001, "dropout": 0.5, "patience": 10, "shift": 1, "seeds": 3},
+            smoke={"train": 100, "more": 400, "val": 200, "hidden": [64, 64], "epochs": 30, "lr": 0.01,
+                   "l2": 0.001, "dropout": 0.5, "patience": 5, "shift": 1, "seeds": 2},
+            title="Seven ways to treat one overfitting network, over three seeds")
+def cures(train: int, more: int, val: int, hidden: list[int], epochs: int, lr: float, l2: float, dropout: float,
+          patience: int, shift: int, seeds: int, seed: int) -> dict:
+    """Curves of each cure on the same small MNIST set; early stopping watches the untreated runs."""
+    inputs, classes, hidden = SIDE * SIDE, 10, tuple(hidden)
+    plain = Trainer(lambda: mlp(hidden, inputs, classes), lr)
+    with_dropout = Trainer(lambda: mlp(hidden, inputs, classes, dropout=dropout), lr)
+    with_batchnorm = Trainer(lambda: mlp(hidden, inputs, classes, batchnorm=True), lr)
+    curves = {cure: [] for cure in CURES}
+    stop, kept = [], []
+    for s in range(seeds):
+        big = small_mnist(more, val, seed + s)  # the small set is the first `train` rows of the big one
+        split = data.Split(big.x_train[:train], big.y_train[:train], big.x_val, big.y_val)
+        rng = np.random.default_rng(seed + s)
+        runs = {
+            "none": (plain, 0.0, split, None),
+            "L2": (plain, l2, split, None),
+            "dropout": (with_dropout, 0.0, split, None),
+            "batch norm": (with_batchnorm, 0.0, split, None),
+            "augmentation": (plain, 0.0, split, lambda x: shifted(x, rng, shift)),
+            "more data": (plain, 0.0, big, None),
+        }
+        for cure, (trainer, strength, run_split, augment) in runs.items():
+            trainer.reset(seed + s, strength)
+            run = trainer.fit(run_split, epochs, augment, patience if cure == "none" else None)
+            curves[cure].append(run["curves"])
+            if cure == "none":
+                curves["early stopping"].append(run["curves"])
+                stop.append(run["stop"])
+                kept.append(run["kept"])
+    stacked = np.array([curves[c] for c in CURES], dtype=np.float32)  # cure, seed, epoch, metric
+    return {"cures": list(CURES), "epoch": np.arange(epochs + 1),
+            **{name: stacked[..., i] for i, name in enumerate(("loss", "accuracy", "val_loss", "val_accuracy"))},
+            "stop": np.array(stop), "kept": np.array(kept), "train_rows": train, "more_rows": more, "val_rows": val,
+            "hidden": list(hidden), "lr": lr, "l2": l2, "dropout": dropout, "patience": patience, "shift": shift,
+            "seeds": seeds}
+
+
+# --- data quality --------------------------------------------------------------------------------
+
+@experiment("overfitting/data", seed=23,
+            full={"sizes": [25, 50, 100, 200, 400, 800, 1600], "noise": [0.0, 0.2, 0.4, 0.6, 0.8],
+                  "noise_rows": 500, "val": 1000, "hidden": [64], "epochs": 50, "lr": 0.01, "seeds": 3},
+            smoke={"sizes": [25, 100, 400], "noise": [0.0, 0.4, 0.8], "noise_rows": 200, "val": 300, "hidden": [64],
+                   "epochs": 50, "lr": 0.01, "seeds": 2},
+            title="Validation accuracy against training-set size and label noise")
+def data_quality(sizes: list[int], noise: list[float], noise_rows: int, val: int, hidden: list[int], epochs: int,
+                 lr: float, seeds: int, seed: int) -> dict:
+    """One network trained on fewer and fewer digits, and on digits with more and more random labels."""
+    inputs, classes = SIDE * SIDE, 10
+    trainer = Trainer(lambda: mlp(tuple(hidden), inputs, classes), lr)
+    by_size, by_noise = [], []  # seed, setting, (validation accuracy, training accuracy) after training
+    for s in range(seeds):
+        big = small_mnist(max(sizes), val, seed + s)
+
+        def score(x: np.ndarray, y: np.ndarray) -> list[float]:
+            trainer.reset(seed + s)
+            trainer.train(x, y, epochs)
+            return [trainer.evaluate(big.x_val, big.y_val)[1], trainer.evaluate(x, y)[1]]
+
+        by_size.append([score(big.x_train[:n], big.y_train[:n]) for n in sizes])
+        rng = np.random.default_rng(seed + s)
+        x, y = big.x_train[:noise_rows], big.y_train[:noise_rows]
+        by_noise.append([score(x, noisy_labels(y, share, classes, rng)) for share in noise])
+    by_size, by_noise = np.array(by_size, dtype=np.float32), np.array(by_noise, dtype=np.float32)
+    return {"sizes": np.array(sizes), "noise": np.array(noise, dtype=np.float32), "noise_rows": noise_rows,
+            "size_val_accuracy": by_size[..., 0], "size_train_accuracy": by_size[..., 1],
+            "noise_val_accuracy": by_noise[..., 0], "noise_train_accuracy": by_noise[..., 1],
+            "val_rows": val, "hidden": hidden, "epochs": epochs, "lr": lr, "seeds": seeds}
