@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from nnbook.figures.style import Table, color, num, pct, tidy
-from nnbook.registry import figure, table, values
+from nnbook.registry import claim, figure, table, values
 
 LAYER_TITLES = ("input (784 pixels)", "hidden 1 (256, ReLU)", "hidden 2 (128, ReLU)", "output (10, softmax)")
 
@@ -50,7 +50,53 @@ def numbers(r: dict) -> dict[str, str]:
             "digit-active-2": str(int((r["digit_layer_1"][0] > 0).sum())),
             "neuron-unit": str(r["neuron_unit"]), "neuron-sum": num(r["neuron_sum"]),
             "neuron-output": num(r["neuron_output"]), "neuron-bias": num(r["neuron_bias"]),
-            "neuron-active": str(r["neuron_active_inputs"]), "neuron-rest-count": str(r["neuron_rest_count"])}
+            "neuron-active": str(r["neuron_active_inputs"]), "neuron-rest-count": str(r["neuron_rest_count"])} \
+        | _change_values(r) | _ablation_values(r) | _log_values(r)
+
+
+def _change_values(r: dict) -> dict:
+    ratio = r["mean_change"] / r["mean_start"]
+    return {**{f"change-ratio-{i + 1}": pct(v, 0) for i, v in enumerate(ratio)},
+            "never-inked": str(r["never_inked"]),
+            "blank-unchanged": claim(r["never_inked_max_change"] == 0,
+                                     "the first-layer weights of pixels that are blank in every training image did "
+                                     "not change at all"),
+            "change-not-small": claim(ratio[0] > 0.2, "the first layer's weights moved on average by more than a "
+                                      "fifth of their starting size")}
+
+
+def _ablation_values(r: dict) -> dict:
+    grown, rand, full = r["ablate_grown"], r["ablate_random"], r["ablate_full"]
+    edges = [(np.abs(r[f"graph_w{i}_trained"]).max(), np.abs(r[f"graph_w{i}_initial"]).max()) for i in range(3)]
+    return {"grown-count": f"{int(r['grown_counts'].sum()):,}", "ablate-draws": str(len(rand)),
+            "graph-size": str(r["graph_size"]), "lr": f"{r['lr']:g}",
+            "graph-thicker": claim(max(t for t, _ in edges) > 1.5 * max(i for _, i in edges),
+                                   "the thickest trained edge in the graph is more than 1.5 times the thickest "
+                                   "untrained one"), "ablate-full": pct(full),
+            "ablate-grown": pct(grown), "ablate-random": f"{pct(rand.min())}–{pct(rand.max())}",
+            "grown-matter": claim(grown < rand.min() - 0.05,
+                                  "removing the weights that grew outside their starting range costs far more "
+                                  "accuracy than removing as many weights chosen at random")}
+
+
+def _log_values(r: dict) -> dict:
+    best = int(np.argmin(r["val_loss"]))
+    return {"first-loss-end": num(r["train_loss_end"][0]), "first-val-loss": num(r["val_loss"][0]),
+            "val-acc-at-min": pct(r["val_accuracy"][best]),
+            "confidence-at-min": pct(r["val_confidence"][best]), "confidence-end": pct(r["val_confidence"][-1]),
+            "wrong-loss-at-min": num(r["val_loss_wrong"][best]), "wrong-loss-end": num(r["val_loss_wrong"][-1]),
+            "right-loss-at-min": num(r["val_loss_right"][best]), "right-loss-end": num(r["val_loss_right"][-1]),
+            "epoch1-average": claim(r["loss"][0] > r["val_loss"][0] > r["train_loss_end"][0],
+                                    "after epoch 1, Keras's training loss (an average over the epoch) is above the "
+                                    "validation loss, and the training loss measured at the end of the epoch is "
+                                    "below both"),
+            "acc-keeps-rising": claim(r["val_accuracy"][-1] > r["val_accuracy"][best],
+                                      "validation accuracy is higher at the end than at the epoch of lowest "
+                                      "validation loss"),
+            "overconfident": claim(r["val_loss_wrong"][-1] > r["val_loss_wrong"][best]
+                                   and r["val_confidence"][-1] > r["val_confidence"][best],
+                                   "after the epoch of lowest validation loss the network grows more confident, and "
+                                   "the loss on the digits it gets wrong rises")}
 
 
 def _node_label(layer: int, index: int) -> str:
@@ -67,10 +113,11 @@ def _short(layer: int, index: int) -> str:
 
 @figure("network/graph", uses="network/mlp",
         caption="The network as a graph. Drawing all 235,146 connections would be a grey smudge, so this shows "
-                "a sample: the 12 input pixels with the strongest trained weights, the 12 units of each hidden "
-                "layer most strongly connected to the nodes before them, all 10 outputs, and every weight between "
-                "the nodes shown. Blue edges are positive, red negative; thicker is larger. Hover over an edge's "
-                "middle for its weight; switch between the untrained and trained network in the menu.")
+                "a sample: the 12 pixels that carry ink in the most training images, the 12 units of each hidden "
+                "layer whose incoming weights training changed most, all 10 outputs, and every weight between "
+                "the nodes shown. Blue edges are positive, red negative; thicker is larger (one scale for both "
+                "views). Hover over an edge's middle for its weight, over a node for what it is; switch between "
+                "the untrained and trained network with the buttons.")
 def graph(r: dict) -> tuple[go.Figure, Table]:
     nodes = [r[f"graph_nodes_{i}"] for i in range(4)]
     ys = [np.linspace(1, 0, len(n)) if len(n) > 1 else np.array([0.5]) for n in nodes]
@@ -78,7 +125,7 @@ def graph(r: dict) -> tuple[go.Figure, Table]:
     traces_per_state = 0
     for state in ("trained", "initial"):
         weights = [r[f"graph_w{i}_{state}"] for i in range(3)]
-        scale = max(np.abs(r[f"graph_w{i}_trained"]).max() for i in range(3))
+        scale = max(np.abs(r[f"graph_w{i}_{s}"]).max() for i in range(3) for s in ("trained", "initial"))
         count = 0
         for sign, hue in ((1, "rgba(31,119,180,{a})"), (-1, "rgba(214,39,40,{a})")):
             for lo, hi, width in ((0, 0.33, 0.6), (0.33, 0.66, 1.6), (0.66, 1.01, 3.2)):
@@ -105,7 +152,8 @@ def graph(r: dict) -> tuple[go.Figure, Table]:
     for layer, (n, y) in enumerate(zip(nodes, ys)):
         fig.add_scatter(x=[layer] * len(n), y=y, mode="markers", name=LAYER_TITLES[layer], showlegend=False,
                         marker={"size": 14, "color": color(layer), "line": {"width": 1, "color": "#ffffff"}},
-                        hovertext=[_node_label(layer, i) for i in n], hoverinfo="text")
+                        hovertext=[_node_label(layer, i) + (f": ink in {pct(r['ink_share'][i], 0)} of training digits"
+                                                            if layer == 0 else "") for i in n], hoverinfo="text")
     nodes_traces = 4
     trained = [True] * traces_per_state + [False] * traces_per_state + [True] * nodes_traces
     initial = [False] * traces_per_state + [True] * traces_per_state + [True] * nodes_traces
