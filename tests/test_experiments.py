@@ -106,17 +106,17 @@ def test_backprop_gradients_follow_the_chain_rule(smoke_book):
 
 def test_learning_rates_and_optimizers(smoke_book):
     lr = smoke_book.result("training/learning-rate").values
-    assert lr["loss"].shape == (3, len(lr["epoch"]))
-    assert lr["loss"][1, -1] < lr["loss"][1, 0], "the good rate learns"
+    assert lr["loss"].shape == (3, lr["seeds"], len(lr["epoch"]))
+    assert (lr["loss"][1, :, -1] < lr["loss"][1, :, 0]).all(), "the good rate learns"
     opt = smoke_book.result("training/optimizers").values
-    for i in range(len(opt["runs"])):
-        assert len(opt[f"loss_{i}"]) == len(opt[f"seen_{i}"]) > 0
-        assert (np.diff(opt[f"seen_{i}"]) > 0).all()
+    for name in opt["optimizers"]:
+        for batch in opt["batches"]:
+            assert opt[f"final_{name}_{batch}"].shape == (len(opt[f"rates_{name}"]), opt["seeds"])
 
 
-def test_landscape_plane_contains_start_and_end(smoke_book):
+def test_landscape_plane_passes_through_the_trained_weights(smoke_book):
     r = smoke_book.result("training/landscape").values
-    assert r["surface"].shape == (len(r["beta"]), len(r["alpha"]))
-    assert np.isclose(r["path_alpha"][0], 0, atol=1e-4) and np.isclose(r["path_alpha"][-1], 1, atol=1e-4)
-    assert np.isclose(r["path_beta"][-1], 0, atol=1e-4)
+    assert r["surface"].shape == (len(r["b"]), len(r["a"]))
+    assert np.isclose(r["path_a"][-1], 0, atol=1e-4) and np.isclose(r["path_b"][-1], 0, atol=1e-4)
+    assert np.isclose(r["projected_loss"][-1], r["path_loss"][-1], rtol=1e-4)
     assert r["path_loss"][-1] < r["path_loss"][0]

@@ -42,109 +42,223 @@ def backprop(lr: float, seed: int) -> dict:
             **{f"{n}_after": w for n, w in zip(names, after)}}
 
 
-@experiment("training/learning-rate", seed=6,
-            full={"rates": [0.001, 0.1, 3.0], "epochs": 40, "batch": 64},
-            smoke={"rates": [0.001, 0.1, 3.0], "epochs": 3, "batch": 64},
-            title="One network trained with a too-small, a good and a too-large learning rate")
-def learning_rate(rates: list[float], epochs: int, batch: int, seed: int) -> dict:
-    """Plain SGD on 8x8 digits at three learning rates, from the same initial weights."""
+def _update_rule(name: str, lr: float):
+    """Keras's update rule for `name` (its formulas and defaults) as a NumPy step on a point.
+
+    `tests/test_pages_training.py` checks these steps against Keras's own optimizers.
+    """
+    state = {"t": 0, "m": 0.0, "v": 0.0}
+
+    def sgd(x: np.ndarray, g: np.ndarray) -> np.ndarray:
+        return x - lr * g
+
+    def momentum(x: np.ndarray, g: np.ndarray) -> np.ndarray:  # keras.optimizers.SGD(lr, momentum=0.9)
+        state["m"] = 0.9 * state["m"] - lr * g
+        return x + state["m"]
+
+    def adam(x: np.ndarray, g: np.ndarray) -> np.ndarray:  # keras.optimizers.Adam(lr), β₁ 0.9, β₂ 0.999, ε 1e-7
+        state["t"] += 1
+        state["m"] = 0.9 * state["m"] + 0.1 * g
+        state["v"] = 0.999 * state["v"] + 0.001 * g * g
+        alpha = lr * np.sqrt(1 - 0.999 ** state["t"]) / (1 - 0.9 ** state["t"])
+        return x - alpha * state["m"] / (np.sqrt(state["v"]) + 1e-7)
+
+    return {"SGD": sgd, "momentum": momentum, "Adam": adam}[name]
+
+
+@experiment("training/descent", seed=11,
+            full={"rates": [0.02, 0.08, 0.11, 0.5, 1.1], "steps": 40, "start": [-4.0, 2.0],
+                  "surfaces": {"bowl": [1.0, 2.0], "ravine": [1.0, 20.0]}},
+            smoke={"rates": [0.08, 1.1], "steps": 5, "start": [-4.0, 2.0],
+                   "surfaces": {"bowl": [1.0, 2.0], "ravine": [1.0, 20.0]}},
+            title="SGD, momentum and Adam on two-dimensional loss surfaces")
+def descent(rates: list[float], steps: int, start: list[float], surfaces: dict, seed: int) -> dict:
+    """SGD, momentum and Adam moving two numbers (x, y) down f = (a·x² + b·y²) / 2 from the same start."""
+    names = ("SGD", "momentum", "Adam")
+    paths = np.full((len(surfaces), len(names), len(rates), steps + 1, 2), np.nan)
+    for s, curvature in enumerate(surfaces.values()):
+        for o, name in enumerate(names):
+            for k, lr in enumerate(rates):
+                point, step = np.array(start, dtype=np.float64), _update_rule(name, lr)
+                paths[s, o, k, 0] = point
+                for t in range(steps):
+                    point = step(point, np.array(curvature) * point)  # the gradient of f is (a·x, b·y)
+                    if not np.all(np.abs(point) < 1e3):
+                        break  # diverged: the rest of the path stays NaN
+                    paths[s, o, k, t + 1] = point
+    return {"surfaces": list(surfaces), "curvatures": np.array(list(surfaces.values()), dtype=np.float32),
+            "optimizers": list(names), "rates": rates, "paths": paths.astype(np.float32), "start": start}
+
+
+def _train_step(model, optimizer, loss_fn):
+    """A compiled step of gradient descent on all the model's weights; returns the batch loss."""
+    tf, _ = tensorflow()
+
+    @tf.function
+    def step(x, y):
+        with tf.GradientTape() as tape:
+            loss = loss_fn(y, model(x, training=True))
+        optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+        return loss
+
+    return step
+
+
+def _restart(model, optimizer, seed: int, build, learning_rate: float | None = None) -> None:
+    """The initial weights `build()` draws with `seed`, a fresh optimizer state, and the given rate.
+
+    One model and optimizer per architecture keep their compiled step across runs; tracing it
+    again for every run would cost more than the training.
+    """
     _, keras = tensorflow()
+    keras.utils.set_random_seed(seed)
+    model.set_weights(build().get_weights())
+    rate = float(optimizer.learning_rate) if learning_rate is None else learning_rate
+    for v in optimizer.variables:  # step count and moments; the rate is one of them, set again below
+        v.assign(np.zeros(v.shape, v.dtype))
+    optimizer.learning_rate.assign(rate)
+
+
+@experiment("training/learning-rate", seed=6,
+            full={"rates": [0.001, 0.1, 3.0], "epochs": 20, "batch": 64, "seeds": 3},
+            smoke={"rates": [0.001, 0.1, 3.0], "epochs": 3, "batch": 64, "seeds": 2},
+            title="One network trained with a too-small, a good and a too-large learning rate, three seeds")
+def learning_rate(rates: list[float], epochs: int, batch: int, seeds: int, seed: int) -> dict:
+    """Plain SGD on 8x8 digits at three rates; per epoch the loss, accuracy and the share of dead hidden units."""
+    tf, keras = tensorflow()
     split = data.digits(seed=seed)
-    loss, val_acc = [], []
-    for lr in rates:
-        keras.utils.set_random_seed(seed)
-        model = dense_classifier((32,), inputs=64)
-        model.compile(keras.optimizers.SGD(lr), "sparse_categorical_crossentropy", metrics=["accuracy"])
-        history = model.fit(split.x_train, split.y_train, validation_data=(split.x_val, split.y_val),
-                            epochs=epochs, batch_size=batch, verbose=0)
-        loss.append(history.history["loss"])
-        val_acc.append(history.history["val_accuracy"])
-    loss = np.array(loss, dtype=np.float32)
-    return {"rates": rates, "epoch": np.arange(1, epochs + 1), "loss": np.where(np.isfinite(loss), loss, np.nan),
-            "val_accuracy": np.array(val_acc, dtype=np.float32), "diverged": [bool(not np.isfinite(l).all()) for l in loss]}
+    build = lambda: dense_classifier((32,), inputs=64)  # noqa: E731
+    model, optimizer = build(), keras.optimizers.SGD(rates[0])
+    hidden = keras.Model(model.inputs[0], model.layers[0].output)
+    loss_fn = keras.losses.SparseCategoricalCrossentropy()
+    step = _train_step(model, optimizer, loss_fn)
+    shape = (len(rates), seeds, epochs)
+    loss, val_acc, dead = np.full(shape, np.nan), np.zeros(shape), np.zeros(shape)
+    dead_start = np.zeros(shape[:2])
+    x, y = tf.constant(split.x_train), tf.constant(split.y_train)
+    for k, lr in enumerate(rates):
+        for s in range(seeds):
+            _restart(model, optimizer, seed + s, build, lr)
+            dead_start[k, s] = np.mean(np.all(np.asarray(hidden(x)) <= 0, axis=0))
+            rng = np.random.default_rng(seed + s)
+            for e in range(epochs):
+                order = rng.permutation(len(split.x_train))
+                steps = [float(step(tf.gather(x, order[i : i + batch]), tf.gather(y, order[i : i + batch])))
+                         for i in range(0, len(order) - batch + 1, batch)]
+                loss[k, s, e] = np.mean(steps)
+                val_acc[k, s, e] = np.mean(np.asarray(model(split.x_val)).argmax(1) == split.y_val)
+                dead[k, s, e] = np.mean(np.all(np.asarray(hidden(x)) <= 0, axis=0))  # no output on any training digit
+    loss = np.where(np.isfinite(loss), loss, np.nan)
+    return {"rates": rates, "epoch": np.arange(1, epochs + 1), "loss": loss.astype(np.float32),
+            "val_accuracy": val_acc.astype(np.float32), "dead": dead.astype(np.float32),
+            "dead_start": dead_start.astype(np.float32), "batch": batch, "hidden": 32, "seeds": seeds,
+            "train_rows": len(split.x_train), "val_rows": len(split.x_val)}
 
 
 @experiment("training/optimizers", seed=7,
-            full={"train": 4000, "epochs": 3, "runs": [["SGD", 32], ["SGD + momentum", 32], ["Adam", 32], ["Adam", 256]]},
-            smoke={"train": 300, "epochs": 1, "runs": [["SGD", 32], ["SGD + momentum", 32], ["Adam", 32], ["Adam", 256]]},
-            title="SGD, momentum and Adam, and two batch sizes, step by step")
-def optimizers(train: int, epochs: int, runs: list, seed: int) -> dict:
-    """Loss of every training step for each optimizer and batch size, on MNIST."""
+            full={"train": 2000, "epochs": 2, "seeds": 3, "batch": 32, "large_batch": 256,
+                  "grid": {"SGD": [0.1, 0.3, 1.0], "momentum": [0.03, 0.1, 0.3], "Adam": [0.003, 0.01, 0.03]}},
+            smoke={"train": 300, "epochs": 1, "seeds": 2, "batch": 32, "large_batch": 256,
+                   "grid": {"SGD": [0.1, 0.3], "momentum": [0.01, 0.03], "Adam": [0.001, 0.003]}},
+            title="SGD, momentum and Adam, each at its best rate from a small grid, and a large batch for Adam")
+def optimizers(train: int, epochs: int, seeds: int, batch: int, large_batch: int, grid: dict, seed: int) -> dict:
+    """Every optimizer at every rate of its grid, and Adam also with large batches, from `seeds` initial draws,
+    on MNIST. Records the loss of every step and the loss on the whole training set at the end."""
     tf, keras = tensorflow()
     split = data.mnist(train, 0, seed)
-    make = {"SGD": lambda: keras.optimizers.SGD(0.05), "SGD + momentum": lambda: keras.optimizers.SGD(0.05, momentum=0.9),
-            "Adam": lambda: keras.optimizers.Adam(1e-3)}
+    make = {"SGD": lambda: keras.optimizers.SGD(0.01), "momentum": lambda: keras.optimizers.SGD(0.01, momentum=0.9),
+            "Adam": lambda: keras.optimizers.Adam(0.001)}
     loss_fn = keras.losses.SparseCategoricalCrossentropy()
-    steps, losses = [], []
-    for name, batch in runs:
-        keras.utils.set_random_seed(seed)
-        model = dense_classifier((128,))
+    build = lambda: dense_classifier((128,))  # noqa: E731
+    model = build()
+    x, y = tf.constant(split.x_train), tf.constant(split.y_train)
+    runs = [(name, batch) for name in grid] + [("Adam", large_batch)]
+    steps_per_run = {b: epochs * (train // b) for b in (batch, large_batch)}
+    results = {}
+    for name in grid:
         optimizer = make[name]()
+        step = _train_step(model, optimizer, loss_fn)
+        for run_name, size in runs:
+            if run_name != name:
+                continue
+            trace = np.zeros((len(grid[name]), seeds, steps_per_run[size]), dtype=np.float32)
+            final = np.zeros((len(grid[name]), seeds))
+            for k, lr in enumerate(grid[name]):
+                for s in range(seeds):
+                    _restart(model, optimizer, seed + s, build, lr)
+                    rng, losses = np.random.default_rng(seed + s), []
+                    for _ in range(epochs):
+                        order = rng.permutation(train)
+                        losses += [float(step(tf.gather(x, order[i : i + size]), tf.gather(y, order[i : i + size])))
+                                   for i in range(0, train - size + 1, size)]
+                    trace[k, s] = losses
+                    final[k, s] = float(loss_fn(y, model(x)))
+            results[f"trace_{name}_{size}"] = np.where(np.isfinite(trace), trace, np.nan).astype(np.float32)
+            results[f"final_{name}_{size}"] = np.where(np.isfinite(final), final, np.nan).astype(np.float32)
+    return {"optimizers": list(grid), "batches": [batch, large_batch], **{f"rates_{n}": r for n, r in grid.items()},
+            **results, "train_rows": train, "epochs": epochs, "seeds": seeds}
 
-        @tf.function
-        def step(x, y):
-            with tf.GradientTape() as tape:
-                loss = loss_fn(y, model(x, training=True))
-            optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
-            return loss
 
-        rng = np.random.default_rng(seed)
-        trace, seen = [], []
-        for _ in range(epochs):
-            order = rng.permutation(train)
-            for start in range(0, train - batch + 1, batch):
-                idx = order[start : start + batch]
-                trace.append(float(step(split.x_train[idx], split.y_train[idx])))
-                seen.append((len(seen) + 1) * batch)
-        steps.append(np.array(seen, dtype=np.int32))
-        losses.append(np.array(trace, dtype=np.float32))
-    return {"runs": [f"{name}, batch {batch}" for name, batch in runs],
-            **{f"seen_{i}": s for i, s in enumerate(steps)}, **{f"loss_{i}": l for i, l in enumerate(losses)},
-            "train_rows": train, "epochs": epochs}
+def _flat(weights: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate([w.ravel() for w in weights])
 
 
-@experiment("training/landscape", seed=8, full={"points": 400, "epochs": 60, "grid": 31, "span": 1.5},
-            smoke={"points": 100, "epochs": 4, "grid": 7, "span": 1.5},
-            title="The loss on a plane through the weights, with the training path")
-def landscape(points: int, epochs: int, grid: int, span: float, seed: int) -> dict:
-    """Loss of a small moons classifier on the plane through its initial and trained weights."""
-    _, keras = tensorflow()
+def _unflat(v: np.ndarray, shapes: list[tuple]) -> list[np.ndarray]:
+    parts, i = [], 0
+    for shape in shapes:
+        n = int(np.prod(shape))
+        parts.append(v[..., i : i + n].reshape(v.shape[:-1] + shape))
+        i += n
+    return parts
+
+
+def _tanh_net_loss(v: np.ndarray, shapes: list[tuple], x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Binary cross-entropy of the tanh network with flat weights `v` (any leading shape), in NumPy."""
+    parts = _unflat(v.astype(np.float64), shapes)
+    h = x.astype(np.float64)
+    for kernel, bias in zip(parts[:-2:2], parts[1:-2:2]):
+        h = np.tanh(h @ kernel + bias[..., None, :])
+    z = (h @ parts[-2] + parts[-1][..., None, :])[..., 0]
+    return np.mean(np.logaddexp(0, z) - y * z, axis=-1)  # -[y log σ(z) + (1-y) log(1-σ(z))], stably
+
+
+@experiment("training/landscape", seed=8, full={"points": 400, "epochs": 60, "grid": 41, "margin": 0.3},
+            smoke={"points": 100, "epochs": 4, "grid": 7, "margin": 0.3},
+            title="The loss on the plane of the training path's two main directions")
+def landscape(points: int, epochs: int, grid: int, margin: float, seed: int) -> dict:
+    """A small moons classifier's weights after every epoch; the loss on the plane of their first two
+    principal directions (through the trained weights), and along the path itself."""
+    tf, keras = tensorflow()
     x, y = data.moons(points, seed=seed)
+    keras.utils.set_random_seed(seed)
     model = dense_classifier((16, 16), "tanh", inputs=2, classes=1, output="sigmoid")
-    model.compile(keras.optimizers.Adam(0.03), "binary_crossentropy", metrics=["accuracy"])
-    flat = lambda: np.concatenate([w.ravel() for w in model.get_weights()])  # noqa: E731
+    optimizer = keras.optimizers.Adam(0.03)
+    step = _train_step(model, optimizer, keras.losses.BinaryCrossentropy())
     shapes = [w.shape for w in model.get_weights()]
-    path = [flat()]
+    path, rng = [_flat(model.get_weights())], np.random.default_rng(seed)
+    yy = y[:, None].astype(np.float32)
     for _ in range(epochs):
-        model.fit(x, y, epochs=1, batch_size=32, verbose=0, shuffle=True)
-        path.append(flat())
-    path = np.array(path)
-    start, end = path[0], path[-1]
-    d1 = end - start  # direction 1: from the initial to the trained weights
-    d2 = np.random.default_rng(seed).normal(size=d1.shape)
-    d2 -= d2 @ d1 / (d1 @ d1) * d1  # direction 2: random, orthogonal to the first, same length
-    d2 *= np.linalg.norm(d1) / np.linalg.norm(d2)
-
-    def set_flat(v: np.ndarray) -> None:
-        parts, i = [], 0
-        for shape in shapes:
-            n = int(np.prod(shape))
-            parts.append(v[i : i + n].reshape(shape))
-            i += n
-        model.set_weights(parts)
-
-    def loss_at(v: np.ndarray) -> float:
-        set_flat(v)
-        p = np.clip(np.asarray(model(x, training=False)).ravel(), 1e-7, 1 - 1e-7)
-        return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
-
-    alphas = np.linspace(-span + 1, span, grid)  # 0 = initial weights, 1 = trained weights
-    betas = np.linspace(-span, span, grid)
-    surface = np.array([[loss_at(start + a * d1 + b * d2) for a in alphas] for b in betas], dtype=np.float32)
-    basis = np.stack([d1, d2], axis=1)
-    coords = np.linalg.lstsq(basis, (path - start).T, rcond=None)[0].T  # the path projected onto the plane
-    path_loss = np.array([loss_at(p) for p in path], dtype=np.float32)
-    set_flat(end)
-    return {"alpha": alphas.astype(np.float32), "beta": betas.astype(np.float32), "surface": surface,
-            "path_alpha": coords[:, 0].astype(np.float32), "path_beta": coords[:, 1].astype(np.float32),
-            "path_loss": path_loss, "epochs": epochs, "accuracy": float(model.evaluate(x, y, verbose=0)[1])}
+        order = rng.permutation(points)
+        for i in range(0, points - 31, 32):
+            step(x[order[i : i + 32]], yy[order[i : i + 32]])
+        path.append(_flat(model.get_weights()))
+    path = np.array(path, dtype=np.float64)
+    end = path[-1]
+    _, sing, vt = np.linalg.svd(path - end, full_matrices=False)  # principal directions of the path
+    basis = vt[:2]
+    coords = (path - end) @ basis.T
+    lo, hi = coords.min(0), coords.max(0)
+    pad = margin * (hi - lo)
+    a = np.linspace(lo[0] - pad[0], hi[0] + pad[0], grid)
+    b = np.linspace(lo[1] - pad[1], hi[1] + pad[1], grid)
+    plane = end + a[None, :, None] * basis[0] + b[:, None, None] * basis[1]
+    surface = _tanh_net_loss(plane, shapes, x, y)
+    path_loss = _tanh_net_loss(path, shapes, x, y)  # the loss along the real path
+    projected_loss = _tanh_net_loss(end + coords @ basis, shapes, x, y)  # the loss at its shadow on the plane
+    keras_loss = float(keras.losses.BinaryCrossentropy()(yy, model(x)))
+    return {"a": a.astype(np.float32), "b": b.astype(np.float32), "surface": surface.astype(np.float32),
+            "path_a": coords[:, 0].astype(np.float32), "path_b": coords[:, 1].astype(np.float32),
+            "path_loss": path_loss.astype(np.float32), "projected_loss": projected_loss.astype(np.float32),
+            "explained": (sing[:2] ** 2 / (sing ** 2).sum()).astype(np.float32), "keras_end_loss": keras_loss,
+            "distance": np.linalg.norm(path - path[0], axis=1).astype(np.float32), "epochs": epochs,
+            "accuracy": float(np.mean((np.asarray(model(x)).ravel() > 0.5) == y)), "parameters": int(end.size)}

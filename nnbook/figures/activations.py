@@ -26,7 +26,7 @@ def _band(fig: go.Figure, x: np.ndarray, runs: np.ndarray, name: str, i: int, sh
     """The mean of `runs` (one row per seed) as a line, with a band from the lowest to the highest seed."""
     lo, hi = runs.min(0), runs.max(0)
     fig.add_scatter(x=np.concatenate([x, x[::-1]]), y=np.concatenate([hi, lo[::-1]]), fill="toself",
-                    fillcolor=_rgba(color(i), 0.18), line={"width": 0}, hoverinfo="skip", showlegend=False,
+                    fillcolor=_rgba(color(i), 0.18), line={"width": 0}, mode="lines", hoverinfo="skip", showlegend=False,
                     legendgroup=name, name=f"{name} (range over seeds)", **where)
     fig.add_scatter(x=x, y=runs.mean(0), name=name, legendgroup=name, showlegend=showlegend, mode="lines",
                     line={"color": color(i), "dash": dash}, **where)
@@ -76,7 +76,7 @@ def curves(r: dict) -> go.Figure:
 def boundaries(r: dict) -> tuple[go.Figure, Table]:
     names = list(r["activations"])
     fig = make_subplots(rows=1, cols=len(names), horizontal_spacing=0.04,
-                        subplot_titles=[f"{label(n)}: {pct(r['accuracy'][i].mean(), 0)} right" for i, n in
+                        subplot_titles=[f"{label(n).split(' ')[0]}: {pct(r['accuracy'][i].mean(), 0)}" for i, n in
                                         enumerate(names)])
     x, y = r["x"], r["y"]
     for i in range(len(names)):
@@ -126,7 +126,7 @@ def training_curves(r: dict) -> tuple[go.Figure, Table]:
         _band(fig, r["epoch"], r["loss"][i], label(name), i, row=1, col=1)
         _band(fig, r["epoch"], r["val_accuracy"][i], label(name), i, showlegend=False, row=1, col=2)
     fig.update_xaxes(title_text="epoch", dtick=1)
-    fig.update_yaxes(type="log", row=1, col=1)
+    fig.update_yaxes(type="log", dtick="D2", row=1, col=1)
     fig.update_yaxes(tickformat=".0%", row=1, col=2)
     names = [label(n) for n in r["activations"]]
     header = ["epoch"] + [f"{n}: loss" for n in names] + [f"{n}: validation accuracy" for n in names]
@@ -249,7 +249,7 @@ def _power_of_ten(x: float) -> str:
                 "over the seeds).")
 def vanishing(r: dict) -> tuple[go.Figure, Table]:
     fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45],
-                        subplot_titles=("gradient norm per layer", "training loss per step"))
+                        subplot_titles=("gradient norms", "training loss"))
     checkpoints = list(r["checkpoints"])
     names = list(r["activations"])
     for c in range(len(checkpoints)):
@@ -330,7 +330,7 @@ def dying(r: dict) -> tuple[go.Figure, Table]:
                 "args": [{"visible": [k // per_layer == layer for k in range(per_layer * layers)]}]}
                for layer in range(layers)]
     fig.update_layout(updatemenus=[{"buttons": buttons, "x": 1, "xanchor": "right", "y": 1.28, "yanchor": "top"}],
-                      xaxis_title="epoch (0 = before training)", yaxis_title="dead units", yaxis_tickformat=".0%",
+                      xaxis_title="epoch (0 = before training)", yaxis_title="units never positive", yaxis_tickformat=".0%",
                       yaxis_range=[0, 1], xaxis_dtick=1)
     header = ["run", "layer"] + [f"epoch {int(e)}" for e in r["epoch"]]
     rows = [[run, str(layer + 1)] + [pct(v, 0) for v in share[i, :, :, layer].mean(0)]

@@ -7,30 +7,57 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from nnbook.figures.style import Table, color, num, pct, tidy
-from nnbook.registry import figure, table, values
+from nnbook.registry import claim, figure, table, values
 
 
 @table("training/log", uses="network/mlp",
        caption="The training log of the 784-256-128-10 network, one row per epoch (a pass over the training "
-               "digits). Validation numbers are measured on digits the network never trains on.")
+               "digits), as Keras reports it, plus the training loss measured again at the end of each epoch. "
+               "Validation numbers are measured on digits the network never trains on.")
 def log(r: dict) -> Table:
-    rows = [[str(e), num(l), num(vl), pct(a), pct(va)] for e, l, vl, a, va in
-            zip(r["epoch"], r["loss"], r["val_loss"], r["accuracy"], r["val_accuracy"])]
-    return ["epoch", "training loss", "validation loss", "training accuracy", "validation accuracy"], rows
+    rows = [[str(e), num(l), num(le), num(vl), pct(a), pct(va)] for e, l, le, vl, a, va in
+            zip(r["epoch"], r["loss"], r["train_loss_end"], r["val_loss"], r["accuracy"], r["val_accuracy"])]
+    return ["epoch", "training loss (epoch average)", "training loss (end of epoch)", "validation loss",
+            "training accuracy", "validation accuracy"], rows
 
 
 @figure("training/curves", uses="network/mlp",
-        caption="The same log as curves. Training loss keeps falling; validation loss stops improving after a "
-                "few epochs, the first sign of overfitting.")
+        caption="The same log as curves. The dotted line is the training loss measured again at the end of each "
+                "epoch, with the weights as they are then; Keras's training loss (solid) is the average over the "
+                "epoch's steps, while the weights were still changing.")
 def curves(r: dict) -> tuple[go.Figure, Table]:
     fig = make_subplots(rows=1, cols=2, subplot_titles=("loss", "accuracy"))
     for i, (name, key) in enumerate((("training", ""), ("validation", "val_"))):
         style = {"line": {"color": color(i)}, "legendgroup": name, "mode": "lines+markers"}
         fig.add_scatter(x=r["epoch"], y=r[f"{key}loss"], name=name, row=1, col=1, **style)
         fig.add_scatter(x=r["epoch"], y=r[f"{key}accuracy"], name=name, showlegend=False, row=1, col=2, **style)
+    fig.add_scatter(x=r["epoch"], y=r["train_loss_end"], name="training, at the end of the epoch", mode="lines+markers",
+                    line={"color": color(0), "dash": "dot"}, row=1, col=1)
     fig.update_xaxes(title_text="epoch", dtick=1)
+    fig.update_yaxes(type="log", dtick="D2", row=1, col=1)
     fig.update_yaxes(tickformat=".0%", row=1, col=2)
-    return tidy(fig, height=400, top=80, hovermode="x unified"), log(r)
+    return tidy(fig, height=420, top=80, hovermode="x unified"), log(r)
+
+
+@figure("training/confidence", uses="network/mlp",
+        caption="What the validation loss is made of, epoch by epoch: the mean loss −ln p on the validation "
+                "digits the network gets right and on those it gets wrong (left, log scale), and its mean "
+                "confidence, the probability of its chosen answer (right).")
+def confidence(r: dict) -> tuple[go.Figure, Table]:
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("loss by outcome", "mean confidence"))
+    fig.add_scatter(x=r["epoch"], y=r["val_loss_right"], name="digits it gets right", mode="lines+markers",
+                    line={"color": color(2)}, row=1, col=1)
+    fig.add_scatter(x=r["epoch"], y=r["val_loss_wrong"], name="digits it gets wrong", mode="lines+markers",
+                    line={"color": color(3)}, row=1, col=1)
+    fig.add_scatter(x=r["epoch"], y=r["val_confidence"], name="confidence", mode="lines+markers", showlegend=False,
+                    line={"color": color(4)}, row=1, col=2)
+    fig.update_xaxes(title_text="epoch", dtick=2)
+    fig.update_yaxes(type="log", dtick="D2", row=1, col=1)
+    fig.update_yaxes(tickformat=".0%", row=1, col=2)
+    rows = [[str(e), num(a), num(b), pct(c)] for e, a, b, c in
+            zip(r["epoch"], r["val_loss_right"], r["val_loss_wrong"], r["val_confidence"])]
+    return tidy(fig, height=400, top=80, hovermode="x unified"), (
+        ["epoch", "loss on digits it gets right", "loss on digits it gets wrong", "mean confidence"], rows)
 
 
 # -- backpropagation -----------------------------------------------------------------------
@@ -116,10 +143,115 @@ def backprop_gradients(r: dict) -> Table:
 def backprop_values(r: dict) -> dict[str, str]:
     y_hat, y = r["y_hat"][:, 0], r["y"][:, 0]
     terms = 2 * (y_hat - y) * y_hat * (1 - y_hat) / len(y)  # ∂L/∂z for each point
+    hidden = sum(_chain(r, p)["d_w1_11"] for p in range(len(y)))
+    by_point = [2 * (yh - t) * yh * (1 - yh) for yh, t in zip(y_hat, y)]
     return {"loss": f"{r['loss']:.4f}", "loss-after": f"{r['loss_after']:.4f}", "lr": f"{r['lr']:g}",
+            "db2-quarter": "¼ · [" + " + ".join(f"({t:+.5f})" for t in by_point) + "]",
+            "dw1": f"{r['dW1'][0, 0]:+.6f}", "dw1-by-hand": f"{hidden:+.6f}",
+            "dw1-agrees": claim(np.isclose(hidden, r["dW1"][0, 0], atol=1e-6),
+                                "the hand-computed hidden gradient equals the one tf.GradientTape reports"),
+            "b1": ", ".join(f"{b:+.2f}" for b in r["b1"]), "b2": f"{r['b2'][0]:+.2f}",
+            "graph-point-loss": f"{_chain(r, GRAPH_POINT)['loss']:.4f}",
             "db2": f"{r['db2'][0]:+.5f}", "db2-terms": " + ".join(f"({t:+.5f})" for t in terms),
             "db2-sum": f"{terms.sum():+.5f}", "w2": f"{r['W2'][0, 0]:+.4f}", "dw2": f"{r['dW2'][0, 0]:+.5f}",
             "w2-after": f"{r['W2_after'][0, 0]:+.4f}"}
+
+
+def _chain(r: dict, point: int) -> dict[str, float]:
+    """Every value of the forward and backward pass for one training point, its share ¼(ŷ − y)² of the loss."""
+    x, y = r["x"][point], float(r["y"][point, 0])
+    h, y_hat = r["h"][point], float(r["y_hat"][point, 0])
+    n = len(r["x"])
+    d_yhat = 2 * (y_hat - y) / n
+    d_z = d_yhat * y_hat * (1 - y_hat)
+    d_h = d_z * r["W2"][:, 0]
+    d_zh = d_h * h * (1 - h)
+    return {"x1": x[0], "x2": x[1], "zh1": r["z1"][point, 0], "zh2": r["z1"][point, 1], "h1": h[0], "h2": h[1],
+            "z": float(r["z2"][point, 0]), "y_hat": y_hat, "loss": (y_hat - y) ** 2 / n, "y": y,
+            "d_y_hat": d_yhat, "d_z": d_z, "d_h1": d_h[0], "d_h2": d_h[1], "d_zh1": d_zh[0], "d_zh2": d_zh[1],
+            "d_w2_1": d_z * h[0], "d_w2_2": d_z * h[1], "d_w1_11": d_zh[0] * x[0], "d_w1_21": d_zh[0] * x[1]}
+
+
+GRAPH_POINT = 2  # the point (1, 0), target 1
+# node: (x, y, label, forward value key, backward value key)
+CHAIN_NODES = {"x1": (0, 0.8, "x₁", "x1", None), "x2": (0, 0.2, "x₂", "x2", None),
+               "zh1": (1, 0.8, "z₁", "zh1", "d_zh1"), "zh2": (1, 0.2, "z₂", "zh2", "d_zh2"),
+               "h1": (2, 0.8, "h₁", "h1", "d_h1"), "h2": (2, 0.2, "h₂", "h2", "d_h2"),
+               "z": (3, 0.5, "z", "z", "d_z"), "y_hat": (4, 0.5, "ŷ", "y_hat", "d_y_hat"),
+               "loss": (5, 0.5, "ℓ", "loss", None)}
+CHAIN_EDGES = [("x1", "zh1"), ("x1", "zh2"), ("x2", "zh1"), ("x2", "zh2"), ("zh1", "h1"), ("zh2", "h2"),
+               ("h1", "z"), ("h2", "z"), ("z", "y_hat"), ("y_hat", "loss")]
+FORWARD = [(["x1", "x2"], "forward: the input point (1, 0)"),
+           (["zh1", "zh2"], "forward: zⱼ = W1[1,j]·x₁ + W1[2,j]·x₂ + b1[j]"),
+           (["h1", "h2"], "forward: hⱼ = σ(zⱼ)"), (["z"], "forward: z = W2[1,1]·h₁ + W2[2,1]·h₂ + b₂"),
+           (["y_hat"], "forward: ŷ = σ(z)"), (["loss"], "forward: ℓ = ¼(ŷ − y)², with target y = 1")]
+BACKWARD = [(["y_hat"], "backward: ∂ℓ/∂ŷ = 2(ŷ − y)/4"), (["z"], "backward: ∂ℓ/∂z = ∂ℓ/∂ŷ · ŷ(1 − ŷ)"),
+            (["h1", "h2"], "backward: ∂ℓ/∂hⱼ = ∂ℓ/∂z · W2[j,1]"),
+            (["zh1", "zh2"], "backward: ∂ℓ/∂zⱼ = ∂ℓ/∂hⱼ · hⱼ(1 − hⱼ)")]
+
+
+@figure("training/backprop-graph", uses="training/backprop",
+        caption="The 2-2-1 network as a computation graph for one training point, (1, 0) with target 1. Move the "
+                "slider: the forward pass fills in each node's value from left to right, then the backward pass "
+                "fills in each node's gradient ∂ℓ/∂(node) from right to left, where ℓ is this point's share "
+                "¼(ŷ − y)² of the loss. Each gradient is the one to its right times the local slope.")
+def backprop_graph(r: dict) -> tuple[go.Figure, Table]:
+    v = _chain(r, GRAPH_POINT)
+    fig = go.Figure()
+    for a, b in CHAIN_EDGES:
+        fig.add_scatter(x=[CHAIN_NODES[a][0], CHAIN_NODES[b][0]], y=[CHAIN_NODES[a][1], CHAIN_NODES[b][1]],
+                        mode="lines", line={"color": "#9aa3ad", "width": 2}, hoverinfo="skip", showlegend=False)
+    keys = list(CHAIN_NODES)
+    stages: list[tuple[set, set, str]] = []  # (nodes with values, nodes with gradients, what happened)
+    shown: set = set()
+    for group, rule in FORWARD:
+        shown |= set(group)
+        stages.append((set(shown), set(), rule))
+    grads: set = set()
+    for group, rule in BACKWARD:
+        grads |= set(group)
+        stages.append((set(shown), set(grads), rule))
+
+    def colours(values: set, gradients: set) -> list[str]:
+        return [color(3) if k in gradients else color(0) if k in values else "#9aa3ad" for k in keys]
+
+    def notes(values: set, gradients: set, what: str) -> list[dict]:
+        out = [{"x": 2.5, "y": 1.1, "showarrow": False, "text": what, "font": {"size": 13}}]
+        for k in keys:
+            x, y, name, fwd, bwd = CHAIN_NODES[k]
+            text = name + (f"<br>{v[fwd]:+.3f}" if k in values else "")
+            if k in gradients and bwd:
+                text += f"<br><b>∂ℓ/∂{name}</b><br><b>{v[bwd]:+.4f}</b>"
+            out.append({"x": x, "y": y - 0.1, "showarrow": False, "text": text, "font": {"size": 11}, "yanchor": "top"})
+        return out
+
+    first_values, first_grads, first_what = stages[0]
+    fig.add_scatter(x=[CHAIN_NODES[k][0] for k in keys], y=[CHAIN_NODES[k][1] for k in keys], mode="markers",
+                    marker={"size": 22, "color": colours(first_values, first_grads)}, hoverinfo="skip", showlegend=False)
+    node_trace = len(fig.data) - 1
+    steps = [{"label": str(i + 1), "method": "update",
+              "args": [{"marker.color": [colours(vals, grs)]}, {"annotations": notes(vals, grs, what)}, [node_trace]]}
+             for i, (vals, grs, what) in enumerate(stages)]
+    fig.update_layout(annotations=notes(first_values, first_grads, first_what),
+                      sliders=[{"steps": steps, "currentvalue": {"prefix": "step "}, "pad": {"t": 10}}],
+                      xaxis={"visible": False, "range": [-0.5, 5.6]}, yaxis={"visible": False, "range": [-0.25, 1.2]})
+    rows = [[CHAIN_NODES[k][2], f"{v[CHAIN_NODES[k][3]]:+.4f}",
+             f"{v[CHAIN_NODES[k][4]]:+.5f}" if CHAIN_NODES[k][4] else "–"] for k in keys]
+    return tidy(fig, height=430, top=20, bottom=90), (["node", "value (forward)", "gradient ∂ℓ/∂node (backward)"], rows)
+
+
+@table("training/backprop-hidden", uses="training/backprop",
+       caption="The gradient of one hidden weight, W1[1,1] (from x₁ to the first hidden unit), by hand: for each "
+               "point the chain of factors, and the product. The sum of the four products is ∂L/∂W1[1,1].")
+def backprop_hidden(r: dict) -> Table:
+    rows = []
+    for p in range(len(r["x"])):
+        v = _chain(r, p)
+        rows.append([f"({v['x1']:.0f}, {v['x2']:.0f})", f"{v['d_z']:+.5f}", f"{r['W2'][0, 0]:+.4f}",
+                     f"{v['h1'] * (1 - v['h1']):.4f}", f"{v['x1']:.0f}", f"{v['d_w1_11']:+.6f}"])
+    total = sum(_chain(r, p)["d_w1_11"] for p in range(len(r["x"])))
+    rows.append(["**sum = ∂L/∂W1[1,1]**", "", "", "", "", f"**{total:+.6f}**"])
+    return ["point", "∂ℓ/∂z (output)", "× W2[1,1]", "× h₁(1 − h₁)", "× x₁", "= ∂ℓ/∂W1[1,1]"], rows
 
 
 # -- learning rate, optimizers, landscape ---------------------------------------------------
@@ -127,94 +259,287 @@ def backprop_values(r: dict) -> dict[str, str]:
 RATE_NAMES = ("too small", "good", "too large")
 
 
+def _rgba(hex_color: str, alpha: float) -> str:
+    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _band(fig: go.Figure, x: np.ndarray, runs: np.ndarray, name: str, i: int, showlegend: bool = True,
+          dash: str = "solid", **where) -> None:
+    """The mean of `runs` (one row per seed) as a line, with a band from the lowest to the highest seed."""
+    lo, hi = np.nanmin(runs, 0), np.nanmax(runs, 0)
+    fig.add_scatter(x=np.concatenate([x, x[::-1]]), y=np.concatenate([hi, lo[::-1]]), fill="toself",
+                    fillcolor=_rgba(color(i), 0.18), line={"width": 0}, mode="lines", hoverinfo="skip", showlegend=False,
+                    legendgroup=name, name=f"{name} (range over seeds)", **where)
+    fig.add_scatter(x=x, y=np.nanmean(runs, 0), name=name, legendgroup=name, showlegend=showlegend, mode="lines",
+                    line={"color": color(i), "dash": dash}, **where)
+
+
+def _spread(v: np.ndarray, fmt=num) -> str:
+    """Mean over seeds with the lowest and highest seed: '0.123 (0.120–0.126)'."""
+    return f"{fmt(np.mean(v))} ({fmt(np.min(v))}–{fmt(np.max(v))})"
+
+
+def _apart(a: np.ndarray, b: np.ndarray) -> bool:
+    """True when every seed of `a` lies above every seed of `b`."""
+    return bool(np.min(a) > np.max(b))
+
+
 @figure("training/learning-rate", uses="training/learning-rate",
-        caption="Training loss per epoch (log scale) of the same network and data with three learning rates of "
-                "plain SGD. Pick a rate in the menu, or compare all three.")
-def learning_rate(r: dict) -> go.Figure:
-    fig = go.Figure()
-    rates = list(r["rates"])
-    for i, lr in enumerate(rates):
-        fig.add_scatter(x=r["epoch"], y=r["loss"][i], name=f"{RATE_NAMES[i]} ({lr:g})", mode="lines+markers",
-                        line={"color": color(i)})
-    n = len(rates)
-    buttons = [{"label": "all rates", "method": "update", "args": [{"visible": [True] * n}]}]
-    buttons += [{"label": f"{RATE_NAMES[i]} ({lr:g})", "method": "update",
-                 "args": [{"visible": [j == i for j in range(n)]}]} for i, lr in enumerate(rates)]
-    fig.update_layout(updatemenus=[{"buttons": buttons, "x": 1, "xanchor": "right", "y": 1.2, "yanchor": "top"}],
-                      xaxis_title="epoch", yaxis_title="training loss", yaxis_type="log")
-    return tidy(fig, height=420, top=80)
+        caption="The same network and data trained with plain SGD at three learning rates, three seeds each (lines: "
+                "mean; bands: lowest to highest seed). Left: training loss per epoch (log scale). Right: the share "
+                "of hidden units that output zero for every training digit.")
+def learning_rate(r: dict) -> tuple[go.Figure, Table]:
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("training loss", "dead hidden units"))
+    for i, lr in enumerate(r["rates"]):
+        name = f"{RATE_NAMES[i]} ({lr:g})"
+        _band(fig, r["epoch"], r["loss"][i], name, i, row=1, col=1)
+        _band(fig, r["epoch"], r["dead"][i], name, i, showlegend=False, row=1, col=2)
+    fig.update_xaxes(title_text="epoch")
+    fig.update_yaxes(type="log", dtick="D2", row=1, col=1)
+    fig.update_yaxes(tickformat=".0%", range=[0, 1], row=1, col=2)
+    header = ["rate", "loss after epoch 1", "final loss", "final validation accuracy", "dead units at the end"]
+    rows = [[f"{lr:g}", _spread(r["loss"][i, :, 0]), _spread(r["loss"][i, :, -1]),
+             _spread(r["val_accuracy"][i, :, -1], pct), _spread(r["dead"][i, :, -1], lambda v: pct(v, 0))]
+            for i, lr in enumerate(r["rates"])]
+    return tidy(fig, height=440, top=80), (header, rows)
 
 
 @values("training/learning-rate-values", uses="training/learning-rate")
-def learning_rate_values(r: dict) -> dict[str, str]:
-    out = {"epochs": str(len(r["epoch"]))}
+def learning_rate_values(r: dict) -> dict:
+    out = {"epochs": str(len(r["epoch"])), "batch": str(r["batch"]), "seeds": str(r["seeds"]),
+           "hidden": str(r["hidden"])}
     for i, key in enumerate(("small", "good", "large")):
         out[f"{key}-lr"] = f"{r['rates'][i]:g}"
-        out[f"{key}-loss"] = num(r["loss"][i, -1])
-        out[f"{key}-first-loss"] = num(r["loss"][i, 0])
-        out[f"{key}-acc"] = pct(r["val_accuracy"][i, -1])
+        out[f"{key}-loss"] = _spread(r["loss"][i, :, -1])
+        out[f"{key}-first-loss"] = _spread(r["loss"][i, :, 0])
+        out[f"{key}-acc"] = _spread(r["val_accuracy"][i, :, -1], pct)
+        out[f"{key}-dead"] = _spread(r["dead"][i, :, -1], lambda v: pct(v, 0))
+        out[f"{key}-dead-1"] = _spread(r["dead"][i, :, 0], lambda v: pct(v, 0))
+    small, good, large = range(3)
+    out |= {
+        "small-slow": claim(_apart(r["loss"][small, :, -1], r["loss"][good, :, -1]),
+                            "the small rate ends with a higher loss than the good rate on every seed"),
+        "large-dead": claim((r["dead"][large, :, 0] > 0.5).all() and (r["dead"][good, :, -1] < 0.2).all(),
+                            "at the large rate more than half the hidden units are dead after the first epoch on "
+                            "every seed, against fewer than a fifth at the good rate"),
+        "large-stays-dead": claim((r["dead"][large, :, -1] >= r["dead"][large, :, 0] - 0.05).all(),
+                                  "the dead units at the large rate do not come back"),
+        "large-guesses": claim((r["val_accuracy"][large, :, -1] < r["val_accuracy"][good, :, -1].min() - 0.2).all(),
+                               "the large rate ends far below the good rate's accuracy on every seed"),
+    }
     return out
 
 
 def _smooth(y: np.ndarray, window: int) -> np.ndarray:
-    window = max(1, min(window, len(y)))
+    window = max(1, min(window, y.shape[-1]))
     kernel = np.ones(window) / window
-    return np.convolve(np.pad(y, (window - 1, 0), mode="edge"), kernel, mode="valid")
+    padded = np.pad(y, [(0, 0)] * (y.ndim - 1) + [(window - 1, 0)], mode="edge")
+    return np.apply_along_axis(lambda row: np.convolve(row, kernel, mode="valid"), -1, padded)
+
+
+def _best(r: dict, name: str, batch: int) -> int:
+    """Index of the rate with the lowest mean final training loss for optimizer `name` at `batch`."""
+    final = r[f"final_{name}_{batch}"]
+    return int(np.nanargmin(np.where(np.isfinite(final).all(1), final.mean(1), np.inf)))
 
 
 @figure("training/optimizers", uses="training/optimizers",
-        caption="Loss of every training step (faint) and its running mean (bold) for three optimizers at batch "
-                "size 32, and Adam at batch size 256, plotted against the number of training examples seen.")
+        caption="Left: the loss on the whole training set after two epochs, for each optimizer at each learning "
+                "rate of its grid (mean of three seeds, bars from the lowest to the highest seed; log scales). "
+                "Right: the loss of every step, smoothed, for each optimizer at its best rate (bands: lowest to "
+                "highest seed), against the number of training examples seen.")
 def optimizers(r: dict) -> tuple[go.Figure, Table]:
-    fig = go.Figure()
-    for i, run in enumerate(r["runs"]):
-        seen, loss = r[f"seen_{i}"], r[f"loss_{i}"]
-        fig.add_scatter(x=seen, y=loss, mode="lines", line={"color": color(i), "width": 0.6}, opacity=0.35,
-                        legendgroup=run, showlegend=False, name=f"{run} (each step)", hoverinfo="skip")
-        fig.add_scatter(x=seen, y=_smooth(loss, max(1, len(loss) // 25)), mode="lines", name=run, legendgroup=run,
-                        line={"color": color(i), "width": 2.5})
-    fig.update_layout(xaxis_title="training examples seen", yaxis_title="loss", yaxis_type="log")
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.42, 0.58],
+                        subplot_titles=("final loss vs rate", "loss at best rates"))
+    runs = [(name, batch) for batch in r["batches"] for name in r["optimizers"]
+            if batch == r["batches"][0] or name == "Adam"]
     rows = []
-    for i, run in enumerate(r["runs"]):
-        loss = r[f"loss_{i}"]
-        rows.append([run, f"{len(loss):,}", num(loss[0]), num(loss[-max(1, len(loss) // 10):].mean())])
-    return tidy(fig, height=440, top=70), (["run", "steps", "first loss", "mean loss, last tenth"], rows)
+    for i, (name, batch) in enumerate(runs):
+        rates, final = np.array(r[f"rates_{name}"]), r[f"final_{name}_{batch}"]
+        mean = final.mean(1)
+        title = f"{name}, batch {batch}"
+        dash = "solid" if batch == r["batches"][0] else "dash"
+        fig.add_scatter(x=rates, y=mean, mode="lines+markers", name=title, legendgroup=title,
+                        line={"color": color(i), "dash": dash},
+                        error_y={"type": "data", "symmetric": False, "array": final.max(1) - mean,
+                                 "arrayminus": mean - final.min(1)}, row=1, col=1)
+        best = _best(r, name, batch)
+        trace = _smooth(r[f"trace_{name}_{batch}"][best], max(1, r[f"trace_{name}_{batch}"].shape[-1] // 20))
+        seen = np.arange(1, trace.shape[-1] + 1) * batch
+        _band(fig, seen, trace, title, i, showlegend=False, dash=dash, row=1, col=2)
+        rows.append([name, str(batch), f"{rates[best]:g}", f"{trace.shape[-1]:,}", _spread(final[best])])
+    all_rates = sorted({float(v) for n in r["optimizers"] for v in r[f"rates_{n}"]})
+    fig.update_xaxes(type="log", title_text="learning rate", tickvals=all_rates, ticktext=[f"{v:g}" for v in all_rates],
+                     row=1, col=1)
+    fig.update_xaxes(title_text="training examples seen", row=1, col=2)
+    fig.update_yaxes(type="log", dtick="D2", row=1, col=1)
+    fig.update_yaxes(type="log", dtick="D2", row=1, col=2)
+    header = ["optimizer", "batch", "best rate", "steps", "final training loss at that rate"]
+    return tidy(fig, height=460, top=90), (header, rows)
 
 
 @values("training/optimizer-values", uses="training/optimizers")
-def optimizer_values(r: dict) -> dict[str, str]:
-    out = {"rows": f"{r['train_rows']:,}", "epochs": str(r["epochs"])}
-    for i, key in enumerate(("sgd", "momentum", "adam", "adam-256")):
-        loss = r[f"loss_{i}"]
-        tail = loss[-max(1, len(loss) // 10):]
-        out[f"{key}-final"] = num(tail.mean())
-        out[f"{key}-steps"] = f"{len(loss):,}"
+def optimizer_values(r: dict) -> dict:
+    small, large = r["batches"]
+    final = {n: r[f"final_{n}_{small}"][_best(r, n, small)] for n in r["optimizers"]}
+    best = {n: r[f"rates_{n}"][_best(r, n, small)] for n in r["optimizers"]}
+    adam_large = r[f"final_Adam_{large}"][_best(r, "Adam", large)]
+    steps = lambda b: f"{r['epochs'] * (r['train_rows'] // b):,}"  # noqa: E731
+    ranked = sorted(r["optimizers"], key=lambda n: final[n].mean())
+    out = {"rows": f"{r['train_rows']:,}", "epochs": str(r["epochs"]), "seeds": str(r["seeds"]),
+           "small-batch": str(small), "large-batch": str(large), "small-steps": steps(small),
+           "large-steps": steps(large), "adam-large-rate": f"{r['rates_Adam'][_best(r, 'Adam', large)]:g}",
+           "adam-large-final": _spread(adam_large), "ranking": ", ".join(ranked),
+           **{f"{n.lower()}-grid": ", ".join(f"{v:g}" for v in r[f"rates_{n}"]) for n in r["optimizers"]},
+           **{f"{n.lower()}-rate": f"{best[n]:g}" for n in r["optimizers"]},
+           **{f"{n.lower()}-final": _spread(final[n]) for n in r["optimizers"]}}
+    pairs = [(a, b) for a in r["optimizers"] for b in r["optimizers"] if a != b]
+    out |= {
+        "best-not-edge": claim(all(0 < _best(r, n, small) < len(r[f"rates_{n}"]) - 1 for n in r["optimizers"]),
+                               "each optimizer's best rate lies inside its grid, not at an end"),
+        "within-noise": claim(not any(_apart(final[a], final[b]) for a, b in pairs),
+                              "at their best rates, the seed ranges of all three optimizers overlap: none ends "
+                              "below another on every seed"),
+        "risky-best": claim(all(final[n].max() > 2 * final[n].min() for n in ("momentum", "Adam")),
+                            "at momentum's and Adam's best rates the worst seed ends at more than twice the best "
+                            "seed's loss"),
+        "rate-matters": claim(all(np.nanmean(r[f"final_{n}_{small}"][-1]) - final[n].mean()
+                                  > 3 * np.ptp([final[m].mean() for m in r["optimizers"]]) for n in ("SGD", "momentum")),
+                              "for SGD and momentum, the top rate of the grid costs more than three times the gap "
+                              "between the three optimizers at their best rates"),
+        "large-batch-worse": claim(_apart(adam_large, final["Adam"]),
+                                   "with the same number of epochs, Adam at the large batch ends above Adam at the "
+                                   "small batch on every seed, even at its own best rate"),
+    }
     return out
 
 
+# -- gradient descent on two numbers ---------------------------------------------------------
+
+@figure("training/descent", uses="training/descent",
+        caption="SGD, momentum (0.9) and Adam moving two numbers down a bowl and a ravine from the same start "
+                "(white cross), with the update rules of Keras's optimizers; the minimum is at the centre. Contours are the loss (a·x² + b·y²)/2. Move the slider to "
+                "change the learning rate; a path that ends at the frame's edge has diverged. Forty steps each.")
+def descent(r: dict) -> tuple[go.Figure, Table]:
+    surfaces, names, rates = list(r["surfaces"]), list(r["optimizers"]), list(r["rates"])
+    fig = make_subplots(rows=1, cols=len(surfaces), horizontal_spacing=0.06,
+                        subplot_titles=[f"{s}: ({a:g}·x² + {b:g}·y²)/2" for s, (a, b) in zip(surfaces, r["curvatures"])])
+    gx, gy = np.linspace(-5, 5, 81), np.linspace(-3, 3, 61)
+    for s, (a, b) in enumerate(r["curvatures"]):
+        z = np.log10((a * gx[None, :] ** 2 + b * gy[:, None] ** 2) / 2 + 1e-3)
+        fig.add_contour(x=gx, y=gy, z=z.astype(np.float32), colorscale="Greys", showscale=False, ncontours=16,
+                        contours={"coloring": "lines"}, hoverinfo="skip", name="loss", row=1, col=s + 1)
+    fixed = len(fig.data)
+    for k, lr in enumerate(rates):
+        for s in range(len(surfaces)):
+            for o, name in enumerate(names):
+                path = r["paths"][s, o, k]
+                fig.add_scatter(x=np.clip(path[:, 0], -5, 5), y=np.clip(path[:, 1], -3, 3), mode="lines+markers",
+                                name=name, legendgroup=name, showlegend=s == 0 and k == 0, visible=k == 0,
+                                marker={"size": 4}, line={"color": color(o), "width": 1.5},
+                                hovertemplate=f"{name}, step %{{pointNumber}}<br>x %{{x:.3f}}, y %{{y:.3f}}<extra></extra>",
+                                row=1, col=s + 1)
+    for s in range(len(surfaces)):
+        fig.add_scatter(x=[r["start"][0]], y=[r["start"][1]], mode="markers", showlegend=False, hoverinfo="skip",
+                        marker={"symbol": "x", "size": 11, "color": "#ffffff", "line": {"width": 1, "color": "#000"}},
+                        row=1, col=s + 1)
+    per_rate = len(surfaces) * len(names)
+    steps = [{"label": f"{lr:g}", "method": "restyle",
+              "args": ["visible", [True] * fixed + [j // per_rate == k for j in range(per_rate * len(rates))]
+                       + [True] * len(surfaces)]} for k, lr in enumerate(rates)]
+    fig.update_layout(sliders=[{"steps": steps, "currentvalue": {"prefix": "learning rate: "}, "pad": {"t": 40}}])
+    fig.update_xaxes(range=[-5, 5], zeroline=False)
+    fig.update_yaxes(range=[-3, 3], zeroline=False)
+    rows = []
+    for s, surface in enumerate(surfaces):
+        for k, lr in enumerate(rates):
+            rows.append([surface, f"{lr:g}"] + [_where(r["paths"][s, o, k]) for o in range(len(names))])
+    return tidy(fig, height=480, top=90, bottom=110), (["surface", "rate"] + [f"{n}: distance to the minimum after 40 steps" for n in names], rows)
+
+
+def _where(path: np.ndarray) -> str:
+    """Distance from the minimum at the end of a path, or 'diverged'."""
+    if not np.isfinite(path[-1]).all():
+        return "diverged"
+    return num(np.linalg.norm(path[-1]))
+
+
+@values("training/descent-values", uses="training/descent")
+def descent_values(r: dict) -> dict:
+    surfaces, names, rates = list(r["surfaces"]), list(r["optimizers"]), list(r["rates"])
+    end = np.linalg.norm(r["paths"][:, :, :, -1], axis=-1)  # surface, optimizer, rate; NaN when diverged
+    diverged = ~np.isfinite(end)
+    sgd, momentum, adam = (names.index(n) for n in ("SGD", "momentum", "Adam"))
+    bowl, ravine = surfaces.index("bowl"), surfaces.index("ravine")
+    (a, b) = r["curvatures"][ravine]
+    sgd_limit = 2 / b
+    out = {"rates": ", ".join(f"{v:g}" for v in rates), "steps": str(r["paths"].shape[3] - 1),
+           "ravine-b": f"{b:g}", "ravine-a": f"{a:g}", "sgd-limit": f"{sgd_limit:g}",
+           "bowl-limit": f"{2 / r['curvatures'][bowl][1]:g}"}
+    out |= {
+        "sgd-diverges-above-limit": claim(all(diverged[ravine, sgd, k] == (lr > sgd_limit) for k, lr in enumerate(rates)),
+                                          "on the ravine, SGD diverges exactly at the rates above 2/b"),
+        "adam-never-diverges": claim(not diverged[:, adam].any(), "Adam diverges at none of the rates"),
+        "momentum-limit": f"{3.8 / b:.2g}",
+        "momentum-diverges": claim(all(diverged[ravine, momentum, k] == (lr > 3.8 / b) for k, lr in enumerate(rates)),
+                                   "on the ravine, momentum diverges exactly at the rates above 2(1 + 0.9)/b"),
+        "sgd-small-slow": claim(end[bowl, sgd, 0] > 0.5, "at the smallest rate SGD is still far from the minimum after "
+                                "all its steps"),
+    }
+    return out
+
+
+# -- the loss landscape ------------------------------------------------------------------------
+
 @figure("training/landscape", uses="training/landscape",
-        caption="The loss of a small moons classifier on a plane through weight space: 0 on the horizontal "
-                "axis is the initial weights, 1 the trained weights, and the vertical axis a random direction "
-                "at right angles. The line is the training path, one point per epoch, projected onto the plane.")
+        caption="Left: the loss (log colour scale) of a small moons classifier on the plane through the trained weights spanned by "
+                "the two directions along which its training path varied most (principal components of the "
+                "weights after every epoch, as in Li et al., 2018). The white line is the path's shadow on that "
+                "plane. Right: the loss along the real path, and at its shadow on the plane, epoch by epoch.")
 def landscape(r: dict) -> tuple[go.Figure, Table]:
-    fig = go.Figure(go.Contour(x=r["alpha"], y=r["beta"], z=np.log10(r["surface"]), colorscale="Viridis",
-                               ncontours=24, name="loss", colorbar={"title": {"text": "loss"}, "tickvals":
-                               [-1.5, -1, -0.5, 0, 0.5], "ticktext": ["0.03", "0.1", "0.3", "1", "3"]},
-                               hovertemplate="α %{x:.2f}, β %{y:.2f}<br>log10 loss %{z:.2f}<extra></extra>"))
-    fig.add_scatter(x=r["path_alpha"], y=r["path_beta"], mode="lines+markers", name="training path",
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45], horizontal_spacing=0.17,
+                        subplot_titles=("on the plane", "along the path"))
+    ticks = [0.05, 0.1, 0.2, 0.5, 1, 2]
+    fig.add_contour(x=r["a"], y=r["b"], z=np.log10(r["surface"]), colorscale="Viridis", ncontours=24, name="loss",
+                    colorbar={"title": {"text": "loss"}, "tickvals": np.log10(ticks), "ticktext": [str(t) for t in ticks],
+                              "x": 0.5, "len": 0.9, "thickness": 14},
+                    hovertemplate="PC1 %{x:.2f}, PC2 %{y:.2f}<br>log10 loss %{z:.2f}<extra></extra>", row=1, col=1)
+    fig.add_scatter(x=r["path_a"], y=r["path_b"], mode="lines+markers", name="path's shadow",
                     line={"color": "#ffffff", "width": 2}, marker={"size": 4, "color": "#ffffff"},
-                    customdata=r["path_loss"], hovertemplate="epoch %{pointNumber}<br>loss %{customdata:.3f}<extra></extra>")
-    fig.add_scatter(x=[0, 1], y=[0, 0], mode="markers+text", text=["start", "trained"], textposition="top center",
-                    textfont={"color": "#ffffff"}, marker={"size": 10, "color": ["#ff7f0e", "#d62728"]},
-                    name="start and end", hoverinfo="skip")
-    fig.update_layout(xaxis_title="α (0 = initial weights, 1 = trained)", yaxis_title="β (random direction)",
-                      showlegend=False)
-    epochs = np.unique(np.linspace(0, len(r["path_loss"]) - 1, 12).round().astype(int))
-    rows = [[str(e), f"{r['path_alpha'][e]:.3f}", f"{r['path_beta'][e]:+.3f}", num(r["path_loss"][e])] for e in epochs]
-    return tidy(fig, height=520, top=60), (["epoch", "α", "β", "loss"], rows)
+                    customdata=r["projected_loss"], showlegend=False,
+                    hovertemplate="epoch %{pointNumber}<br>loss on the plane %{customdata:.3f}<extra></extra>",
+                    row=1, col=1)
+    fig.add_scatter(x=[r["path_a"][0], 0], y=[r["path_b"][0], 0], mode="markers+text", text=["start", "trained"],
+                    textposition="top center", textfont={"color": "#ffffff"}, showlegend=False, hoverinfo="skip",
+                    marker={"size": 10, "color": ["#ff7f0e", "#d62728"]}, row=1, col=1)
+    epochs = np.arange(len(r["path_loss"]))
+    fig.add_scatter(x=epochs, y=r["path_loss"], name="along the real path", line={"color": color(0)}, row=1, col=2)
+    fig.add_scatter(x=epochs, y=r["projected_loss"], name="at its shadow on the plane",
+                    line={"color": color(1), "dash": "dash"}, row=1, col=2)
+    fig.update_xaxes(title_text="PC1", row=1, col=1)
+    fig.update_yaxes(title_text="PC2", row=1, col=1)
+    fig.update_xaxes(title_text="epoch", row=1, col=2)
+    fig.update_yaxes(type="log", dtick="D2", row=1, col=2)
+    picks = np.unique(np.linspace(0, len(epochs) - 1, 13).round().astype(int))
+    rows = [[str(e), f"{r['path_a'][e]:+.2f}", f"{r['path_b'][e]:+.2f}", num(r["path_loss"][e]),
+             num(r["projected_loss"][e])] for e in picks]
+    return tidy(fig, height=500, top=80), (["epoch", "PC1", "PC2", "loss on the path", "loss at its shadow"], rows)
 
 
 @values("training/landscape-values", uses="training/landscape")
-def landscape_values(r: dict) -> dict[str, str]:
+def landscape_values(r: dict) -> dict:
+    gap = np.abs(np.log(r["projected_loss"]) - np.log(r["path_loss"]))
+    middle = slice(1, len(gap) - 1)
     return {"start-loss": num(r["path_loss"][0]), "end-loss": num(r["path_loss"][-1]), "epochs": str(r["epochs"]),
-            "accuracy": pct(r["accuracy"]), "max-loss": num(r["surface"].max())}
+            "accuracy": pct(r["accuracy"]), "parameters": str(r["parameters"]),
+            "explained": pct(r["explained"].sum(), 0), "explained-1": pct(r["explained"][0], 0),
+            "explained-2": pct(r["explained"][1], 0),
+            "max-gap": f"{np.exp(gap[middle].max()):.1f}",
+            "ends-agree": claim(np.isclose(r["projected_loss"][-1], r["path_loss"][-1], rtol=1e-3),
+                                "at the trained weights the plane and the path meet"),
+            "shadow-differs": claim(gap[middle].max() > np.log(1.1),
+                                    "somewhere along the way the loss at the shadow differs from the real loss by "
+                                    "more than 10%"),
+            "keras-agrees": claim(np.isclose(r["keras_end_loss"], r["path_loss"][-1], rtol=1e-3),
+                                  "the plane's loss, computed in NumPy, matches Keras's at the trained weights")}

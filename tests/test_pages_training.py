@@ -1,0 +1,58 @@
+"""Smoke checks of the training page's experiments, and of the update rules it draws."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nnbook.experiments.training import _update_rule
+
+
+def test_update_rules_match_keras_optimizers():
+    from nnbook.backend import tensorflow
+
+    tf, keras = tensorflow()
+    curvature = np.array([1.0, 20.0])
+    keras_optimizers = {"SGD": lambda lr: keras.optimizers.SGD(lr),
+                        "momentum": lambda lr: keras.optimizers.SGD(lr, momentum=0.9),
+                        "Adam": lambda lr: keras.optimizers.Adam(lr)}
+    for name, make in keras_optimizers.items():
+        for lr in (0.02, 0.5):
+            ours, step = np.array([-4.0, 2.0]), _update_rule(name, lr)
+            theirs, optimizer = tf.Variable([-4.0, 2.0], dtype=tf.float64), make(lr)
+            for _ in range(6):
+                ours = step(ours, curvature * ours)
+                optimizer.apply_gradients([(tf.constant(curvature) * theirs, theirs)])
+            assert np.allclose(ours, theirs.numpy(), rtol=1e-5, atol=1e-6), (name, lr)
+
+
+def test_descent_paths_diverge_only_where_theory_says(smoke_book):
+    r = smoke_book.result("training/descent").values
+    ravine, sgd = list(r["surfaces"]).index("ravine"), list(r["optimizers"]).index("SGD")
+    limit = 2 / r["curvatures"][ravine][1]
+    for k, lr in enumerate(r["rates"]):
+        diverged = not np.isfinite(r["paths"][ravine, sgd, k, -1]).all()
+        steps = r["paths"].shape[3] - 1
+        if lr < limit:
+            assert not diverged
+        elif steps >= 5 and lr > 2 * limit:
+            assert diverged or np.abs(r["paths"][ravine, sgd, k, -1, 1]) > 2, "the y coordinate grows"
+
+
+def test_learning_rate_records_dead_units(smoke_book):
+    r = smoke_book.result("training/learning-rate").values
+    assert r["dead"].shape == r["loss"].shape == r["val_accuracy"].shape
+    assert ((0 <= r["dead"]) & (r["dead"] <= 1)).all()
+    assert (r["dead_start"] < 0.5).all(), "freshly initialised units are mostly alive"
+
+
+def test_optimizer_grid_has_a_final_loss_per_rate_and_seed(smoke_book):
+    r = smoke_book.result("training/optimizers").values
+    for name in r["optimizers"]:
+        final = r[f"final_{name}_{r['batches'][0]}"]
+        assert np.isfinite(final).any() and (final[np.isfinite(final)] > 0).all()
+
+
+def test_landscape_numpy_loss_matches_keras(smoke_book):
+    r = smoke_book.result("training/landscape").values
+    assert np.isclose(r["keras_end_loss"], r["path_loss"][-1], rtol=1e-3)
+    assert 0 < r["explained"].sum() <= 1 + 1e-6
