@@ -179,7 +179,7 @@ def init(depth: int, width: int, images: int, seed: int) -> dict:
                 h = np.asarray(layer(h))
                 spread[a, k, i] = h.std()
     return {"activations": ["tanh", "relu"], "schemes": list(schemes), "layer": np.arange(1, depth + 1),
-            "spread": spread.astype(np.float32), "width": width, "inputs": 784}
+            "spread": spread.astype(np.float32), "width": width, "images": images}
 
 
 @experiment("activations/vanishing", seed=2,
