@@ -56,7 +56,11 @@ def numbers(r: dict) -> dict[str, str]:
 
 def _change_values(r: dict) -> dict:
     ratio = r["mean_change"] / r["mean_start"]
-    return {**{f"change-ratio-{i + 1}": pct(v, 0) for i, v in enumerate(ratio)},
+    blank = np.flatnonzero(r["ink_share"] == 0)
+    rows, cols = blank // 28, blank % 28
+    on_rim = (np.minimum(rows, 27 - rows) < 4) | (np.minimum(cols, 27 - cols) < 4)
+    return {"blank-on-rim": claim(on_rim.all(), "every pixel that is blank in all training images lies within four "
+                                  "pixels of the frame's edge"),**{f"change-ratio-{i + 1}": pct(v, 0) for i, v in enumerate(ratio)},
             "never-inked": str(r["never_inked"]),
             "blank-unchanged": claim(r["never_inked_max_change"] == 0,
                                      "the first-layer weights of pixels that are blank in every training image did "
@@ -90,6 +94,9 @@ def _log_values(r: dict) -> dict:
                                     "after epoch 1, Keras's training loss (an average over the epoch) is above the "
                                     "validation loss, and the training loss measured at the end of the epoch is "
                                     "below both"),
+            "right-loss-falls": claim(r["val_loss_right"][-1] < r["val_loss_right"][best],
+                                      "after the epoch of lowest validation loss, the loss on the validation digits "
+                                      "the network gets right keeps falling"),
             "acc-keeps-rising": claim(r["val_accuracy"][-1] > r["val_accuracy"][best],
                                       "validation accuracy is higher at the end than at the epoch of lowest "
                                       "validation loss"),
