@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnbook.experiments.training import _update_rule
+from nnbook import registry
 
 
 def test_update_rules_match_keras_optimizers():
     from nnbook.backend import tensorflow
+
+    registry.load()  # imports the experiment modules the way the book does
+    from nnbook.experiments.training import _update_rule
 
     tf, keras = tensorflow()
     curvature = np.array([1.0, 20.0])
@@ -22,7 +25,7 @@ def test_update_rules_match_keras_optimizers():
             for _ in range(6):
                 ours = step(ours, curvature * ours)
                 optimizer.apply_gradients([(tf.constant(curvature) * theirs, theirs)])
-            assert np.allclose(ours, theirs.numpy(), rtol=1e-5, atol=1e-6), (name, lr)
+            assert np.allclose(ours, theirs.numpy(), rtol=1e-4, atol=1e-5), (name, lr, ours, theirs.numpy())  # Keras keeps the rate in float32
 
 
 def test_descent_paths_diverge_only_where_theory_says(smoke_book):
@@ -30,8 +33,8 @@ def test_descent_paths_diverge_only_where_theory_says(smoke_book):
     ravine, sgd = list(r["surfaces"]).index("ravine"), list(r["optimizers"]).index("SGD")
     limit = 2 / r["curvatures"][ravine][1]
     for k, lr in enumerate(r["rates"]):
-        diverged = not np.isfinite(r["paths"][ravine, sgd, k, -1]).all()
-        steps = r["paths"].shape[3] - 1
+        diverged = r["taken"][ravine, sgd, k] < r["steps"]
+        steps = r["steps"]
         if lr < limit:
             assert not diverged
         elif steps >= 5 and lr > 2 * limit:

@@ -75,19 +75,22 @@ def _update_rule(name: str, lr: float):
 def descent(rates: list[float], steps: int, start: list[float], surfaces: dict, seed: int) -> dict:
     """SGD, momentum and Adam moving two numbers (x, y) down f = (a·x² + b·y²) / 2 from the same start."""
     names = ("SGD", "momentum", "Adam")
-    paths = np.full((len(surfaces), len(names), len(rates), steps + 1, 2), np.nan)
+    paths = np.zeros((len(surfaces), len(names), len(rates), steps + 1, 2))
+    taken = np.full(paths.shape[:3], steps, dtype=np.int32)  # steps before the path left |x|, |y| < 1000
     for s, curvature in enumerate(surfaces.values()):
         for o, name in enumerate(names):
             for k, lr in enumerate(rates):
                 point, step = np.array(start, dtype=np.float64), _update_rule(name, lr)
-                paths[s, o, k, 0] = point
+                paths[s, o, k, :] = point
                 for t in range(steps):
                     point = step(point, np.array(curvature) * point)  # the gradient of f is (a·x, b·y)
                     if not np.all(np.abs(point) < 1e3):
-                        break  # diverged: the rest of the path stays NaN
-                    paths[s, o, k, t + 1] = point
+                        taken[s, o, k] = t  # diverged: the rest of the path repeats its last point
+                        break
+                    paths[s, o, k, t + 1 :] = point
     return {"surfaces": list(surfaces), "curvatures": np.array(list(surfaces.values()), dtype=np.float32),
-            "optimizers": list(names), "rates": rates, "paths": paths.astype(np.float32), "start": start}
+            "optimizers": list(names), "rates": rates, "paths": paths.astype(np.float32), "taken": taken,
+            "steps": steps, "start": start}
 
 
 def _train_step(model, optimizer, loss_fn):

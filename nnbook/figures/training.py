@@ -420,7 +420,7 @@ def optimizer_values(r: dict) -> dict:
 @figure("training/descent", uses="training/descent",
         caption="SGD, momentum (0.9) and Adam moving two numbers down a bowl and a ravine from the same start "
                 "(white cross), with the update rules of Keras's optimizers; the minimum is at the centre. Contours are the loss (a·x² + b·y²)/2. Move the slider to "
-                "change the learning rate; a path that ends at the frame's edge has diverged. Forty steps each.")
+                "change the learning rate; a path that ends at the frame's edge has diverged.")
 def descent(r: dict) -> tuple[go.Figure, Table]:
     surfaces, names, rates = list(r["surfaces"]), list(r["optimizers"]), list(r["rates"])
     fig = make_subplots(rows=1, cols=len(surfaces), horizontal_spacing=0.06,
@@ -434,7 +434,7 @@ def descent(r: dict) -> tuple[go.Figure, Table]:
     for k, lr in enumerate(rates):
         for s in range(len(surfaces)):
             for o, name in enumerate(names):
-                path = r["paths"][s, o, k]
+                path = r["paths"][s, o, k, : r["taken"][s, o, k] + 1]
                 fig.add_scatter(x=np.clip(path[:, 0], -5, 5), y=np.clip(path[:, 1], -3, 3), mode="lines+markers",
                                 name=name, legendgroup=name, showlegend=s == 0 and k == 0, visible=k == 0,
                                 marker={"size": 4}, line={"color": color(o), "width": 1.5},
@@ -451,30 +451,30 @@ def descent(r: dict) -> tuple[go.Figure, Table]:
     fig.update_layout(sliders=[{"steps": steps, "currentvalue": {"prefix": "learning rate: "}, "pad": {"t": 40}}])
     fig.update_xaxes(range=[-5, 5], zeroline=False)
     fig.update_yaxes(range=[-3, 3], zeroline=False)
-    rows = []
-    for s, surface in enumerate(surfaces):
-        for k, lr in enumerate(rates):
-            rows.append([surface, f"{lr:g}"] + [_where(r["paths"][s, o, k]) for o in range(len(names))])
-    return tidy(fig, height=480, top=90, bottom=110), (["surface", "rate"] + [f"{n}: distance to the minimum after 40 steps" for n in names], rows)
+    end = _end_distance(r)
+    rows = [[surface, f"{lr:g}"] + ["diverged" if np.isnan(end[s, o, k]) else num(end[s, o, k])
+                                    for o in range(len(names))]
+            for s, surface in enumerate(surfaces) for k, lr in enumerate(rates)]
+    header = ["surface", "rate"] + [f"{n}: distance to the minimum after {r['steps']} steps" for n in names]
+    return tidy(fig, height=480, top=90, bottom=110), (header, rows)
 
 
-def _where(path: np.ndarray) -> str:
-    """Distance from the minimum at the end of a path, or 'diverged'."""
-    if not np.isfinite(path[-1]).all():
-        return "diverged"
-    return num(np.linalg.norm(path[-1]))
+def _end_distance(r: dict) -> np.ndarray:
+    """Distance from the minimum after the last step (surface, optimizer, rate); NaN where the path diverged."""
+    end = np.linalg.norm(r["paths"][:, :, :, -1], axis=-1)
+    return np.where(r["taken"] < r["steps"], np.nan, end)
 
 
 @values("training/descent-values", uses="training/descent")
 def descent_values(r: dict) -> dict:
     surfaces, names, rates = list(r["surfaces"]), list(r["optimizers"]), list(r["rates"])
-    end = np.linalg.norm(r["paths"][:, :, :, -1], axis=-1)  # surface, optimizer, rate; NaN when diverged
-    diverged = ~np.isfinite(end)
+    end = _end_distance(r)
+    diverged = np.isnan(end)
     sgd, momentum, adam = (names.index(n) for n in ("SGD", "momentum", "Adam"))
     bowl, ravine = surfaces.index("bowl"), surfaces.index("ravine")
     (a, b) = r["curvatures"][ravine]
     sgd_limit = 2 / b
-    out = {"rates": ", ".join(f"{v:g}" for v in rates), "steps": str(r["paths"].shape[3] - 1),
+    out = {"rates": ", ".join(f"{v:g}" for v in rates), "steps": str(r["steps"]),
            "ravine-b": f"{b:g}", "ravine-a": f"{a:g}", "sgd-limit": f"{sgd_limit:g}",
            "bowl-limit": f"{2 / r['curvatures'][bowl][1]:g}"}
     out |= {
@@ -486,6 +486,9 @@ def descent_values(r: dict) -> dict:
                                    "on the ravine, momentum diverges exactly at the rates above 2(1 + 0.9)/b"),
         "sgd-small-slow": claim(end[bowl, sgd, 0] > 0.5, "at the smallest rate SGD is still far from the minimum after "
                                 "all its steps"),
+        "adam-large-end": num(end[ravine, adam, -1], 2),
+        "adam-unsettled": claim((end[:, adam, -2:] > 0.1).all(), "at the two largest rates Adam is still more than "
+                                "0.1 from the minimum after all its steps, on both surfaces"),
     }
     return out
 
