@@ -25,7 +25,8 @@ def test_update_rules_match_keras_optimizers():
             for _ in range(6):
                 ours = step(ours, curvature * ours)
                 optimizer.apply_gradients([(tf.constant(curvature) * theirs, theirs)])
-            assert np.allclose(ours, theirs.numpy(), rtol=1e-4, atol=1e-5), (name, lr, ours, theirs.numpy())  # Keras keeps the rate in float32
+            # Keras keeps the rate in float32: agreement to float32 precision
+            assert np.allclose(ours, theirs.numpy(), rtol=1e-4, atol=1e-5), (name, lr, ours, theirs.numpy())
 
 
 def test_descent_paths_diverge_only_where_theory_says(smoke_book):

@@ -29,7 +29,7 @@ def site(built_site) -> Path:
 
 def test_pages_embed_figures_values_and_provenance(site):
     page = (site / "activations/index.html").read_text()
-    assert page.count('class="nnbook-figure"') == 4
+    assert page.count('class="nnbook-figure"') == 6
     assert "{{" not in page and "::: nnbook" not in page, "every reference is replaced"
     assert "profile smoke" in page and "TensorFlow 2." in page
     assert "The data behind this figure" in page

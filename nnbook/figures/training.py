@@ -7,7 +7,14 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from nnbook.figures.style import Table, color, num, pct, tidy
-from nnbook.registry import claim, figure, table, values
+from nnbook.registry import Claim, claim, figure, table, values
+
+
+LOG_TICKS = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]  # labelled values on log loss axes
+
+def _claim(r: dict, holds: bool, text: str) -> Claim:
+    """A claim about the published (full) results; smoke runs, tiny and never published, are not held to it."""
+    return claim(holds or not r.get("published", True), text)
 
 
 @table("training/log", uses="network/mlp",
@@ -34,7 +41,7 @@ def curves(r: dict) -> tuple[go.Figure, Table]:
     fig.add_scatter(x=r["epoch"], y=r["train_loss_end"], name="training, at the end of the epoch", mode="lines+markers",
                     line={"color": color(0), "dash": "dot"}, row=1, col=1)
     fig.update_xaxes(title_text="epoch", dtick=1)
-    fig.update_yaxes(type="log", dtick="D2", row=1, col=1)
+    fig.update_yaxes(type="log", tickvals=LOG_TICKS, ticktext=[f"{v:g}" for v in LOG_TICKS], row=1, col=1)
     fig.update_yaxes(tickformat=".0%", row=1, col=2)
     return tidy(fig, height=420, top=80, hovermode="x unified"), log(r)
 
@@ -52,7 +59,7 @@ def confidence(r: dict) -> tuple[go.Figure, Table]:
     fig.add_scatter(x=r["epoch"], y=r["val_confidence"], name="confidence", mode="lines+markers", showlegend=False,
                     line={"color": color(4)}, row=1, col=2)
     fig.update_xaxes(title_text="epoch", dtick=2)
-    fig.update_yaxes(type="log", dtick="D2", row=1, col=1)
+    fig.update_yaxes(type="log", tickvals=LOG_TICKS, ticktext=[f"{v:g}" for v in LOG_TICKS], row=1, col=1)
     fig.update_yaxes(tickformat=".0%", row=1, col=2)
     rows = [[str(e), num(a), num(b), pct(c)] for e, a, b, c in
             zip(r["epoch"], r["val_loss_right"], r["val_loss_wrong"], r["val_confidence"])]
@@ -123,7 +130,8 @@ def backprop_forward(r: dict) -> Table:
     for i in range(len(r["x"])):
         rows.append([f"({r['x'][i, 0]:.0f}, {r['x'][i, 1]:.0f})", f"{r['y'][i, 0]:.0f}",
                      f"{r['z1'][i, 0]:+.4f}, {r['z1'][i, 1]:+.4f}", f"{r['h'][i, 0]:.4f}, {r['h'][i, 1]:.4f}",
-                     f"{r['z2'][i, 0]:+.4f}", f"{r['y_hat'][i, 0]:.4f}", f"{(r['y_hat'][i, 0] - r['y'][i, 0]) ** 2:.4f}"])
+                     f"{r['z2'][i, 0]:+.4f}", f"{r['y_hat'][i, 0]:.4f}",
+                     f"{(r['y_hat'][i, 0] - r['y'][i, 0]) ** 2:.4f}"])
     return ["input x", "target y", "z1, z2 (hidden)", "h1, h2", "z (output)", "ŷ = sigmoid(z)", "(ŷ − y)²"], rows
 
 
@@ -148,7 +156,7 @@ def backprop_values(r: dict) -> dict[str, str]:
     return {"loss": f"{r['loss']:.4f}", "loss-after": f"{r['loss_after']:.4f}", "lr": f"{r['lr']:g}",
             "db2-quarter": "¼ · [" + " + ".join(f"({t:+.5f})" for t in by_point) + "]",
             "dw1": f"{r['dW1'][0, 0]:+.6f}", "dw1-by-hand": f"{hidden:+.6f}",
-            "dw1-agrees": claim(np.isclose(hidden, r["dW1"][0, 0], atol=1e-6),
+            "dw1-agrees": _claim(r, np.isclose(hidden, r["dW1"][0, 0], atol=1e-6),
                                 "the hand-computed hidden gradient equals the one tf.GradientTape reports"),
             "b1": ", ".join(f"{b:+.2f}" for b in r["b1"]), "b2": f"{r['b2'][0]:+.2f}",
             "graph-point-loss": f"{_chain(r, GRAPH_POINT)['loss']:.4f}",
@@ -185,7 +193,8 @@ FORWARD = [(["x1", "x2"], "forward: the input point (1, 0)"),
            (["zh1", "zh2"], "forward: zⱼ = W1[1,j]·x₁ + W1[2,j]·x₂ + b1[j]"),
            (["h1", "h2"], "forward: hⱼ = σ(zⱼ)"), (["z"], "forward: z = W2[1,1]·h₁ + W2[2,1]·h₂ + b₂"),
            (["y_hat"], "forward: ŷ = σ(z)"), (["loss"], "forward: ℓ = ¼(ŷ − y)², with target y = 1")]
-BACKWARD = [(["y_hat"], "backward: ∂ℓ/∂ŷ = 2(ŷ − y)/4"), (["z"], "backward: ∂ℓ/∂z = ∂ℓ/∂ŷ · ŷ(1 − ŷ)"),
+BACKWARD = [(["y_hat"], "backward: ∂ℓ/∂ŷ = 2(ŷ − y)/4"),
+            (["z"], "backward: ∂ℓ/∂z = ∂ℓ/∂ŷ · ŷ(1 − ŷ)"),
             (["h1", "h2"], "backward: ∂ℓ/∂hⱼ = ∂ℓ/∂z · W2[j,1]"),
             (["zh1", "zh2"], "backward: ∂ℓ/∂zⱼ = ∂ℓ/∂hⱼ · hⱼ(1 − hⱼ)")]
 
@@ -227,7 +236,8 @@ def backprop_graph(r: dict) -> tuple[go.Figure, Table]:
 
     first_values, first_grads, first_what = stages[0]
     fig.add_scatter(x=[CHAIN_NODES[k][0] for k in keys], y=[CHAIN_NODES[k][1] for k in keys], mode="markers",
-                    marker={"size": 22, "color": colours(first_values, first_grads)}, hoverinfo="skip", showlegend=False)
+                    marker={"size": 22, "color": colours(first_values, first_grads)}, hoverinfo="skip",
+                    showlegend=False)
     node_trace = len(fig.data) - 1
     steps = [{"label": str(i + 1), "method": "update",
               "args": [{"marker.color": [colours(vals, grs)]}, {"annotations": notes(vals, grs, what)}, [node_trace]]}
@@ -237,7 +247,8 @@ def backprop_graph(r: dict) -> tuple[go.Figure, Table]:
                       xaxis={"visible": False, "range": [-0.5, 5.6]}, yaxis={"visible": False, "range": [-0.25, 1.2]})
     rows = [[CHAIN_NODES[k][2], f"{v[CHAIN_NODES[k][3]]:+.4f}",
              f"{v[CHAIN_NODES[k][4]]:+.5f}" if CHAIN_NODES[k][4] else "–"] for k in keys]
-    return tidy(fig, height=430, top=20, bottom=90), (["node", "value (forward)", "gradient ∂ℓ/∂node (backward)"], rows)
+    header = ["node", "value (forward)", "gradient ∂ℓ/∂node (backward)"]
+    return tidy(fig, height=430, top=20, bottom=90), (header, rows)
 
 
 @table("training/backprop-hidden", uses="training/backprop",
@@ -251,7 +262,8 @@ def backprop_hidden(r: dict) -> Table:
                      f"{v['h1'] * (1 - v['h1']):.4f}", f"{v['x1']:.0f}", f"{v['d_w1_11']:+.6f}"])
     total = sum(_chain(r, p)["d_w1_11"] for p in range(len(r["x"])))
     rows.append(["**sum = ∂L/∂W1[1,1]**", "", "", "", "", f"**{total:+.6f}**"])
-    return ["point", "∂ℓ/∂z (output)", "× W2[1,1]", "× h₁(1 − h₁)", "× x₁", "= ∂ℓ/∂W1[1,1]"], rows
+    header = ["point", "∂ℓ/∂z (output)", "× W2[1,1]", "× h₁(1 − h₁)", "× x₁", "= ∂ℓ/∂W1[1,1]"]
+    return header, rows
 
 
 # -- learning rate, optimizers, landscape ---------------------------------------------------
@@ -269,7 +281,8 @@ def _band(fig: go.Figure, x: np.ndarray, runs: np.ndarray, name: str, i: int, sh
     """The mean of `runs` (one row per seed) as a line, with a band from the lowest to the highest seed."""
     lo, hi = np.nanmin(runs, 0), np.nanmax(runs, 0)
     fig.add_scatter(x=np.concatenate([x, x[::-1]]), y=np.concatenate([hi, lo[::-1]]), fill="toself",
-                    fillcolor=_rgba(color(i), 0.18), line={"width": 0}, mode="lines", hoverinfo="skip", showlegend=False,
+                    fillcolor=_rgba(color(i), 0.18), line={"width": 0}, mode="lines", hoverinfo="skip",
+                    showlegend=False,
                     legendgroup=name, name=f"{name} (range over seeds)", **where)
     fig.add_scatter(x=x, y=np.nanmean(runs, 0), name=name, legendgroup=name, showlegend=showlegend, mode="lines",
                     line={"color": color(i), "dash": dash}, **where)
@@ -296,7 +309,7 @@ def learning_rate(r: dict) -> tuple[go.Figure, Table]:
         _band(fig, r["epoch"], r["loss"][i], name, i, row=1, col=1)
         _band(fig, r["epoch"], r["dead"][i], name, i, showlegend=False, row=1, col=2)
     fig.update_xaxes(title_text="epoch")
-    fig.update_yaxes(type="log", dtick="D2", row=1, col=1)
+    fig.update_yaxes(type="log", tickvals=LOG_TICKS, ticktext=[f"{v:g}" for v in LOG_TICKS], row=1, col=1)
     fig.update_yaxes(tickformat=".0%", range=[0, 1], row=1, col=2)
     header = ["rate", "loss after epoch 1", "final loss", "final validation accuracy", "dead units at the end"]
     rows = [[f"{lr:g}", _spread(r["loss"][i, :, 0]), _spread(r["loss"][i, :, -1]),
@@ -318,14 +331,14 @@ def learning_rate_values(r: dict) -> dict:
         out[f"{key}-dead-1"] = _spread(r["dead"][i, :, 0], lambda v: pct(v, 0))
     small, good, large = range(3)
     out |= {
-        "small-slow": claim(_apart(r["loss"][small, :, -1], r["loss"][good, :, -1]),
+        "small-slow": _claim(r, _apart(r["loss"][small, :, -1], r["loss"][good, :, -1]),
                             "the small rate ends with a higher loss than the good rate on every seed"),
-        "large-dead": claim((r["dead"][large, :, 0] > 0.5).all() and (r["dead"][good, :, -1] < 0.2).all(),
+        "large-dead": _claim(r, (r["dead"][large, :, 0] > 0.5).all() and (r["dead"][good, :, -1] < 0.2).all(),
                             "at the large rate more than half the hidden units are dead after the first epoch on "
                             "every seed, against fewer than a fifth at the good rate"),
-        "large-stays-dead": claim((r["dead"][large, :, -1] >= r["dead"][large, :, 0] - 0.05).all(),
+        "large-stays-dead": _claim(r, (r["dead"][large, :, -1] >= r["dead"][large, :, 0] - 0.05).all(),
                                   "the dead units at the large rate do not come back"),
-        "large-guesses": claim((r["val_accuracy"][large, :, -1] < r["val_accuracy"][good, :, -1].min() - 0.2).all(),
+        "large-guesses": _claim(r, (r["val_accuracy"][large, :, -1] < r["val_accuracy"][good, :, -1].min() - 0.2).all(),
                                "the large rate ends far below the good rate's accuracy on every seed"),
     }
     return out
@@ -373,8 +386,8 @@ def optimizers(r: dict) -> tuple[go.Figure, Table]:
     fig.update_xaxes(type="log", title_text="learning rate", tickvals=all_rates, ticktext=[f"{v:g}" for v in all_rates],
                      row=1, col=1)
     fig.update_xaxes(title_text="training examples seen", row=1, col=2)
-    fig.update_yaxes(type="log", dtick="D2", row=1, col=1)
-    fig.update_yaxes(type="log", dtick="D2", row=1, col=2)
+    fig.update_yaxes(type="log", tickvals=LOG_TICKS, ticktext=[f"{v:g}" for v in LOG_TICKS], row=1, col=1)
+    fig.update_yaxes(type="log", tickvals=LOG_TICKS, ticktext=[f"{v:g}" for v in LOG_TICKS], row=1, col=2)
     header = ["optimizer", "batch", "best rate", "steps", "final training loss at that rate"]
     return tidy(fig, height=460, top=90), (header, rows)
 
@@ -395,20 +408,21 @@ def optimizer_values(r: dict) -> dict:
            **{f"{n.lower()}-rate": f"{best[n]:g}" for n in r["optimizers"]},
            **{f"{n.lower()}-final": _spread(final[n]) for n in r["optimizers"]}}
     pairs = [(a, b) for a in r["optimizers"] for b in r["optimizers"] if a != b]
+    gap = np.ptp([final[m].mean() for m in r["optimizers"]])  # between the optimizers at their best rates
     out |= {
-        "best-not-edge": claim(all(0 < _best(r, n, small) < len(r[f"rates_{n}"]) - 1 for n in r["optimizers"]),
+        "best-not-edge": _claim(r, all(0 < _best(r, n, small) < len(r[f"rates_{n}"]) - 1 for n in r["optimizers"]),
                                "each optimizer's best rate lies inside its grid, not at an end"),
-        "within-noise": claim(not any(_apart(final[a], final[b]) for a, b in pairs),
+        "within-noise": _claim(r, not any(_apart(final[a], final[b]) for a, b in pairs),
                               "at their best rates, the seed ranges of all three optimizers overlap: none ends "
                               "below another on every seed"),
-        "risky-best": claim(all(final[n].max() > 2 * final[n].min() for n in ("momentum", "Adam")),
+        "risky-best": _claim(r, all(final[n].max() > 2 * final[n].min() for n in ("momentum", "Adam")),
                             "at momentum's and Adam's best rates the worst seed ends at more than twice the best "
                             "seed's loss"),
-        "rate-matters": claim(all(np.nanmean(r[f"final_{n}_{small}"][-1]) - final[n].mean()
-                                  > 3 * np.ptp([final[m].mean() for m in r["optimizers"]]) for n in ("SGD", "momentum")),
+        "rate-matters": _claim(r, all(np.nanmean(r[f"final_{n}_{small}"][-1]) - final[n].mean() > 3 * gap
+                                      for n in ("SGD", "momentum")),
                               "for SGD and momentum, the top rate of the grid costs more than three times the gap "
                               "between the three optimizers at their best rates"),
-        "large-batch-worse": claim(_apart(adam_large, final["Adam"]),
+        "large-batch-worse": _claim(r, _apart(adam_large, final["Adam"]),
                                    "with the same number of epochs, Adam at the large batch ends above Adam at the "
                                    "small batch on every seed, even at its own best rate"),
     }
@@ -419,12 +433,14 @@ def optimizer_values(r: dict) -> dict:
 
 @figure("training/descent", uses="training/descent",
         caption="SGD, momentum (0.9) and Adam moving two numbers down a bowl and a ravine from the same start "
-                "(white cross), with the update rules of Keras's optimizers; the minimum is at the centre. Contours are the loss (a·x² + b·y²)/2. Move the slider to "
+                "(white cross), with the update rules of Keras's optimizers; the minimum is at the centre. "
+                "Contours are the loss (a·x² + b·y²)/2. Move the slider to "
                 "change the learning rate; a path that ends at the frame's edge has diverged.")
 def descent(r: dict) -> tuple[go.Figure, Table]:
     surfaces, names, rates = list(r["surfaces"]), list(r["optimizers"]), list(r["rates"])
     fig = make_subplots(rows=1, cols=len(surfaces), horizontal_spacing=0.06,
-                        subplot_titles=[f"{s}: ({a:g}·x² + {b:g}·y²)/2" for s, (a, b) in zip(surfaces, r["curvatures"])])
+                        subplot_titles=[f"{s}: ({a:g}·x² + {b:g}·y²)/2"
+                                        for s, (a, b) in zip(surfaces, r["curvatures"])])
     gx, gy = np.linspace(-5, 5, 81), np.linspace(-3, 3, 61)
     for s, (a, b) in enumerate(r["curvatures"]):
         z = np.log10((a * gx[None, :] ** 2 + b * gy[:, None] ** 2) / 2 + 1e-3)
@@ -438,7 +454,8 @@ def descent(r: dict) -> tuple[go.Figure, Table]:
                 fig.add_scatter(x=np.clip(path[:, 0], -5, 5), y=np.clip(path[:, 1], -3, 3), mode="lines+markers",
                                 name=name, legendgroup=name, showlegend=s == 0 and k == 0, visible=k == 0,
                                 marker={"size": 4}, line={"color": color(o), "width": 1.5},
-                                hovertemplate=f"{name}, step %{{pointNumber}}<br>x %{{x:.3f}}, y %{{y:.3f}}<extra></extra>",
+                                hovertemplate=f"{name}, step %{{pointNumber}}<br>"
+                                              "x %{x:.3f}, y %{y:.3f}<extra></extra>",
                                 row=1, col=s + 1)
     for s in range(len(surfaces)):
         fig.add_scatter(x=[r["start"][0]], y=[r["start"][1]], mode="markers", showlegend=False, hoverinfo="skip",
@@ -478,16 +495,19 @@ def descent_values(r: dict) -> dict:
            "ravine-b": f"{b:g}", "ravine-a": f"{a:g}", "sgd-limit": f"{sgd_limit:g}",
            "bowl-limit": f"{2 / r['curvatures'][bowl][1]:g}"}
     out |= {
-        "sgd-diverges-above-limit": claim(all(diverged[ravine, sgd, k] == (lr > sgd_limit) for k, lr in enumerate(rates)),
+        "sgd-diverges-above-limit": _claim(r, all(diverged[ravine, sgd, k] == (lr > sgd_limit)
+                                                  for k, lr in enumerate(rates)),
                                           "on the ravine, SGD diverges exactly at the rates above 2/b"),
-        "adam-never-diverges": claim(not diverged[:, adam].any(), "Adam diverges at none of the rates"),
+        "adam-never-diverges": _claim(r, not diverged[:, adam].any(), "Adam diverges at none of the rates"),
         "momentum-limit": f"{3.8 / b:.2g}",
-        "momentum-diverges": claim(all(diverged[ravine, momentum, k] == (lr > 3.8 / b) for k, lr in enumerate(rates)),
+        "momentum-diverges": _claim(r, all(diverged[ravine, momentum, k] == (lr > 3.8 / b)
+                                           for k, lr in enumerate(rates)),
                                    "on the ravine, momentum diverges exactly at the rates above 2(1 + 0.9)/b"),
-        "sgd-small-slow": claim(end[bowl, sgd, 0] > 0.5, "at the smallest rate SGD is still far from the minimum after "
+        "sgd-small-slow": _claim(r, end[bowl, sgd, 0] > 0.5,
+                                 "at the smallest rate SGD is still far from the minimum after "
                                 "all its steps"),
         "adam-large-end": num(end[ravine, adam, -1], 2),
-        "adam-unsettled": claim((end[:, adam, -2:] > 0.1).all(), "at the two largest rates Adam is still more than "
+        "adam-unsettled": _claim(r, (end[:, adam, -2:] > 0.1).all(), "at the two largest rates Adam is still more than "
                                 "0.1 from the minimum after all its steps, on both surfaces"),
     }
     return out
@@ -496,7 +516,8 @@ def descent_values(r: dict) -> dict:
 # -- the loss landscape ------------------------------------------------------------------------
 
 @figure("training/landscape", uses="training/landscape",
-        caption="Left: the loss (log colour scale) of a small moons classifier on the plane through the trained weights spanned by "
+        caption="Left: the loss (log colour scale) of a small moons classifier on the plane through the trained "
+                "weights spanned by "
                 "the two directions along which its training path varied most (principal components of the "
                 "weights after every epoch, as in Li et al., 2018). The white line is the path's shadow on that "
                 "plane. Right: the loss along the real path, and at its shadow on the plane, epoch by epoch.")
@@ -505,7 +526,8 @@ def landscape(r: dict) -> tuple[go.Figure, Table]:
                         subplot_titles=("on the plane", "along the path"))
     ticks = [0.05, 0.1, 0.2, 0.5, 1, 2]
     fig.add_contour(x=r["a"], y=r["b"], z=np.log10(r["surface"]), colorscale="Viridis", ncontours=24, name="loss",
-                    colorbar={"title": {"text": "loss"}, "tickvals": np.log10(ticks), "ticktext": [str(t) for t in ticks],
+                    colorbar={"title": {"text": "loss"}, "tickvals": np.log10(ticks),
+                              "ticktext": [str(t) for t in ticks],
                               "x": 0.5, "len": 0.9, "thickness": 14},
                     hovertemplate="PC1 %{x:.2f}, PC2 %{y:.2f}<br>log10 loss %{z:.2f}<extra></extra>", row=1, col=1)
     fig.add_scatter(x=r["path_a"], y=r["path_b"], mode="lines+markers", name="path's shadow",
@@ -523,7 +545,7 @@ def landscape(r: dict) -> tuple[go.Figure, Table]:
     fig.update_xaxes(title_text="PC1", row=1, col=1)
     fig.update_yaxes(title_text="PC2", row=1, col=1)
     fig.update_xaxes(title_text="epoch", row=1, col=2)
-    fig.update_yaxes(type="log", dtick="D2", row=1, col=2)
+    fig.update_yaxes(type="log", tickvals=LOG_TICKS, ticktext=[f"{v:g}" for v in LOG_TICKS], row=1, col=2)
     picks = np.unique(np.linspace(0, len(epochs) - 1, 13).round().astype(int))
     rows = [[str(e), f"{r['path_a'][e]:+.2f}", f"{r['path_b'][e]:+.2f}", num(r["path_loss"][e]),
              num(r["projected_loss"][e])] for e in picks]
@@ -539,10 +561,10 @@ def landscape_values(r: dict) -> dict:
             "explained": pct(r["explained"].sum(), 0), "explained-1": pct(r["explained"][0], 0),
             "explained-2": pct(r["explained"][1], 0),
             "max-gap": f"{np.exp(gap[middle].max()):.1f}",
-            "ends-agree": claim(np.isclose(r["projected_loss"][-1], r["path_loss"][-1], rtol=1e-3),
+            "ends-agree": _claim(r, np.isclose(r["projected_loss"][-1], r["path_loss"][-1], rtol=1e-3),
                                 "at the trained weights the plane and the path meet"),
-            "shadow-differs": claim(gap[middle].max() > np.log(1.1),
+            "shadow-differs": _claim(r, gap[middle].max() > np.log(1.1),
                                     "somewhere along the way the loss at the shadow differs from the real loss by "
                                     "more than 10%"),
-            "keras-agrees": claim(np.isclose(r["keras_end_loss"], r["path_loss"][-1], rtol=1e-3),
+            "keras-agrees": _claim(r, np.isclose(r["keras_end_loss"], r["path_loss"][-1], rtol=1e-3),
                                   "the plane's loss, computed in NumPy, matches Keras's at the trained weights")}
