@@ -87,10 +87,9 @@ def curves(points: int, span: float, seed: int) -> dict:
 
 @experiment("activations/boundaries", seed=9,
             full={"points": 300, "hidden": [16, 16], "steps": 200, "lr": 0.03, "seeds": 3, "grid": 61},
-            smoke={"points": 100, "hidden": [8], "steps": 20, "lr": 0.03, "seeds": 2, "grid": 11, "published": False},
+            smoke={"points": 100, "hidden": [8], "steps": 20, "lr": 0.03, "seeds": 2, "grid": 11},
             title="Decision boundaries on the two moons: no activation, ReLU and tanh")
-def boundaries(points: int, hidden: list[int], steps: int, lr: float, seeds: int, grid: int, seed: int,
-               published: bool = True) -> dict:
+def boundaries(points: int, hidden: list[int], steps: int, lr: float, seeds: int, grid: int, seed: int) -> dict:
     """The same small network with each hidden activation, trained full-batch on moons; its answer on a grid."""
     tf, keras = tensorflow()
     x, y = data.moons(points, seed=seed)
@@ -111,8 +110,7 @@ def boundaries(points: int, hidden: list[int], steps: int, lr: float, seeds: int
             accuracy[i, s], final_loss[i, s] = np.mean((p > 0.5) == y), float(loss)
             if s == 0:
                 prob.append(np.asarray(model(mesh)).reshape(grid, grid))
-    return {"published": published,
-            "activations": names, "x": x, "y": y.astype(np.int8), "grid_x": gx.astype(np.float32),
+    return {"activations": names, "x": x, "y": y.astype(np.int8), "grid_x": gx.astype(np.float32),
             "grid_y": gy.astype(np.float32), "prob": np.array(prob, dtype=np.float16),
             "accuracy": accuracy.astype(np.float32), "loss": final_loss.astype(np.float32),
             "steps": steps, "lr": lr, "hidden": hidden, "points": points}
@@ -120,11 +118,10 @@ def boundaries(points: int, hidden: list[int], steps: int, lr: float, seeds: int
 
 @experiment("activations/training", seed=1,
             full={"train": 3000, "val": 1000, "hidden": [128, 64], "epochs": 8, "batch": 128, "lr": 0.001, "seeds": 3},
-            smoke={"train": 400, "val": 200, "hidden": [32, 16], "epochs": 3, "batch": 64, "lr": 0.003, "seeds": 2,
-                   "published": False},
+            smoke={"train": 400, "val": 200, "hidden": [32, 16], "epochs": 3, "batch": 64, "lr": 0.003, "seeds": 2},
             title="One network, five hidden activations, trained on MNIST from three seeds")
 def training(train: int, val: int, hidden: list[int], epochs: int, batch: int, lr: float, seeds: int,
-             seed: int, published: bool = True) -> dict:
+             seed: int) -> dict:
     """The same MLP trained with each hidden activation on the same MNIST split, from `seeds` initial draws."""
     tf, keras = tensorflow()
     split = data.mnist(train, val, seed)
@@ -152,8 +149,7 @@ def training(train: int, val: int, hidden: list[int], epochs: int, batch: int, l
                                            lambda: val_log.append(scores(split.x_val, split.y_val)))
             curves["val_loss"][a, s], curves["val_accuracy"][a, s] = np.array(val_log).T
             train_acc[a, s] = scores(split.x_train, split.y_train)[1]
-    return {"published": published,
-            "activations": list(HIDDEN_ACTIVATIONS), "epoch": np.arange(1, epochs + 1),
+    return {"activations": list(HIDDEN_ACTIVATIONS), "epoch": np.arange(1, epochs + 1),
             **{name: v.astype(np.float32) for name, v in curves.items()}, "accuracy": train_acc.astype(np.float32),
             "start_mean": start_mean.astype(np.float32), "start_spread": start_spread.astype(np.float32),
             "train_rows": train, "val_rows": val, "hidden": hidden, "batch": batch, "lr": lr, "seeds": seeds}
@@ -161,9 +157,9 @@ def training(train: int, val: int, hidden: list[int], epochs: int, batch: int, l
 
 @experiment("activations/init", seed=10,
             full={"depth": 10, "width": 256, "images": 500},
-            smoke={"depth": 4, "width": 32, "images": 50, "published": False},
+            smoke={"depth": 4, "width": 32, "images": 50},
             title="How far signals spread through ten layers under four initialisations")
-def init(depth: int, width: int, images: int, seed: int, published: bool = True) -> dict:
+def init(depth: int, width: int, images: int, seed: int) -> dict:
     """Forward passes only: the spread (std) of each layer's outputs for tanh and ReLU under each initialiser."""
     _, keras = tensorflow()
     x = data.mnist(0, images, seed).x_val
@@ -182,19 +178,17 @@ def init(depth: int, width: int, images: int, seed: int, published: bool = True)
             for i, layer in enumerate(layers):
                 h = np.asarray(layer(h))
                 spread[a, k, i] = h.std()
-    return {"published": published,
-            "activations": ["tanh", "relu"], "schemes": list(schemes), "layer": np.arange(1, depth + 1),
+    return {"activations": ["tanh", "relu"], "schemes": list(schemes), "layer": np.arange(1, depth + 1),
             "spread": spread.astype(np.float32), "width": width, "images": images}
 
 
 @experiment("activations/vanishing", seed=2,
             full={"depth": 10, "width": 32, "steps": 300, "checkpoints": [0, 50, 300], "lr": 0.1, "batch": 64,
                   "seeds": 3},
-            smoke={"depth": 4, "width": 8, "steps": 6, "checkpoints": [0, 3, 6], "lr": 0.1, "batch": 32, "seeds": 2,
-                   "published": False},
+            smoke={"depth": 4, "width": 8, "steps": 6, "checkpoints": [0, 3, 6], "lr": 0.1, "batch": 32, "seeds": 2},
             title="Gradient norms per layer in deep sigmoid and ReLU networks, three seeds")
 def vanishing(depth: int, width: int, steps: int, checkpoints: list[int], lr: float, batch: int, seeds: int,
-              seed: int, published: bool = True) -> dict:
+              seed: int) -> dict:
     """Per-layer gradient norms of a deep sigmoid net and a deep ReLU net, during SGD on digits.
 
     Every weight and bias trains; the gradient norm is measured on each layer's kernel.
@@ -229,8 +223,7 @@ def vanishing(depth: int, width: int, steps: int, checkpoints: list[int], lr: fl
                 pick = rng.choice(len(split.x_train), batch, replace=False)
                 losses[a, s, t] = float(step(split.x_train[pick], split.y_train[pick]))
             val_acc[a, s] = np.mean(np.asarray(model(split.x_val)).argmax(1) == split.y_val)
-    return {"published": published,
-            "activations": ["sigmoid", "relu"], "layer": np.arange(1, depth + 2), "checkpoints": np.array(checkpoints),
+    return {"activations": ["sigmoid", "relu"], "layer": np.arange(1, depth + 2), "checkpoints": np.array(checkpoints),
             "grad_norm": norms.astype(np.float32), "loss": losses.astype(np.float32),
             "val_accuracy": val_acc.astype(np.float32), "lr": lr, "batch": batch, "width": width}
 
@@ -239,10 +232,10 @@ def vanishing(depth: int, width: int, steps: int, checkpoints: list[int], lr: fl
             full={"train": 2000, "hidden": [128, 128], "epochs": 6, "batch": 64, "rates": [0.001, 0.03], "seeds": 3,
                   "val": 1000},
             smoke={"train": 300, "hidden": [32, 32], "epochs": 2, "batch": 64, "rates": [0.001, 0.03], "seeds": 2,
-                   "val": 100, "published": False},
+                   "val": 100},
             title="Dead units over training: ReLU and leaky ReLU at two learning rates, three seeds")
 def dying(train: int, hidden: list[int], epochs: int, batch: int, rates: list[float], seeds: int, val: int,
-          seed: int, published: bool = True) -> dict:
+          seed: int) -> dict:
     """Which hidden units output nothing positive for any training image, after every epoch."""
     _, keras = tensorflow()
     split = data.mnist(train, val, seed)
@@ -267,8 +260,7 @@ def dying(train: int, hidden: list[int], epochs: int, batch: int, rates: list[fl
                 acc.append(np.mean(np.asarray(model(split.x_val)).argmax(1) == split.y_val))
             dead.append(per_seed)
             accuracy.append(acc)
-    return {"published": published,
-            "runs": runs, "run_activations": [r.split()[0] for r in runs],
+    return {"runs": runs, "run_activations": [r.split()[0] for r in runs],
             "run_rates": [float(r.split("=")[1]) for r in runs], "epoch": np.arange(0, epochs + 1),
             "dead_units": np.array(dead, dtype=bool),  # run, seed, epoch, layer, unit
             "val_accuracy": np.array(accuracy, dtype=np.float32), "rates": rates, "train_rows": train,

@@ -53,11 +53,9 @@ def _ablations(model, first: list[np.ndarray], last: list[np.ndarray], x: np.nda
 
 @experiment("network/mlp", seed=4,
             full={"train": 4000, "val": 1000, "hidden": [256, 128], "epochs": 12, "batch": 64, "digits": 4},
-            smoke={"train": 300, "val": 100, "hidden": [256, 128], "epochs": 2, "batch": 64, "digits": 2,
-                   "published": False},
+            smoke={"train": 300, "val": 100, "hidden": [256, 128], "epochs": 2, "batch": 64, "digits": 2},
             title="The 784-256-128-10 network trained on MNIST")
-def mlp(train: int, val: int, hidden: list[int], epochs: int, batch: int, digits: int, seed: int,
-        published: bool = True) -> dict:
+def mlp(train: int, val: int, hidden: list[int], epochs: int, batch: int, digits: int, seed: int) -> dict:
     """Train the book's reference network and record its weights epoch by epoch."""
     tf, keras = tensorflow()
     split = data.mnist(train, val, seed)
@@ -116,7 +114,6 @@ def mlp(train: int, val: int, hidden: list[int], epochs: int, batch: int, digits
     top = np.argsort(-np.abs(terms))[:5]
     never_inked = ink == 0
     return {
-        "published": published,
         "layer_names": [layer.name for layer in layers], "units": [int(layer.units) for layer in layers],
         "activations": [layer.activation.__name__ for layer in layers],
         "params": [int(layer.count_params()) for layer in layers], "total_params": int(model.count_params()),
@@ -134,8 +131,7 @@ def mlp(train: int, val: int, hidden: list[int], epochs: int, batch: int, digits
         "neuron_rest_count": int(len(terms) - len(top)), "neuron_active_inputs": int((h1 > 0).sum()),
         "neuron_bias": b, "neuron_sum": float(terms.sum() + b), "neuron_output": float(h2[unit]),
         **{name: np.array(v, dtype=np.float32) for name, v in after.items()},
-        "lr": LEARNING_RATE, "graph_size": GRAPH_NODES, "ink_share": ink.astype(np.float32),
-        "never_inked": int(never_inked.sum()),
+        "lr": LEARNING_RATE, "graph_size": GRAPH_NODES, "ink_share": ink.astype(np.float32), "never_inked": int(never_inked.sum()),
         "never_inked_max_change": float(np.abs(kernels[0] - first[0])[never_inked].max()),
         "mean_change": np.array([np.abs(kernels[i] - first[2 * i]).mean() for i in range(len(layers))], np.float32),
         "mean_start": np.array([np.abs(first[2 * i]).mean() for i in range(len(layers))], np.float32),

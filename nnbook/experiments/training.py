@@ -162,10 +162,9 @@ def learning_rate(rates: list[float], epochs: int, batch: int, seeds: int, seed:
             full={"train": 2000, "epochs": 2, "seeds": 3, "batch": 32, "large_batch": 256,
                   "grid": {"SGD": [0.1, 0.3, 1.0], "momentum": [0.03, 0.1, 0.3], "Adam": [0.003, 0.01, 0.03]}},
             smoke={"train": 300, "epochs": 1, "seeds": 2, "batch": 32, "large_batch": 256,
-                   "grid": {"SGD": [0.1, 0.3], "momentum": [0.01, 0.03], "Adam": [0.001, 0.003]}, "published": False},
+                   "grid": {"SGD": [0.1, 0.3], "momentum": [0.01, 0.03], "Adam": [0.001, 0.003]}},
             title="SGD, momentum and Adam, each at its best rate from a small grid, and a large batch for Adam")
-def optimizers(train: int, epochs: int, seeds: int, batch: int, large_batch: int, grid: dict, seed: int,
-               published: bool = True) -> dict:
+def optimizers(train: int, epochs: int, seeds: int, batch: int, large_batch: int, grid: dict, seed: int) -> dict:
     """Every optimizer at every rate of its grid, and Adam also with large batches, from `seeds` initial draws,
     on MNIST. Records the loss of every step and the loss on the whole training set at the end."""
     tf, keras = tensorflow()
@@ -199,8 +198,7 @@ def optimizers(train: int, epochs: int, seeds: int, batch: int, large_batch: int
                     final[k, s] = float(loss_fn(y, model(x)))
             results[f"trace_{name}_{size}"] = np.where(np.isfinite(trace), trace, np.nan).astype(np.float32)
             results[f"final_{name}_{size}"] = np.where(np.isfinite(final), final, np.nan).astype(np.float32)
-    return {"published": published,
-            "optimizers": list(grid), "batches": [batch, large_batch], **{f"rates_{n}": r for n, r in grid.items()},
+    return {"optimizers": list(grid), "batches": [batch, large_batch], **{f"rates_{n}": r for n, r in grid.items()},
             **results, "train_rows": train, "epochs": epochs, "seeds": seeds}
 
 
@@ -228,9 +226,9 @@ def _tanh_net_loss(v: np.ndarray, shapes: list[tuple], x: np.ndarray, y: np.ndar
 
 
 @experiment("training/landscape", seed=8, full={"points": 400, "epochs": 60, "grid": 41, "margin": 0.3},
-            smoke={"points": 100, "epochs": 4, "grid": 7, "margin": 0.3, "published": False},
+            smoke={"points": 100, "epochs": 4, "grid": 7, "margin": 0.3},
             title="The loss on the plane of the training path's two main directions")
-def landscape(points: int, epochs: int, grid: int, margin: float, seed: int, published: bool = True) -> dict:
+def landscape(points: int, epochs: int, grid: int, margin: float, seed: int) -> dict:
     """A small moons classifier's weights after every epoch; the loss on the plane of their first two
     principal directions (through the trained weights), and along the path itself."""
     tf, keras = tensorflow()
@@ -261,8 +259,7 @@ def landscape(points: int, epochs: int, grid: int, margin: float, seed: int, pub
     path_loss = _tanh_net_loss(path, shapes, x, y)  # the loss along the real path
     projected_loss = _tanh_net_loss(end + coords @ basis, shapes, x, y)  # the loss at its shadow on the plane
     keras_loss = float(keras.losses.BinaryCrossentropy()(yy, model(x)))
-    return {"published": published,
-            "a": a.astype(np.float32), "b": b.astype(np.float32), "surface": surface.astype(np.float32),
+    return {"a": a.astype(np.float32), "b": b.astype(np.float32), "surface": surface.astype(np.float32),
             "path_a": coords[:, 0].astype(np.float32), "path_b": coords[:, 1].astype(np.float32),
             "path_loss": path_loss.astype(np.float32), "projected_loss": projected_loss.astype(np.float32),
             "explained": (sing[:2] ** 2 / (sing ** 2).sum()).astype(np.float32), "keras_end_loss": keras_loss,

@@ -13,15 +13,10 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from nnbook.figures.style import Table, color, label, num, pct, tidy
-from nnbook.registry import Claim, claim, figure, table, values
+from nnbook.registry import claim, figure, table, values
 
 
 LOG_TICKS = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]  # labelled values on log loss axes
-
-def _claim(r: dict, holds: bool, text: str) -> Claim:
-    """A claim about the published (full) results; smoke runs, tiny and never published, are not held to it."""
-    return claim(holds or not r.get("published", True), text)
-
 
 def _rgba(hex_color: str, alpha: float) -> str:
     r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
@@ -114,9 +109,9 @@ def boundaries_values(r: dict) -> dict:
         "hidden": " and ".join(str(h) for h in r["hidden"]),
         "seeds": str(r["accuracy"].shape[1]),
         **{f"{name}-acc": _spread(a, lambda v: pct(v, 0)) for name, a in acc.items()},
-        "bend": _claim(r, _apart(acc["relu"], acc["linear"]) and _apart(acc["tanh"], acc["linear"]),
+        "bend": claim(_apart(acc["relu"], acc["linear"]) and _apart(acc["tanh"], acc["linear"]),
                       "every ReLU and tanh run classifies more moons points correctly than every linear run"),
-        "linear-line": _claim(r, acc["linear"].max() < 0.92,
+        "linear-line": claim(acc["linear"].max() < 0.92,
                              "no linear run gets more than 92% of the points right: a straight line cannot follow "
                              "the moons"),
     }
@@ -171,24 +166,24 @@ def training_values(r: dict) -> dict:
         "epochs": str(len(r["epoch"])), "train-rows": f"{r['train_rows']:,}", "val-rows": f"{r['val_rows']:,}",
         "hidden": "-".join(str(h) for h in r["hidden"]), "batch": str(r["batch"]), "lr": f"{r['lr']:g}",
         "seeds": str(r["seeds"]), "speed-order": ", ".join(label(n) for n in by_speed),
-        "sigmoid-slowest": _claim(r, all(_apart(loss1["sigmoid"], loss1[n]) for n in names if n != "sigmoid"),
+        "sigmoid-slowest": claim(all(_apart(loss1["sigmoid"], loss1[n]) for n in names if n != "sigmoid"),
                                  "sigmoid has the highest first-epoch training loss of the five, on every seed"),
-        "sigmoid-flat": _claim(r, r["start_spread"][at["sigmoid"]].mean() < r["start_mean"][at["sigmoid"]].mean() / 3
+        "sigmoid-flat": claim(r["start_spread"][at["sigmoid"]].mean() < r["start_mean"][at["sigmoid"]].mean() / 3
                               and r["start_spread"][at["sigmoid"]].max() < r["start_spread"].min(1)[
                                   [at[n] for n in names if n != "sigmoid"]].min(),
                               "before training, sigmoid units output a nearly constant value near 0.5: their spread "
                               "from image to image is under a third of their level, and smaller than any other "
                               "activation's spread"),
-        "linear-first": _claim(r, by_speed[0] == "linear" and _apart(loss1[by_speed[1]], loss1["linear"]),
+        "linear-first": claim(by_speed[0] == "linear" and _apart(loss1[by_speed[1]], loss1["linear"]),
                               "the linear network has the lowest first-epoch loss on every seed"),
-        "relu-family-beat-linear": _claim(r, all(_apart(final_acc[n], final_acc["linear"])
+        "relu-family-beat-linear": claim(all(_apart(final_acc[n], final_acc["linear"])
                                                  for n in ("relu", "leaky_relu", "tanh")),
                                          "ReLU, leaky ReLU and tanh each end above every linear run, on every seed"),
-        "sigmoid-behind": _claim(r, _apart(final_acc["linear"], final_acc["sigmoid"]),
+        "sigmoid-behind": claim(_apart(final_acc["linear"], final_acc["sigmoid"]),
                                 "after these epochs sigmoid still ends below the linear network, on every seed"),
-        "three-close": _claim(r, np.ptp([final_acc[n].mean() for n in ("relu", "leaky_relu", "tanh")]) < 0.03,
+        "three-close": claim(np.ptp([final_acc[n].mean() for n in ("relu", "leaky_relu", "tanh")]) < 0.03,
                              "ReLU, leaky ReLU and tanh end within three points of each other"),
-        "overfit": _claim(r, (r["accuracy"][at["relu"]] > final_acc["relu"] + 0.03).all(),
+        "overfit": claim((r["accuracy"][at["relu"]] > final_acc["relu"] + 0.03).all(),
                          "ReLU's training accuracy is more than three points above its validation accuracy on "
                          "every seed"),
     }
@@ -196,7 +191,7 @@ def training_values(r: dict) -> dict:
     runner_up = max((n for n in nonlinear if n != best), key=lambda n: final_acc[n].mean())
     out["best"] = label(best)
     out["runner-up"] = label(runner_up)
-    out["best-apart"] = _claim(r, _apart(final_acc[best], final_acc[runner_up]),
+    out["best-apart"] = claim(_apart(final_acc[best], final_acc[runner_up]),
                               f"{label(best)} ends above {label(runner_up)}, the next best, on every seed")
     return out
 
@@ -232,14 +227,14 @@ def init_values(r: dict) -> dict:
         "depth": str(last), "width": str(r["width"]), "images": str(r["images"]),
         **{f"{a}-{key}-last": num(s[(a, k)][-1], 2) for a in r["activations"]
            for key, k in zip(("small", "glorot", "he", "large"), r["schemes"])},
-        "small-vanishes": _claim(r, all(s[(a, small)][-1] < 1e-6 for a in r["activations"]),
+        "small-vanishes": claim(all(s[(a, small)][-1] < 1e-6 for a in r["activations"]),
                                 "with weights of spread 0.01 the signal is below a millionth by the last layer"),
-        "large-saturates": _claim(r, s[("tanh", large)][-1] > 0.9 and s[("relu", large)][-1] > 1e3,
+        "large-saturates": claim(s[("tanh", large)][-1] > 0.9 and s[("relu", large)][-1] > 1e3,
                                  "with weights of spread 1, tanh outputs sit at ±1 and ReLU outputs blow up"),
-        "glorot-tanh": _claim(r, 0.1 < s[("tanh", glorot)][-1] < 1
+        "glorot-tanh": claim(0.1 < s[("tanh", glorot)][-1] < 1
                               and s[("relu", glorot)][-1] < s[("relu", glorot)][0] / 4,
                              "Glorot keeps tanh's spread within a factor of ten, but ReLU's shrinks layer by layer"),
-        "he-relu": _claim(r, 0.5 < s[("relu", he)][-1] / s[("relu", he)][0] < 2,
+        "he-relu": claim(0.5 < s[("relu", he)][-1] / s[("relu", he)][0] < 2,
                          "He keeps ReLU's spread within a factor of two over all ten layers"),
     }
 
@@ -307,12 +302,12 @@ def vanishing_values(r: dict) -> dict:
         out[f"{name}-loss-end"] = _spread(loss[:, -20:].mean(1), lambda v: num(v, 2))
         out[f"{name}-acc"] = _spread(r["val_accuracy"][i], lambda v: pct(v, 0))
     sig, relu = r["loss"][0], r["loss"][1]
-    out["sigmoid-stuck"] = _claim(r, np.abs(sig[:, -20:].mean(1) - np.log(10)).max() < 0.1,
+    out["sigmoid-stuck"] = claim(np.abs(sig[:, -20:].mean(1) - np.log(10)).max() < 0.1,
                                  "the sigmoid network's loss stays within 0.1 of ln 10 ≈ 2.30, a uniform guess, "
                                  "on every seed")
-    out["relu-learns"] = _claim(r, (relu[:, -20:].mean(1) < sig[:, -20:].mean(1) - 0.3).all(),
+    out["relu-learns"] = claim((relu[:, -20:].mean(1) < sig[:, -20:].mean(1) - 0.3).all(),
                                "the ReLU network's loss ends well below the sigmoid network's on every seed")
-    out["ratio-gap"] = _claim(r, ratios["sigmoid"].min() > 100 * ratios["relu"].max(),
+    out["ratio-gap"] = claim(ratios["sigmoid"].min() > 100 * ratios["relu"].max(),
                              "the sigmoid network's output-to-first-layer gradient ratio is over a hundred times "
                              "the ReLU network's, on every seed")
     return out
@@ -379,21 +374,21 @@ def dying_values(r: dict) -> dict:
     out |= {"high-lr": f"{high:g}", "low-lr": f"{min(r['rates']):g}", "epochs": str(len(r["epoch"]) - 1),
             "train-rows": f"{r['train_rows']:,}", "val-rows": f"{r['val_rows']:,}", "batch": str(r["batch"]),
             "seeds": str(dead.shape[1]), "units-1": str(dead.shape[-1]),
-            "relu-high-dies": _claim(r, (share[relu, :, -1, 0] > 0.2).all(),
+            "relu-high-dies": claim((share[relu, :, -1, 0] > 0.2).all(),
                                     "at the high rate more than a fifth of ReLU's first-layer units are dead at the "
                                     "end, on every seed"),
-            "first-layer-stays-dead": _claim(r, _count_revived(dead[relu, :, :, 0])
+            "first-layer-stays-dead": claim(_count_revived(dead[relu, :, :, 0])
                                              <= 0.05 * dead[relu, :, -1, 0].sum(),
                                             "almost no dead first-layer ReLU unit comes back"),
-            "second-layer-revives": _claim(r, _count_revived(dead[relu, :, :, 1]) > 0,
+            "second-layer-revives": claim(_count_revived(dead[relu, :, :, 1]) > 0,
                                           "some second-layer ReLU units die and come back"),
-            "leaky-recovers": _claim(r, (share[leaky, :, -1, 0] < share[leaky, :, :, 0].max(1) / 2).all(),
+            "leaky-recovers": claim((share[leaky, :, -1, 0] < share[leaky, :, :, 0].max(1) / 2).all(),
                                     "at the high rate, leaky ReLU's share of first-layer units negative for every "
                                     "digit ends below half its peak on every seed"),
-            "low-healthy": _claim(r, (share[relu_low, :, -1, 0] < 0.05).all()
+            "low-healthy": claim((share[relu_low, :, -1, 0] < 0.05).all()
                                   and (share[relu_low, :, -1, 1] < 0.1).all(),
                                  "at the normal rate fewer than 5% of ReLU's first-layer units and fewer than 10% of "
                                  "its second-layer units are dead at the end, on every seed"),
-            "leaky-not-better": _claim(r, _apart(r["val_accuracy"][relu], r["val_accuracy"][leaky]),
+            "leaky-not-better": claim(_apart(r["val_accuracy"][relu], r["val_accuracy"][leaky]),
                                       "at the high rate ReLU, dead units and all, ends above leaky ReLU on every seed")}
     return out

@@ -7,12 +7,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from nnbook.figures.style import Table, color, num, pct, tidy
-from nnbook.registry import Claim, claim, figure, table, values
-
-
-def _claim(r: dict, holds: bool, text: str) -> Claim:
-    """A claim about the published (full) results; smoke runs, tiny and never published, are not held to it."""
-    return claim(holds or not r.get("published", True), text)
+from nnbook.registry import claim, figure, table, values
 
 LAYER_TITLES = ("input (784 pixels)", "hidden 1 (256, ReLU)", "hidden 2 (128, ReLU)", "output (10, softmax)")
 
@@ -64,14 +59,14 @@ def _change_values(r: dict) -> dict:
     blank = np.flatnonzero(r["ink_share"] == 0)
     rows, cols = blank // 28, blank % 28
     on_rim = (np.minimum(rows, 27 - rows) < 4) | (np.minimum(cols, 27 - cols) < 4)
-    return {"blank-on-rim": _claim(r, on_rim.all(), "every pixel that is blank in all training images lies within four "
+    return {"blank-on-rim": claim(on_rim.all(), "every pixel that is blank in all training images lies within four "
                                   "pixels of the frame's edge"),
             **{f"change-ratio-{i + 1}": pct(v, 0) for i, v in enumerate(ratio)},
             "never-inked": str(r["never_inked"]),
-            "blank-unchanged": _claim(r, r["never_inked_max_change"] == 0,
+            "blank-unchanged": claim(r["never_inked_max_change"] == 0,
                                      "the first-layer weights of pixels that are blank in every training image did "
                                      "not change at all"),
-            "change-not-small": _claim(r, ratio[0] > 0.2, "the first layer's weights moved on average by more than a "
+            "change-not-small": claim(ratio[0] > 0.2, "the first layer's weights moved on average by more than a "
                                       "fifth of their starting size")}
 
 
@@ -80,11 +75,11 @@ def _ablation_values(r: dict) -> dict:
     edges = [(np.abs(r[f"graph_w{i}_trained"]).max(), np.abs(r[f"graph_w{i}_initial"]).max()) for i in range(3)]
     return {"grown-count": f"{int(r['grown_counts'].sum()):,}", "ablate-draws": str(len(rand)),
             "graph-size": str(r["graph_size"]), "lr": f"{r['lr']:g}",
-            "graph-thicker": _claim(r, max(t for t, _ in edges) > 1.5 * max(i for _, i in edges),
+            "graph-thicker": claim(max(t for t, _ in edges) > 1.5 * max(i for _, i in edges),
                                    "the thickest trained edge in the graph is more than 1.5 times the thickest "
                                    "untrained one"), "ablate-full": pct(full),
             "ablate-grown": pct(grown), "ablate-random": f"{pct(rand.min())}–{pct(rand.max())}",
-            "grown-matter": _claim(r, grown < rand.min() - 0.05,
+            "grown-matter": claim(grown < rand.min() - 0.05,
                                   "removing the weights that grew outside their starting range costs far more "
                                   "accuracy than removing as many weights chosen at random")}
 
@@ -96,17 +91,17 @@ def _log_values(r: dict) -> dict:
             "confidence-at-min": pct(r["val_confidence"][best]), "confidence-end": pct(r["val_confidence"][-1]),
             "wrong-loss-at-min": num(r["val_loss_wrong"][best]), "wrong-loss-end": num(r["val_loss_wrong"][-1]),
             "right-loss-at-min": num(r["val_loss_right"][best]), "right-loss-end": num(r["val_loss_right"][-1]),
-            "epoch1-average": _claim(r, r["loss"][0] > r["val_loss"][0] > r["train_loss_end"][0],
+            "epoch1-average": claim(r["loss"][0] > r["val_loss"][0] > r["train_loss_end"][0],
                                     "after epoch 1, Keras's training loss (an average over the epoch) is above the "
                                     "validation loss, and the training loss measured at the end of the epoch is "
                                     "below both"),
-            "right-loss-falls": _claim(r, r["val_loss_right"][-1] < r["val_loss_right"][best],
+            "right-loss-falls": claim(r["val_loss_right"][-1] < r["val_loss_right"][best],
                                       "after the epoch of lowest validation loss, the loss on the validation digits "
                                       "the network gets right keeps falling"),
-            "acc-keeps-rising": _claim(r, r["val_accuracy"][-1] > r["val_accuracy"][best],
+            "acc-keeps-rising": claim(r["val_accuracy"][-1] > r["val_accuracy"][best],
                                       "validation accuracy is higher at the end than at the epoch of lowest "
                                       "validation loss"),
-            "overconfident": _claim(r, r["val_loss_wrong"][-1] > r["val_loss_wrong"][best]
+            "overconfident": claim(r["val_loss_wrong"][-1] > r["val_loss_wrong"][best]
                                    and r["val_confidence"][-1] > r["val_confidence"][best],
                                    "after the epoch of lowest validation loss the network grows more confident, and "
                                    "the loss on the digits it gets wrong rises")}

@@ -7,15 +7,10 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from nnbook.figures.style import Table, color, num, pct, tidy
-from nnbook.registry import Claim, claim, figure, table, values
+from nnbook.registry import claim, figure, table, values
 
 
 LOG_TICKS = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]  # labelled values on log loss axes
-
-def _claim(r: dict, holds: bool, text: str) -> Claim:
-    """A claim about the published (full) results; smoke runs, tiny and never published, are not held to it."""
-    return claim(holds or not r.get("published", True), text)
-
 
 @table("training/log", uses="network/mlp",
        caption="The training log of the 784-256-128-10 network, one row per epoch (a pass over the training "
@@ -156,7 +151,7 @@ def backprop_values(r: dict) -> dict[str, str]:
     return {"loss": f"{r['loss']:.4f}", "loss-after": f"{r['loss_after']:.4f}", "lr": f"{r['lr']:g}",
             "db2-quarter": "¼ · [" + " + ".join(f"({t:+.5f})" for t in by_point) + "]",
             "dw1": f"{r['dW1'][0, 0]:+.6f}", "dw1-by-hand": f"{hidden:+.6f}",
-            "dw1-agrees": _claim(r, np.isclose(hidden, r["dW1"][0, 0], atol=1e-6),
+            "dw1-agrees": claim(np.isclose(hidden, r["dW1"][0, 0], atol=1e-6),
                                 "the hand-computed hidden gradient equals the one tf.GradientTape reports"),
             "b1": ", ".join(f"{b:+.2f}" for b in r["b1"]), "b2": f"{r['b2'][0]:+.2f}",
             "graph-point-loss": f"{_chain(r, GRAPH_POINT)['loss']:.4f}",
@@ -331,14 +326,14 @@ def learning_rate_values(r: dict) -> dict:
         out[f"{key}-dead-1"] = _spread(r["dead"][i, :, 0], lambda v: pct(v, 0))
     small, good, large = range(3)
     out |= {
-        "small-slow": _claim(r, _apart(r["loss"][small, :, -1], r["loss"][good, :, -1]),
+        "small-slow": claim(_apart(r["loss"][small, :, -1], r["loss"][good, :, -1]),
                             "the small rate ends with a higher loss than the good rate on every seed"),
-        "large-dead": _claim(r, (r["dead"][large, :, 0] > 0.5).all() and (r["dead"][good, :, -1] < 0.2).all(),
+        "large-dead": claim((r["dead"][large, :, 0] > 0.5).all() and (r["dead"][good, :, -1] < 0.2).all(),
                             "at the large rate more than half the hidden units are dead after the first epoch on "
                             "every seed, against fewer than a fifth at the good rate"),
-        "large-stays-dead": _claim(r, (r["dead"][large, :, -1] >= r["dead"][large, :, 0] - 0.05).all(),
+        "large-stays-dead": claim((r["dead"][large, :, -1] >= r["dead"][large, :, 0] - 0.05).all(),
                                   "the dead units at the large rate do not come back"),
-        "large-guesses": _claim(r, (r["val_accuracy"][large, :, -1] < r["val_accuracy"][good, :, -1].min() - 0.2).all(),
+        "large-guesses": claim((r["val_accuracy"][large, :, -1] < r["val_accuracy"][good, :, -1].min() - 0.2).all(),
                                "the large rate ends far below the good rate's accuracy on every seed"),
     }
     return out
@@ -410,19 +405,19 @@ def optimizer_values(r: dict) -> dict:
     pairs = [(a, b) for a in r["optimizers"] for b in r["optimizers"] if a != b]
     gap = np.ptp([final[m].mean() for m in r["optimizers"]])  # between the optimizers at their best rates
     out |= {
-        "best-not-edge": _claim(r, all(0 < _best(r, n, small) < len(r[f"rates_{n}"]) - 1 for n in r["optimizers"]),
+        "best-not-edge": claim(all(0 < _best(r, n, small) < len(r[f"rates_{n}"]) - 1 for n in r["optimizers"]),
                                "each optimizer's best rate lies inside its grid, not at an end"),
-        "within-noise": _claim(r, not any(_apart(final[a], final[b]) for a, b in pairs),
+        "within-noise": claim(not any(_apart(final[a], final[b]) for a, b in pairs),
                               "at their best rates, the seed ranges of all three optimizers overlap: none ends "
                               "below another on every seed"),
-        "risky-best": _claim(r, all(final[n].max() > 2 * final[n].min() for n in ("momentum", "Adam")),
+        "risky-best": claim(all(final[n].max() > 2 * final[n].min() for n in ("momentum", "Adam")),
                             "at momentum's and Adam's best rates the worst seed ends at more than twice the best "
                             "seed's loss"),
-        "rate-matters": _claim(r, all(np.nanmean(r[f"final_{n}_{small}"][-1]) - final[n].mean() > 3 * gap
+        "rate-matters": claim(all(np.nanmean(r[f"final_{n}_{small}"][-1]) - final[n].mean() > 3 * gap
                                       for n in ("SGD", "momentum")),
                               "for SGD and momentum, the top rate of the grid costs more than three times the gap "
                               "between the three optimizers at their best rates"),
-        "large-batch-worse": _claim(r, _apart(adam_large, final["Adam"]),
+        "large-batch-worse": claim(_apart(adam_large, final["Adam"]),
                                    "with the same number of epochs, Adam at the large batch ends above Adam at the "
                                    "small batch on every seed, even at its own best rate"),
     }
@@ -495,19 +490,19 @@ def descent_values(r: dict) -> dict:
            "ravine-b": f"{b:g}", "ravine-a": f"{a:g}", "sgd-limit": f"{sgd_limit:g}",
            "bowl-limit": f"{2 / r['curvatures'][bowl][1]:g}"}
     out |= {
-        "sgd-diverges-above-limit": _claim(r, all(diverged[ravine, sgd, k] == (lr > sgd_limit)
+        "sgd-diverges-above-limit": claim(all(diverged[ravine, sgd, k] == (lr > sgd_limit)
                                                   for k, lr in enumerate(rates)),
                                           "on the ravine, SGD diverges exactly at the rates above 2/b"),
-        "adam-never-diverges": _claim(r, not diverged[:, adam].any(), "Adam diverges at none of the rates"),
+        "adam-never-diverges": claim(not diverged[:, adam].any(), "Adam diverges at none of the rates"),
         "momentum-limit": f"{3.8 / b:.2g}",
-        "momentum-diverges": _claim(r, all(diverged[ravine, momentum, k] == (lr > 3.8 / b)
+        "momentum-diverges": claim(all(diverged[ravine, momentum, k] == (lr > 3.8 / b)
                                            for k, lr in enumerate(rates)),
                                    "on the ravine, momentum diverges exactly at the rates above 2(1 + 0.9)/b"),
-        "sgd-small-slow": _claim(r, end[bowl, sgd, 0] > 0.5,
+        "sgd-small-slow": claim(end[bowl, sgd, 0] > 0.5,
                                  "at the smallest rate SGD is still far from the minimum after "
                                 "all its steps"),
         "adam-large-end": num(end[ravine, adam, -1], 2),
-        "adam-unsettled": _claim(r, (end[:, adam, -2:] > 0.1).all(), "at the two largest rates Adam is still more than "
+        "adam-unsettled": claim((end[:, adam, -2:] > 0.1).all(), "at the two largest rates Adam is still more than "
                                 "0.1 from the minimum after all its steps, on both surfaces"),
     }
     return out
@@ -561,10 +556,10 @@ def landscape_values(r: dict) -> dict:
             "explained": pct(r["explained"].sum(), 0), "explained-1": pct(r["explained"][0], 0),
             "explained-2": pct(r["explained"][1], 0),
             "max-gap": f"{np.exp(gap[middle].max()):.1f}",
-            "ends-agree": _claim(r, np.isclose(r["projected_loss"][-1], r["path_loss"][-1], rtol=1e-3),
+            "ends-agree": claim(np.isclose(r["projected_loss"][-1], r["path_loss"][-1], rtol=1e-3),
                                 "at the trained weights the plane and the path meet"),
-            "shadow-differs": _claim(r, gap[middle].max() > np.log(1.1),
+            "shadow-differs": claim(gap[middle].max() > np.log(1.1),
                                     "somewhere along the way the loss at the shadow differs from the real loss by "
                                     "more than 10%"),
-            "keras-agrees": _claim(r, np.isclose(r["keras_end_loss"], r["path_loss"][-1], rtol=1e-3),
+            "keras-agrees": claim(np.isclose(r["keras_end_loss"], r["path_loss"][-1], rtol=1e-3),
                                   "the plane's loss, computed in NumPy, matches Keras's at the trained weights")}
