@@ -74,8 +74,8 @@ def _feature_maps(model, image: np.ndarray) -> list[np.ndarray]:
 
 
 @experiment("architectures/vision", seed=11,
-            full={"train": 1200, "val": 400, "hidden": [16, 64], "filters": [4, 8], "seeds": 3, "epochs": 5,
-                  "batch": 100, "lr": 0.003, "shifts": [0, 1, 2, 3, 4, 5, 6], "smoke": False},
+            full={"train": 1000, "val": 400, "hidden": [16, 64], "filters": [4, 8], "seeds": 3, "epochs": 6,
+                  "batch": 50, "lr": 0.003, "shifts": [0, 1, 2, 3, 4, 5, 6], "smoke": False},
             smoke={"train": 200, "val": 100, "hidden": [8], "filters": [2], "seeds": 2, "epochs": 1,
                    "batch": 100, "lr": 0.003, "shifts": [0, 2], "smoke": True},
             title="Feed-forward and convolutional networks on MNIST: accuracy, filters, shifted digits")

@@ -165,9 +165,10 @@ def vision_values(r: dict) -> dict:
     small_c = min(i for i, f in enumerate(r["families"]) if f == "cnn")
     gap = mean[c] - mean[m]
     noise = 2 * max(sd[c], sd[m])
-    s2 = int(np.searchsorted(r["shifts"], 2))
+    s1, s2 = int(np.searchsorted(r["shifts"], 1)), int(np.searchsorted(r["shifts"], 2))
     out = {"train-rows": f"{r['train_rows']:,}", "val-rows": f"{r['val_rows']:,}", "epochs": str(r["epochs"]),
            "batch": str(r["batch"]), "lr": f"{r['lr']:g}", "seeds": str(r["seeds"]),
+           "mlp-seconds": f"{r['seconds'][m]:.1f} s", "cnn-seconds": f"{r['seconds'][c]:.1f} s",
            "mlp-params": f"{int(r['params'][m]):,}", "cnn-params": f"{int(r['params'][c]):,}",
            "small-cnn-params": f"{int(r['params'][small_c]):,}",
            "mlp-acc": _pm(mean[m], sd[m]), "cnn-acc": _pm(mean[c], sd[c]),
@@ -175,11 +176,25 @@ def vision_values(r: dict) -> dict:
            "param-ratio": f"{r['params'][m] / r['params'][c]:.0f}", "gap": f"{100 * gap:.1f} points",
            "digit-label": str(r["digit_label"]), "filters": str(len(r["kernels"])),
            "maps-2": str(len(r["maps_2"])), "max-shift": str(int(r["shifts"][-1])),
+           "mlp-shift1": pct(shift_mean[m, s1]), "cnn-shift1": pct(shift_mean[c, s1]),
+           "mlp-drop1": f"{100 * (mean[m] - shift_mean[m, s1]):.1f}", "cnn-drop1": f"{100 * (mean[c] - shift_mean[c, s1]):.1f}",
            "mlp-shift2": pct(shift_mean[m, s2]), "cnn-shift2": pct(shift_mean[c, s2]),
            "mlp-shift-max": pct(shift_mean[m, -1]), "cnn-shift-max": pct(shift_mean[c, -1])}
     out["cnn-beats-mlp"] = _claim(r, gap > noise and r["params"][c] < r["params"][m],
                                  "the larger CNN is more accurate than the larger MLP by more than twice the "
                                  "larger seed spread, with fewer parameters")
+    out["small-cnn-close"] = _claim(r, abs(mean[small_c] - mean[m]) < 2 * max(sd[small_c], sd[m]),
+                                    "the smaller CNN and the larger MLP differ by less than twice the larger seed "
+                                    "spread: within seed noise")
+    kernels = r["kernels"].reshape(len(r["kernels"]), -1)
+    out["filters-mixed"] = _claim(r, ((kernels.max(axis=1) > 0) & (kernels.min(axis=1) < 0)).all(),
+                                  "every first-layer filter has both positive and negative weights")
+    out["sparser"] = _claim(r, np.mean(r["maps_2"] > 0) < np.mean(r["maps_1"] > 0),
+                            "a smaller share of the second layer's values is above zero than of the first's")
+    out["share-1"] = pct(np.mean(r["maps_1"] > 0), 0)
+    out["share-2"] = pct(np.mean(r["maps_2"] > 0), 0)
+    out["mlp-drops-more"] = _claim(r, mean[m] - shift_mean[m, s1] > mean[c] - shift_mean[c, s1],
+                                   "a one-pixel shift costs the larger MLP more accuracy than the larger CNN")
     out["cnn-shift-better"] = _claim(r, shift_mean[c, s2] - shift_mean[m, s2] > 2 * max(shift_sd[c, s2], shift_sd[m, s2]),
                                     "at a 2-pixel shift the CNN keeps more accuracy than the MLP, beyond seed noise")
     out["both-drop"] = _claim(r, shift_mean[c, -1] < mean[c] - 0.3 and shift_mean[m, -1] < mean[m] - 0.3,
@@ -262,10 +277,34 @@ def memory_values(r: dict) -> dict:
         out[f"rnn-{int(d)}"] = _pm(rnn_mean[j], rnn_sd[j])
         out[f"lstm-{int(d)}"] = _pm(lstm_mean[j], lstm_sd[j])
     for kind in r["kinds"]:
+        mean, sd = _mean_sd(r[f"{kind}_accuracy"])
+        out[f"{kind}-shortest"], out[f"{kind}-longest"] = _pm(mean[0], sd[0]), _pm(mean[-1], sd[-1])
+        out[f"{kind}-seconds"] = f"{r[f'{kind}_seconds']:.1f} s"
         for when in ("before", "after"):
-            out[f"{kind}-ratio-{when}"] = f"{gradient_ratio(r, kind, when):,.0f}"
-    out["short-solved"] = _claim(r, min(rnn_mean[0], lstm_mean[0]) > 0.9,
-                                "both networks recall the value at the shortest delay (above 90% on average)")
+            ratio = gradient_ratio(r, kind, when)
+            out[f"{kind}-ratio-{when}"] = f"{ratio:,.0f}" if ratio >= 10 else f"{ratio:.1f}"
+    runs = r["rnn_accuracy"].size
+    out["networks"] = str(runs)
+    for kind in r["kinds"]:
+        out[f"{kind}-stuck"] = str(int((r[f"{kind}_accuracy"] < 0.6).sum()))
+    out["short-solved"] = _claim(r, min(r["rnn_accuracy"][:2].min(), r["lstm_accuracy"][:2].min()) >= 0.99,
+                                 "every network recalls the value at the two shortest delays (99% or more)")
+    out["rnn-holds"] = _claim(r, rnn_mean[-1] >= 0.9,
+                              "the plain RNN's mean accuracy at the longest delay is 90% or more")
+    noise = 2 * np.maximum(rnn_sd, lstm_sd)
+    out["lstm-not-better"] = _claim(r, (lstm_mean - rnn_mean <= noise).all(),
+                                    "at no delay is the LSTM's mean better than the plain RNN's by more than twice "
+                                    "the larger seed spread")
+    before = {k: gradient_ratio(r, k, "before") for k in r["kinds"]}
+    after = {k: gradient_ratio(r, k, "after") for k in r["kinds"]}
+    out["vanish-before"] = _claim(r, min(before.values()) > 100, "before training, the gradient at step 1 is "
+                                  "more than 100 times smaller than at the last step, in both networks")
+    out["lstm-fades-faster"] = _claim(r, before["lstm"] > before["rnn"],
+                                      "before training, the LSTM's gradient fades more over the sequence than the "
+                                      "plain RNN's")
+    out["flows-after"] = _claim(r, all(0.1 < a < 10 for a in after.values()), "after training, the gradient at step 1 is within a "
+                                "factor of 10 of the gradient at the last step, in both networks")
+    out["forget-start"] = f"{1 / (1 + np.exp(-1)):.2f}"
     return out
 
 
@@ -352,15 +391,40 @@ def gan_values(r: dict) -> dict:
     covered = modes_covered(r)
     counts, off = mode_counts(r)
     last = len(r["snapshots"]) - 1
-    out = {"modes": str(r["modes"]), "steps": str(int(r["snapshots"][-1])), "batch": str(r["batch"]),
+    out = {"modes": str(r["modes"]), "steps": str(int(r["snapshots"][-1])), "seconds": f"{r['seconds']:.1f} s", "batch": str(r["batch"]),
            "lr": f"{r['lr']:g}", "noise": str(r["noise"]), "width": str(r["width"]), "params": f"{r['params']:,}",
            "covered": str(int(covered[last])), "max-covered": str(int(covered.max())),
            "near-share": pct(1 - off[last] / r["fake"].shape[1], 0),
            "spread": f"{r['spread']:g}", "radius": f"{r['radius']:g}",
            "first-covered-step": str(int(r["snapshots"][int(np.argmax(covered == covered.max()))]))}
-    out["collapse"] = _claim(r, covered[last] < r["modes"],
-                            "the generator covers fewer than all modes at the end: mode collapse")
-    out["no-collapse"] = _claim(r, covered[last] == r["modes"], "the generator covers every mode at the end")
+    norms = np.linalg.norm(r["fake"], axis=2)  # distance of each generated point from the centre
+    out["start-radius"] = f"{norms[0].mean():.2f}"
+    out["end-radius"] = f"{norms[last].mean():.2f}"
+    out["end-radius-sd"] = f"{norms[last].std():.2f}"
+    out["starts-central"] = _claim(r, norms[0].mean() < 0.25 * r["radius"],
+                                   "before training the generated points sit near the centre")
+    out["ends-on-ring"] = _claim(r, abs(norms[last].mean() - r["radius"]) < 0.1 * r["radius"]
+                                 and norms[last].std() < 0.1 * r["radius"],
+                                 "at the end the generated points lie close to the ring's radius")
+    out["overshoots"] = _claim(r, (norms.mean(axis=1) > r["radius"]).any(),
+                               "at some snapshot the generated points lie, on average, outside the ring")
+    centre = r["surface"][:, len(r["axis"]) // 2, len(r["axis"]) // 2]
+    out["centre-start"], out["centre-end"] = f"{centre[0]:.2f}", f"{centre[last]:.2f}"
+    out["centre-fake"] = _claim(r, centre[last] < 0.1, "at the end the discriminator calls the centre fake")
+    end = r["losses"][-200:].mean(axis=0)
+    out["d-loss-end"], out["g-loss-end"] = num(end[0]), num(end[1])
+    out["d-not-winning"] = _claim(r, end[0] > 0.5 * np.log(2) * 2 and end[1] < 2 * np.log(2),
+                                  "over the last 200 steps neither network wins outright: the discriminator's "
+                                  "loss stays above ln 2 and the generator's below 2 ln 2")
+    fair = r["fake"].shape[1] / r["modes"]
+    missed = counts[last] < fair / 5
+    out["missed"] = str(int(missed.sum()))
+    out["missed-samples"] = str(int(counts[last][missed].sum()))
+    out["fair"] = f"{fair:.0f}"
+    out["partial-collapse"] = _claim(r, 0 < missed.sum() < r["modes"] // 2,
+                                     "at the end the generator covers most modes but misses some: "
+                                     "a partial mode collapse")
+    out["all-covered"] = _claim(r, missed.sum() == 0, "at the end the generator covers every mode")
     return out
 
 
