@@ -36,7 +36,7 @@ def _pm(mean: float, sd: float) -> str:
 def _band(fig: go.Figure, x: np.ndarray, mean: np.ndarray, sd: np.ndarray, rgb: str, group: str, **cell) -> None:
     """A shaded band of ± one standard deviation around a curve."""
     fig.add_scatter(x=np.concatenate([x, x[::-1]]), y=np.concatenate([mean + sd, (mean - sd)[::-1]]),
-                    fill="toself", fillcolor=_rgba(rgb, 0.18), line={"width": 0}, hoverinfo="skip",
+                    fill="toself", fillcolor=_rgba(rgb, 0.18), line={"width": 0}, mode="lines", hoverinfo="skip",
                     showlegend=False, legendgroup=group, **cell)
 
 
@@ -107,7 +107,7 @@ def filters(r: dict) -> tuple[go.Figure, Table]:
                                name="first-layer filters"))
     _image_axes(fig)
     rows = [[str(k + 1), num(w.max()), num(w.min()), num(w.sum())] for k, w in enumerate(kernels)]
-    return tidy(fig, height=200, top=10, bottom=10), (["filter", "largest weight", "smallest weight", "sum"], rows)
+    return tidy(fig, height=150, top=10, bottom=10), (["filter", "largest weight", "smallest weight", "sum"], rows)
 
 
 @figure("architectures/feature-maps", uses="architectures/vision",
@@ -121,10 +121,11 @@ def feature_maps(r: dict) -> tuple[go.Figure, Table]:
     fig = go.Figure()
     for k, (name, maps, cols) in enumerate(views):
         fig.add_heatmap(z=_mosaic(maps, cols, False), colorscale="Greys" if k == 0 else "Viridis", showscale=False,
-                        visible=k == 0, name=name, hovertemplate="value (scaled) %{z:.2f}<extra></extra>")
+                        visible=k == 1, name=name, hovertemplate="value (scaled) %{z:.2f}<extra></extra>")
     buttons = [{"label": f"{name} ({len(maps)} × {maps.shape[1]}×{maps.shape[2]})", "method": "update",
                 "args": [{"visible": [j == k for j in range(len(views))]}]} for k, (name, maps, _) in enumerate(views)]
-    fig.update_layout(updatemenus=[{"buttons": buttons, "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"}])
+    fig.update_layout(updatemenus=[{"buttons": buttons, "active": 1, "x": 0, "xanchor": "left", "y": 1.02,
+                                    "yanchor": "bottom"}])
     _image_axes(fig)
     rows = [[name, str(len(maps)), f"{maps.shape[1]}×{maps.shape[2]}", pct(np.mean(maps > 0), 0), num(maps.max())]
             for name, maps, _ in views]
@@ -149,7 +150,7 @@ def shift(r: dict) -> tuple[go.Figure, Table]:
                         hovertemplate=name + "<br>shift %{x} px: %{y:.1%}<extra></extra>")
     fig.add_hline(y=0.1, line={"color": "#888", "dash": "dash", "width": 1}, annotation_text="chance (10%)",
                   annotation_position="bottom left")
-    fig.update_layout(xaxis={"title": "shift (pixels)", "dtick": 1},
+    fig.update_layout(xaxis={"title": "shift (pixels)", "dtick": 1, "zeroline": False},
                       yaxis={"title": "validation accuracy", "tickformat": ".0%", "range": [0, 1]})
     header = ["shift (pixels)"] + [_family(r, i) for i in range(len(r["families"]))]
     rows = [[str(int(s))] + [_pm(mean[i, j], sd[i, j]) for i in range(len(r["families"]))]
@@ -197,8 +198,8 @@ def vision_values(r: dict) -> dict:
                                    "a one-pixel shift costs the larger MLP more accuracy than the larger CNN")
     out["cnn-shift-better"] = _claim(r, shift_mean[c, s2] - shift_mean[m, s2] > 2 * max(shift_sd[c, s2], shift_sd[m, s2]),
                                     "at a 2-pixel shift the CNN keeps more accuracy than the MLP, beyond seed noise")
-    out["both-drop"] = _claim(r, shift_mean[c, -1] < mean[c] - 0.3 and shift_mean[m, -1] < mean[m] - 0.3,
-                             "both families lose more than 30 points of accuracy at the largest shift")
+    out["both-drop"] = _claim(r, max(shift_mean[c, -1], shift_mean[m, -1]) < 0.2,
+                              "at the largest shift both larger networks score below 20%, close to guessing (10%)")
     return out
 
 
@@ -215,13 +216,16 @@ def _memory_rows(r: dict) -> list[list[str]]:
 @figure("architectures/memory", uses="architectures/memory",
         caption="Validation accuracy on the recall task against the delay: the number of ±1 steps between the "
                 "value to recall and the end of the sequence. Small dots are single seeds, the line joins their "
-                "means (error bars ± one standard deviation); 50% is guessing.")
+                "means, and the error bars span the lowest to the highest seed; 50% is guessing.")
 def memory(r: dict) -> tuple[go.Figure, Table]:
     fig = go.Figure()
     for k, kind in enumerate(r["kinds"]):
-        mean, sd = _mean_sd(r[f"{kind}_accuracy"])
+        acc = r[f"{kind}_accuracy"]
+        mean = acc.mean(axis=1)
         offset = (k - 0.5) * 0.6  # keep the two families' seeds apart
-        fig.add_scatter(x=r["delays"] + offset, y=mean, error_y={"array": sd, "width": 6}, mode="lines+markers",
+        spread = {"type": "data", "symmetric": False, "array": acc.max(axis=1) - mean, "arrayminus": mean - acc.min(axis=1),
+                  "width": 6}
+        fig.add_scatter(x=r["delays"] + offset, y=mean, error_y=spread, mode="lines+markers",
                         name=f"{FAMILY_NAMES[kind]} (mean of {r['seeds']} seeds)", legendgroup=kind,
                         line={"color": color(k + 2)}, customdata=r["delays"],
                         hovertemplate="delay %{customdata}: %{y:.1%}<extra></extra>")
