@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnbook import registry
-
-registry.load()  # register every topic before importing helpers from one of them
-
-from nnbook.experiments.architectures import recall_task, ring, shifted  # noqa: E402
-from nnbook.figures.architectures import mode_counts, modes_covered  # noqa: E402
+from nnbook.experiments.architectures import recall_task, ring, shifted
+from nnbook.figures.architectures import mode_counts, modes_covered
 
 
 def test_vision_runs_every_family_and_seed(smoke_book):

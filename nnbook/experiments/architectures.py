@@ -75,12 +75,12 @@ def _feature_maps(model, image: np.ndarray) -> list[np.ndarray]:
 
 @experiment("architectures/vision", seed=11,
             full={"train": 1000, "val": 400, "hidden": [16, 64], "filters": [4, 8], "seeds": 3, "epochs": 6,
-                  "batch": 50, "lr": 0.003, "shifts": [0, 1, 2, 3, 4, 5, 6], "smoke": False},
+                  "batch": 50, "lr": 0.003, "shifts": [0, 1, 2, 3, 4, 5, 6]},
             smoke={"train": 200, "val": 100, "hidden": [8], "filters": [2], "seeds": 2, "epochs": 1,
-                   "batch": 100, "lr": 0.003, "shifts": [0, 2], "smoke": True},
+                   "batch": 100, "lr": 0.003, "shifts": [0, 2]},
             title="Feed-forward and convolutional networks on MNIST: accuracy, filters, shifted digits")
 def vision(train: int, val: int, hidden: list[int], filters: list[int], seeds: int, epochs: int, batch: int,
-           lr: float, shifts: list[int], smoke: bool, seed: int) -> dict:
+           lr: float, shifts: list[int], seed: int) -> dict:
     """MLPs and CNNs of two sizes each, several initial seeds, on the same MNIST split."""
     _, keras = tensorflow()
     split = data.mnist(train, val, seed)
@@ -112,7 +112,7 @@ def vision(train: int, val: int, hidden: list[int], filters: list[int], seeds: i
             "seconds": np.array(seconds, dtype=np.float32), "digit": digit[:, :, 0].astype(np.float32),
             "digit_label": int(split.y_val[0]), "kernels": kernels.astype(np.float32),
             "maps_1": maps[0], "maps_2": maps[1], "train_rows": train, "val_rows": val, "epochs": epochs,
-            "batch": batch, "lr": lr, "seeds": seeds, "smoke": smoke}
+            "batch": batch, "lr": lr, "seeds": seeds}
 
 
 # -- RNN vs LSTM -------------------------------------------------------------------------------
@@ -179,22 +179,22 @@ def clip_each(grads: list, clip: float) -> list:
 
 @experiment("architectures/memory", seed=12,
             full={"length": 30, "delays": [3, 10, 20, 29], "units": 16, "train": 800, "val": 400, "seeds": 3,
-                  "epochs": 20, "batch": 100, "lr": 0.01, "clip": 1.0, "smoke": False},
+                  "epochs": 20, "batch": 100, "lr": 0.01, "clip": 1.0},
             smoke={"length": 8, "delays": [2, 7], "units": 4, "train": 100, "val": 50, "seeds": 2,
-                   "epochs": 2, "batch": 50, "lr": 0.01, "clip": 1.0, "smoke": True},
+                   "epochs": 2, "batch": 50, "lr": 0.01, "clip": 1.0},
             title="A plain RNN and an LSTM recalling the first of a run of ±1 steps, at several delays")
 def memory(length: int, delays: list[int], units: int, train: int, val: int, seeds: int, epochs: int, batch: int,
-           lr: float, clip: float, smoke: bool, seed: int) -> dict:
+           lr: float, clip: float, seed: int) -> dict:
     """Every (delay, seed) network of one kind is trained at once: the loss is a sum of independent
     losses, each network's gradient is clipped on its own, and Adam works weight by weight, so each
-    network learns as it would alone. `smoke` marks the tiny profile, which the page's claims ignore."""
+    network learns as it would alone."""
     tf, keras = tensorflow()
     rng = np.random.default_rng(seed)
     sets = [(recall_task(train, length, d, rng), recall_task(val, length, d, rng)) for d in delays]
     stack = lambda part, i: np.repeat(np.stack([s[part][i] for s in sets]), seeds, axis=0)  # (delays*seeds, n, ...)
     x, y, x_val, y_val = stack(0, 0), stack(0, 1), stack(1, 0), stack(1, 1)
     out: dict = {"kinds": list(GATES), "delays": np.array(delays), "length": length, "units": units, "epochs": epochs,
-                 "batch": batch, "lr": lr, "clip": clip, "train_rows": train, "seeds": seeds, "smoke": smoke}
+                 "batch": batch, "lr": lr, "clip": clip, "train_rows": train, "seeds": seeds}
     for kind in GATES:
         inits = [_recurrent_init(kind, units, 1000 * seed + 10 * s) for _ in delays for s in range(seeds)]
         weights = [tf.Variable(np.stack(parts)) for parts in zip(*inits)]
@@ -259,12 +259,12 @@ def _mlp_2d(inputs: int, width: int, outputs: int, name: str):
 
 @experiment("architectures/gan", seed=13,
             full={"modes": 8, "radius": 2.0, "spread": 0.05, "noise": 8, "width": 64, "steps": 2000, "batch": 128,
-                  "lr": 0.001, "snapshots": [0, 100, 300, 600, 1000, 1500, 2000], "samples": 512, "grid": 41, "smoke": False},
+                  "lr": 0.001, "snapshots": [0, 100, 300, 600, 1000, 1500, 2000], "samples": 512, "grid": 41},
             smoke={"modes": 8, "radius": 2.0, "spread": 0.05, "noise": 4, "width": 8, "steps": 20, "batch": 32,
-                   "lr": 0.001, "snapshots": [0, 10, 20], "samples": 64, "grid": 9, "smoke": True},
+                   "lr": 0.001, "snapshots": [0, 10, 20], "samples": 64, "grid": 9},
             title="A GAN learning a ring of eight Gaussians")
 def gan(modes: int, radius: float, spread: float, noise: int, width: int, steps: int, batch: int, lr: float,
-        snapshots: list[int], samples: int, grid: int, smoke: bool, seed: int) -> dict:
+        snapshots: list[int], samples: int, grid: int, seed: int) -> dict:
     """A generator (noise -> point) against a discriminator (point -> real or fake), alternating Adam steps."""
     tf, keras = tensorflow()
     keras.utils.set_random_seed(seed)
@@ -313,4 +313,4 @@ def gan(modes: int, radius: float, spread: float, noise: int, width: int, steps:
             "modes": modes, "radius": radius, "spread": spread, "noise": noise, "width": width, "batch": batch,
             "lr": lr, "seconds": seconds,
             "params": int(generator.count_params() + discriminator.count_params()),
-            "generator_params": int(generator.count_params()), "smoke": smoke}
+            "generator_params": int(generator.count_params())}

@@ -40,11 +40,6 @@ def _band(fig: go.Figure, x: np.ndarray, mean: np.ndarray, sd: np.ndarray, rgb: 
                     showlegend=False, legendgroup=group, **cell)
 
 
-def _claim(r: dict, holds, text: str):
-    """A claim about the full results; the tiny smoke profile (for tests) is too small to bear it."""
-    return claim(bool(holds) or bool(r["smoke"]), text)
-
-
 def _rgba(hex_color: str, alpha: float) -> str:
     r, g, b = (int(hex_color[k:k + 2], 16) for k in (1, 3, 5))
     return f"rgba({r},{g},{b},{alpha})"
@@ -181,24 +176,24 @@ def vision_values(r: dict) -> dict:
            "mlp-drop1": f"{100 * (mean[m] - shift_mean[m, s1]):.1f}", "cnn-drop1": f"{100 * (mean[c] - shift_mean[c, s1]):.1f}",
            "mlp-shift2": pct(shift_mean[m, s2]), "cnn-shift2": pct(shift_mean[c, s2]),
            "mlp-shift-max": pct(shift_mean[m, -1]), "cnn-shift-max": pct(shift_mean[c, -1])}
-    out["cnn-beats-mlp"] = _claim(r, gap > noise and r["params"][c] < r["params"][m],
+    out["cnn-beats-mlp"] = claim(gap > noise and r["params"][c] < r["params"][m],
                                  "the larger CNN is more accurate than the larger MLP by more than twice the "
                                  "larger seed spread, with fewer parameters")
-    out["small-cnn-close"] = _claim(r, abs(mean[small_c] - mean[m]) < 2 * max(sd[small_c], sd[m]),
+    out["small-cnn-close"] = claim(abs(mean[small_c] - mean[m]) < 2 * max(sd[small_c], sd[m]),
                                     "the smaller CNN and the larger MLP differ by less than twice the larger seed "
                                     "spread: within seed noise")
     kernels = r["kernels"].reshape(len(r["kernels"]), -1)
-    out["filters-mixed"] = _claim(r, ((kernels.max(axis=1) > 0) & (kernels.min(axis=1) < 0)).all(),
+    out["filters-mixed"] = claim(((kernels.max(axis=1) > 0) & (kernels.min(axis=1) < 0)).all(),
                                   "every first-layer filter has both positive and negative weights")
-    out["sparser"] = _claim(r, np.mean(r["maps_2"] > 0) < np.mean(r["maps_1"] > 0),
+    out["sparser"] = claim(np.mean(r["maps_2"] > 0) < np.mean(r["maps_1"] > 0),
                             "a smaller share of the second layer's values is above zero than of the first's")
     out["share-1"] = pct(np.mean(r["maps_1"] > 0), 0)
     out["share-2"] = pct(np.mean(r["maps_2"] > 0), 0)
-    out["mlp-drops-more"] = _claim(r, mean[m] - shift_mean[m, s1] > mean[c] - shift_mean[c, s1],
+    out["mlp-drops-more"] = claim(mean[m] - shift_mean[m, s1] > mean[c] - shift_mean[c, s1],
                                    "a one-pixel shift costs the larger MLP more accuracy than the larger CNN")
-    out["cnn-shift-better"] = _claim(r, shift_mean[c, s2] - shift_mean[m, s2] > 2 * max(shift_sd[c, s2], shift_sd[m, s2]),
+    out["cnn-shift-better"] = claim(shift_mean[c, s2] - shift_mean[m, s2] > 2 * max(shift_sd[c, s2], shift_sd[m, s2]),
                                     "at a 2-pixel shift the CNN keeps more accuracy than the MLP, beyond seed noise")
-    out["both-drop"] = _claim(r, max(shift_mean[c, -1], shift_mean[m, -1]) < 0.2,
+    out["both-drop"] = claim(max(shift_mean[c, -1], shift_mean[m, -1]) < 0.2,
                               "at the largest shift both larger networks score below 20%, close to guessing (10%)")
     return out
 
@@ -291,22 +286,22 @@ def memory_values(r: dict) -> dict:
     out["networks"] = str(runs)
     for kind in r["kinds"]:
         out[f"{kind}-stuck"] = str(int((r[f"{kind}_accuracy"] < 0.6).sum()))
-    out["short-solved"] = _claim(r, min(r["rnn_accuracy"][:2].min(), r["lstm_accuracy"][:2].min()) >= 0.99,
+    out["short-solved"] = claim(min(r["rnn_accuracy"][:2].min(), r["lstm_accuracy"][:2].min()) >= 0.99,
                                  "every network recalls the value at the two shortest delays (99% or more)")
-    out["rnn-holds"] = _claim(r, rnn_mean[-1] >= 0.9,
+    out["rnn-holds"] = claim(rnn_mean[-1] >= 0.9,
                               "the plain RNN's mean accuracy at the longest delay is 90% or more")
     noise = 2 * np.maximum(rnn_sd, lstm_sd)
-    out["lstm-not-better"] = _claim(r, (lstm_mean - rnn_mean <= noise).all(),
+    out["lstm-not-better"] = claim((lstm_mean - rnn_mean <= noise).all(),
                                     "at no delay is the LSTM's mean better than the plain RNN's by more than twice "
                                     "the larger seed spread")
     before = {k: gradient_ratio(r, k, "before") for k in r["kinds"]}
     after = {k: gradient_ratio(r, k, "after") for k in r["kinds"]}
-    out["vanish-before"] = _claim(r, min(before.values()) > 100, "before training, the gradient at step 1 is "
+    out["vanish-before"] = claim(min(before.values()) > 100, "before training, the gradient at step 1 is "
                                   "more than 100 times smaller than at the last step, in both networks")
-    out["lstm-fades-faster"] = _claim(r, before["lstm"] > before["rnn"],
+    out["lstm-fades-faster"] = claim(before["lstm"] > before["rnn"],
                                       "before training, the LSTM's gradient fades more over the sequence than the "
                                       "plain RNN's")
-    out["flows-after"] = _claim(r, all(0.1 < a < 10 for a in after.values()), "after training, the gradient at step 1 is within a "
+    out["flows-after"] = claim(all(0.1 < a < 10 for a in after.values()), "after training, the gradient at step 1 is within a "
                                 "factor of 10 of the gradient at the last step, in both networks")
     out["forget-start"] = f"{1 / (1 + np.exp(-1)):.2f}"
     return out
@@ -405,19 +400,19 @@ def gan_values(r: dict) -> dict:
     out["start-radius"] = f"{norms[0].mean():.2f}"
     out["end-radius"] = f"{norms[last].mean():.2f}"
     out["end-radius-sd"] = f"{norms[last].std():.2f}"
-    out["starts-central"] = _claim(r, norms[0].mean() < 0.25 * r["radius"],
+    out["starts-central"] = claim(norms[0].mean() < 0.25 * r["radius"],
                                    "before training the generated points sit near the centre")
-    out["ends-on-ring"] = _claim(r, abs(norms[last].mean() - r["radius"]) < 0.1 * r["radius"]
+    out["ends-on-ring"] = claim(abs(norms[last].mean() - r["radius"]) < 0.1 * r["radius"]
                                  and norms[last].std() < 0.1 * r["radius"],
                                  "at the end the generated points lie close to the ring's radius")
-    out["overshoots"] = _claim(r, (norms.mean(axis=1) > r["radius"]).any(),
+    out["overshoots"] = claim((norms.mean(axis=1) > r["radius"]).any(),
                                "at some snapshot the generated points lie, on average, outside the ring")
     centre = r["surface"][:, len(r["axis"]) // 2, len(r["axis"]) // 2]
     out["centre-start"], out["centre-end"] = f"{centre[0]:.2f}", f"{centre[last]:.2f}"
-    out["centre-fake"] = _claim(r, centre[last] < 0.1, "at the end the discriminator calls the centre fake")
+    out["centre-fake"] = claim(centre[last] < 0.1, "at the end the discriminator calls the centre fake")
     end = r["losses"][-200:].mean(axis=0)
     out["d-loss-end"], out["g-loss-end"] = num(end[0]), num(end[1])
-    out["d-not-winning"] = _claim(r, end[0] > 0.5 * np.log(2) * 2 and end[1] < 2 * np.log(2),
+    out["d-not-winning"] = claim(end[0] > 0.5 * np.log(2) * 2 and end[1] < 2 * np.log(2),
                                   "over the last 200 steps neither network wins outright: the discriminator's "
                                   "loss stays above ln 2 and the generator's below 2 ln 2")
     fair = r["fake"].shape[1] / r["modes"]
@@ -425,10 +420,10 @@ def gan_values(r: dict) -> dict:
     out["missed"] = str(int(missed.sum()))
     out["missed-samples"] = str(int(counts[last][missed].sum()))
     out["fair"] = f"{fair:.0f}"
-    out["partial-collapse"] = _claim(r, 0 < missed.sum() < r["modes"] // 2,
+    out["partial-collapse"] = claim(0 < missed.sum() < r["modes"] // 2,
                                      "at the end the generator covers most modes but misses some: "
                                      "a partial mode collapse")
-    out["all-covered"] = _claim(r, missed.sum() == 0, "at the end the generator covers every mode")
+    out["all-covered"] = claim(missed.sum() == 0, "at the end the generator covers every mode")
     return out
 
 
