@@ -340,7 +340,7 @@ def gan(r: dict) -> tuple[go.Figure, Table]:
                         colorbar={"title": {"text": "P(real)", "side": "right"}, "thickness": 12},
                         hovertemplate="P(real) %{z:.2f}<extra></extra>")
         fig.add_scatter(x=r["fake"][s, :, 0], y=r["fake"][s, :, 1], mode="markers", visible=s == 0,
-                        marker={"color": color(1), "size": 4}, name="generated", showlegend=s == 0,
+                        marker={"color": color(1), "size": 4}, name="generated",
                         legendgroup="fake", hoverinfo="skip")
     fig.add_scatter(x=r["real"][:, 0], y=r["real"][:, 1], mode="markers", name="real",
                     marker={"color": "#7f7f7f", "size": 3, "opacity": 0.6}, hoverinfo="skip")
@@ -405,6 +405,12 @@ def gan_values(r: dict) -> dict:
     out["ends-on-ring"] = claim(abs(norms[last].mean() - r["radius"]) < 0.1 * r["radius"]
                                  and norms[last].std() < 0.1 * r["radius"],
                                  "at the end the generated points lie close to the ring's radius")
+    angle = 2 * np.pi * np.arange(r["modes"]) / r["modes"]
+    centres = r["radius"] * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    off_mode = np.linalg.norm(r["fake"][last][:, None] - centres[None], axis=-1).min(axis=1) >= 3 * r["spread"]
+    out["between-on-ring"] = claim(np.mean(np.abs(norms[last][off_mode] - r["radius"]) < 0.1 * r["radius"]) > 0.75,
+                                   "more than three quarters of the generated points away from every cluster lie "
+                                   "within 10% of the ring's radius from the centre")
     out["overshoots"] = claim((norms.mean(axis=1) > r["radius"]).any(),
                                "at some snapshot the generated points lie, on average, outside the ring")
     centre = r["surface"][:, len(r["axis"]) // 2, len(r["axis"]) // 2]
