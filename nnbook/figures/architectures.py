@@ -426,6 +426,7 @@ def gan_values(r: dict) -> dict:
     out["missed"] = str(int(missed.sum()))
     out["missed-samples"] = str(int(counts[last][missed].sum()))
     out["fair"] = f"{fair:.0f}"
+    out["samples"] = str(r["fake"].shape[1])
     out["partial-collapse"] = claim(0 < missed.sum() < r["modes"] // 2,
                                      "at the end the generator covers most modes but misses some: "
                                      "a partial mode collapse")
