@@ -145,7 +145,7 @@ def shift(r: dict) -> tuple[go.Figure, Table]:
                         hovertemplate=name + "<br>shift %{x} px: %{y:.1%}<extra></extra>")
     fig.add_hline(y=0.1, line={"color": "#888", "dash": "dash", "width": 1}, annotation_text="chance (10%)",
                   annotation_position="bottom left")
-    fig.update_layout(xaxis={"title": "shift", "ticksuffix": " px", "dtick": 1, "zeroline": False},
+    fig.update_layout(xaxis={"ticksuffix": " px", "dtick": 1, "zeroline": False},
                       yaxis={"title": "validation accuracy", "tickformat": ".0%", "range": [0, 1]})
     header = ["shift (pixels)"] + [_family(r, i) for i in range(len(r["families"]))]
     rows = [[str(int(s))] + [_pm(mean[i, j], sd[i, j]) for i in range(len(r["families"]))]
