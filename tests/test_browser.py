@@ -180,3 +180,33 @@ def test_palette_toggle_rethemes_figures(watched, path):
     assert {f["paper"] for f in watched.figures()} == before
     assert watched.errors == []
 
+
+@pytest.fixture(scope="session")
+def axe_script() -> Path:
+    """axe-core's browser script, installed with npm into .cache/ the first time it is needed."""
+    script = AXE_CACHE / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.exists():
+        subprocess.run(["npm", "install", "--no-save", "--no-audit", "--no-fund", "--prefix", str(AXE_CACHE),
+                        f"axe-core@{AXE_VERSION}"], check=True, capture_output=True)
+    return script
+
+
+AXE_RUN = """() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations
+  .filter(v => v.impact === 'serious' || v.impact === 'critical')
+  .map(v => ({rule: v.id, impact: v.impact, nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))})))"""
+
+
+@pytest.mark.parametrize("palette", ["light", "dark"])
+def test_no_serious_accessibility_violations(watched, axe_script, palette):
+    page = watched.page
+    found = []
+    for path in PAGES:
+        page.goto(watched.base + path)
+        if palette == "dark" and page.evaluate("document.body.getAttribute('data-md-color-scheme')") != "slate":
+            page.click("label[title='Switch to dark mode']")
+            page.wait_for_function("() => document.body.getAttribute('data-md-color-scheme') === 'slate'")
+        watched.figures()
+        page.add_script_tag(path=str(axe_script))
+        found += [f"/{path} ({palette}): {v['rule']} ({v['impact']}) at {', '.join(v['nodes'])}"
+                  for v in page.evaluate(AXE_RUN)]
+    assert found == [], "axe-core finds serious or critical violations:\n" + "\n".join(found)

@@ -3,7 +3,9 @@
 
    Nothing heavy loads with the page: plotly.js and each figure's data (a static JSON file
    named by its content hash) are fetched only when a figure comes near the viewport, so a
-   page without figures never loads plotly.js and a page with figures paints like plain text. */
+   page without figures never loads plotly.js and a page with figures paints like plain text.
+   Until the reader scrolls, taps or types, only figures in view are drawn; from then on each
+   figure starts well before it scrolls into view, so the reader never meets an empty box. */
 (function () {
   "use strict";
   if (window.nnbook) return;
@@ -11,7 +13,7 @@
   var script = document.currentScript;
   var BASE = script ? script.src.replace(/[^/]*$/, "") : ""; /* .../assets/nnbook/ */
   var PLOTLY = BASE + "vendor/plotly-cartesian.min.js"; /* served by nnbook/plugin.py */
-  var NEAR = "1500px 0px"; /* start a figure this far before it scrolls into view */
+  var NEAR = "1500px 0px"; /* once the reader moves, start a figure this far before it scrolls into view */
 
   var THEMES = {
     /* plotly.js draws the active menu button near-white whatever the theme, so menus keep dark text */
@@ -24,6 +26,7 @@
   var plotlyLoaded = null; /* a promise of window.Plotly, made on first need */
   var queue = Promise.resolve(); /* figures are drawn one per task, so no task blocks for long */
   var observer = null;
+  var engaged = false; /* the reader has scrolled, tapped or typed */
 
   function scheme() {
     var body = document.body;
@@ -98,7 +101,7 @@
         var tag = document.createElement("script");
         tag.src = PLOTLY;
         tag.async = true;
-        tag.onload = function () { saveRules(); resolve(window.Plotly); };
+        tag.onload = function () { saveRules(); setTimeout(resolve, 0, window.Plotly); }; /* draw in a task of its own */
         tag.onerror = function () { plotlyLoaded = null; reject(new Error("plotly.js did not load")); };
         document.head.appendChild(tag);
       });
@@ -167,8 +170,17 @@
         observer.unobserve(entry.target);
         draw(entry.target);
       });
-    }, { rootMargin: NEAR });
+    }, { rootMargin: engaged ? NEAR : "0px" });
     plots.forEach(function (el) { observer.observe(el); });
+  }
+
+  function engage() {
+    if (engaged) return;
+    engaged = true;
+    ["scroll", "keydown", "pointerdown", "touchstart"].forEach(function (type) {
+      window.removeEventListener(type, engage, true);
+    });
+    watch();
   }
 
   function drawAll() {
@@ -186,12 +198,23 @@
     });
   }
 
+  /* A table wider than the page scrolls sideways: keyboard readers must be able to reach it. */
+  function focusableScrollers() {
+    document.querySelectorAll(".md-typeset__scrollwrap").forEach(function (el) {
+      if (el.scrollWidth > el.clientWidth && !el.hasAttribute("tabindex")) el.setAttribute("tabindex", "0");
+    });
+  }
+
   function onPage() {
     restoreRules();
     watch();
+    setTimeout(focusableScrollers, 0); /* after Material has wrapped the page's tables */
   }
 
   window.nnbook = { draw: drawAll, retheme: retheme };
+  ["scroll", "keydown", "pointerdown", "touchstart"].forEach(function (type) {
+    window.addEventListener(type, engage, { capture: true, passive: true });
+  });
   new MutationObserver(retheme).observe(document.body, { attributes: true, attributeFilter: ["data-md-color-scheme"] });
   if (window.document$ && window.document$.subscribe) {
     window.document$.subscribe(onPage); /* Material: every page, direct or instant */
