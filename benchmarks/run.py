@@ -25,7 +25,15 @@ import yaml
 import reader
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["", "network", "training", "activations", "about"]
+
+def nav_pages() -> list[str]:
+    """The pages of the navigation as folders of the site: "" (home), "network", ..."""
+    def leaves(nav) -> list[str]:
+        items = nav.values() if isinstance(nav, dict) else nav
+        return [x for i in items for x in (leaves(i) if isinstance(i, (dict, list)) else [i])]
+
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
+    return ["" if md == "index.md" else md.removesuffix(".md") for md in leaves(config["nav"])]
 
 
 def timed_build(config: Path, site: Path, results: Path | None = None) -> float:
@@ -85,7 +93,7 @@ def main() -> None:
                   f"{book['figure_assets'] / 1024:.0f} KiB for the whole site, each file loaded when needed")
         if not args.no_browser:
             print("\nthe reader's side, headless Chromium (figures: time from navigation to drawn)")
-            print("\n".join(reader.report(tmp / "book", tmp / "plain", PAGES)))
+            print("\n".join(reader.report(tmp / "book", tmp / "plain", nav_pages())))
 
 
 if __name__ == "__main__":

@@ -82,7 +82,8 @@ def test_search_index_holds_prose_not_figure_data(site):
 
 def test_unchanged_results_give_byte_identical_pages(site, tmp_path, smoke_results, site_url):
     build_site(tmp_path / "again", smoke_results, site_url=site_url)
-    for name in PAGES + ["notebooks/activations.ipynb"]:
+    figures = sorted(p.relative_to(site).as_posix() for p in (site / "assets/nnbook/figures").glob("*.json"))
+    for name in PAGES + ["notebooks/activations.ipynb"] + figures:
         assert (tmp_path / "again" / name).read_bytes() == (site / name).read_bytes(), name
 
 
