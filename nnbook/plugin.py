@@ -153,7 +153,6 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
             markdown += NOTEBOOK_NOTE.format(topic=topic)
         return markdown
 
-
     def on_page_content(self, html_text: str, page, config, files) -> str:
         """Move each figure's Plotly JSON out of the page into a static file named by its content,
         which nnbook.js fetches when the figure comes near the viewport."""
@@ -166,6 +165,7 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
         return FIGURE_SPEC.sub(move, html_text)
 
     def on_post_build(self, config) -> None:
+        """Write the figure files of this build (content-named: unchanged figures, identical files)."""
         folder = Path(config.site_dir) / ASSET_DIR / "figures"
         folder.mkdir(parents=True, exist_ok=True)
         for name, spec in sorted(self.figure_specs.items()):
