@@ -139,6 +139,7 @@
     return window.Plotly.newPlot(el, spec.data, layout, { responsive: true, displaylogo: false }).then(function () {
       el.setAttribute("data-nnbook-theme", name);
       el.removeAttribute("aria-busy");
+      if (scheme() !== name) retheme(); /* the palette changed while it was being drawn */
     });
   }
 
