@@ -151,14 +151,19 @@ def test_back_and_forward_draw_figures(watched):
     page.goto(watched.base + FIGURE_PAGES[0])
     watched.figures()
     page.evaluate("window.__sameDocument = true")
-    page.click(f"nav.md-nav--primary a.md-nav__link[href='{watched.base}{FIGURE_PAGES[1]}']")
-    page.wait_for_url(f"**/{FIGURE_PAGES[1]}")
-    assert_laid_out(watched.figures())
-    for go, path in ((page.go_back, FIGURE_PAGES[0]), (page.go_forward, FIGURE_PAGES[1])):
-        go()
+
+    def swapped_to(path: str, move) -> None:
+        """Move to `path` and wait until its content has replaced the previous page's."""
+        page.evaluate("window.__oldPlot = document.querySelector('.nnbook-plot')")
+        move()
         page.wait_for_url(f"**/{path}")
-        page.wait_for_function(f"() => document.querySelector('.nnbook-plot') && location.pathname.endsWith('/{path}')")
+        page.wait_for_function("() => { const el = document.querySelector('.nnbook-plot'); return el && el !== window.__oldPlot; }")
         assert_laid_out(watched.figures())
+
+    link = f"nav.md-nav--primary a.md-nav__link[href='{watched.base}{FIGURE_PAGES[1]}']"
+    swapped_to(FIGURE_PAGES[1], lambda: page.click(link))
+    swapped_to(FIGURE_PAGES[0], page.go_back)
+    swapped_to(FIGURE_PAGES[1], page.go_forward)
     assert page.evaluate("window.__sameDocument === true"), "back and forward stayed in the same document"
     assert watched.errors == []
 
