@@ -1,10 +1,11 @@
-"""Build time and page weight of the book, as ratios against a plain MkDocs build in the same run.
+"""Build time and page weight of the book, as ratios against a plain MkDocs build in the same run,
+and the reader's side of each page (benchmarks/reader.py: bytes, scripts, time to figures).
 
 The baseline is the same site (same pages, theme and extensions) without the nnbook
 plugin, so the ratio is the price of the figures. Run with `make bench`; nothing here is
 a test, and no number here is asserted.
 
-    python benchmarks/run.py [--repeat 5]
+    python benchmarks/run.py [--repeat 5] [--no-browser]
 """
 
 from __future__ import annotations
@@ -22,7 +23,19 @@ from pathlib import Path
 import yaml
 from mkdocs.utils.yaml import yaml_load
 
+import reader
+
 ROOT = Path(__file__).resolve().parents[1]
+
+def nav_pages() -> list[str]:
+    """The pages of the navigation as folders of the site: "" (home), "network", ..."""
+    def leaves(nav) -> list[str]:
+        items = nav.values() if isinstance(nav, dict) else nav
+        return [x for i in items for x in (leaves(i) if isinstance(i, (dict, list)) else [i])]
+
+    with open(ROOT / "mkdocs.yml", encoding="utf-8") as f:
+        config = yaml_load(f)  # resolves mkdocs.yml's !ENV tags
+    return ["" if md == "index.md" else md.removesuffix(".md") for md in leaves(config["nav"])]
 
 
 def timed_build(config: Path, site: Path, results: Path | None = None) -> float:
@@ -39,7 +52,8 @@ def baseline_config(folder: Path) -> Path:
         config = yaml_load(f)  # resolves mkdocs.yml's !ENV tags
     config["plugins"] = [p for p in config["plugins"] if not (isinstance(p, dict) and "nnbook" in p)]
     config["docs_dir"] = str(ROOT / config["docs_dir"])
-    config["theme"]["custom_dir"] = str(ROOT / config["theme"]["custom_dir"])
+    if "custom_dir" in config["theme"]:
+        config["theme"]["custom_dir"] = str(ROOT / config["theme"]["custom_dir"])
     path = folder / "mkdocs.yml"
     path.write_text(yaml.safe_dump(config))
     return path
@@ -47,13 +61,14 @@ def baseline_config(folder: Path) -> Path:
 
 def page_weight(site: Path, page: str) -> dict[str, int]:
     html = (site / page / "index.html").read_text()
-    assets = sum(p.stat().st_size for p in (site / "assets" / "nnbook").glob("*")) if (site / "assets/nnbook").exists() else 0
+    assets = sum(p.stat().st_size for p in (site / "assets" / "nnbook").rglob("*")) if (site / "assets/nnbook").exists() else 0
     return {"html": len(html.encode()), "figure_assets": assets}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--no-browser", action="store_true", help="skip the reader's side (headless Chromium)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -77,8 +92,11 @@ def main() -> None:
         for page in ("network", "training", "activations"):
             book, plain_page = page_weight(tmp / "book", page), page_weight(tmp / "plain", page)
             print(f"{page}: page HTML {book['html'] / 1024:.0f} KiB vs {plain_page['html'] / 1024:.0f} KiB plain "
-                  f"({book['html'] / plain_page['html']:.1f}x); plotly.js and nnbook assets "
-                  f"{book['figure_assets'] / 1024:.0f} KiB, served once for the whole site")
+                  f"({book['html'] / plain_page['html']:.1f}x); plotly.js, figure data and nnbook assets "
+                  f"{book['figure_assets'] / 1024:.0f} KiB for the whole site, each file loaded when needed")
+        if not args.no_browser:
+            print("\nthe reader's side, headless Chromium (figures: time from navigation to drawn)")
+            print("\n".join(reader.report(tmp / "book", tmp / "plain", nav_pages())))
 
 
 if __name__ == "__main__":

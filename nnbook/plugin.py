@@ -10,9 +10,11 @@ Options (`mkdocs.yml`), each overridable by an environment variable:
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import os
+import re
 from pathlib import Path
 
 from mkdocs.config import config_options as opt
@@ -28,6 +30,10 @@ from .notebooks import notebook_json
 log = logging.getLogger("mkdocs.plugins.nnbook")
 ASSETS = Path(__file__).parent / "assets"
 ASSET_DIR = "assets/nnbook"
+PLOTLY_JS = "vendor/plotly-cartesian.min.js"  # nnbook.js loads it from here when a figure needs it
+# A figure as render.figure_html writes it: the plot's box, then its Plotly JSON.
+FIGURE_SPEC = re.compile(r'(<div class="nnbook-plot" )([^>]*></div>)<template class="nnbook-spec"[^>]*>(.*?)</template>',
+                         re.S)
 
 
 NOTEBOOK_NOTE = """
@@ -46,10 +52,8 @@ class NNBookConfig(Config):
 
 
 def _plotly_js() -> Path:
-    import importlib.util
-
-    spec = importlib.util.find_spec("plotly")
-    return Path(spec.origin).parent / "package_data" / "plotly.min.js"
+    """The partial plotly.js bundle the site serves (see assets/vendor/README.md)."""
+    return ASSETS / PLOTLY_JS
 
 
 class NNBookPlugin(BasePlugin[NNBookConfig]):
@@ -67,9 +71,8 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
                 self.book = Book(results, profile, log=log.info)
             except ValueError as e:
                 raise PluginError(f"nnbook: {e}") from e
-        for asset in ("plotly.min.js", "nnbook.js"):
-            if f"{ASSET_DIR}/{asset}" not in config.extra_javascript:
-                config.extra_javascript.append(f"{ASSET_DIR}/{asset}")
+        if f"{ASSET_DIR}/nnbook.js" not in config.extra_javascript:
+            config.extra_javascript.append(f"{ASSET_DIR}/nnbook.js")  # small; it fetches plotly.js when needed
         if f"{ASSET_DIR}/nnbook.css" not in config.extra_css:
             config.extra_css.append(f"{ASSET_DIR}/nnbook.css")
         return config
@@ -114,7 +117,9 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
             return e
 
     def on_files(self, files, config):
-        sources = {"plotly.min.js": _plotly_js()} | {n: ASSETS / n for n in ("nnbook.js", "nnbook.css")}
+        self.figure_specs: dict[str, str] = {}  # file name → Plotly JSON, written after the build
+        sources = {PLOTLY_JS: _plotly_js(), "vendor/plotly.js-LICENSE": ASSETS / "vendor/plotly.js-LICENSE"}
+        sources |= {n: ASSETS / n for n in ("nnbook.js", "nnbook.css")}
         for name, source in sources.items():
             files.append(File.generated(config, f"{ASSET_DIR}/{name}", abs_src_path=str(source)))
         topics = {e.topic for e in self.book.experiments.values()}
@@ -148,12 +153,28 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
             markdown += NOTEBOOK_NOTE.format(topic=topic)
         return markdown
 
-    def on_page_content(self, content: str, page, config, files) -> str:
-        """Formulas marked by pymdownx.arithmatex become MathML (see `nnbook/math.py`)."""
-        content, problems = math.to_mathml(content)
+    def on_page_content(self, html_text: str, page, config, files) -> str:
+        """Formulas marked by pymdownx.arithmatex become MathML (see `nnbook/math.py`), and each
+        figure's Plotly JSON moves out of the page into a static file named by its content, which
+        nnbook.js fetches when the figure comes near the viewport."""
+        html_text, problems = math.to_mathml(html_text)
         source = f"{Path(config.docs_dir).name}/{page.file.src_uri}"
         self._fail_or_log([f"{source}: {problem}" for problem in problems])
-        return content
+
+        def move(match: re.Match) -> str:
+            spec = html.unescape(match.group(3))
+            name = hashlib.sha256(spec.encode()).hexdigest()[:20]
+            self.figure_specs[f"{name}.json"] = spec
+            return f'{match.group(1)}data-nnbook-spec="{name}" {match.group(2)}'
+
+        return FIGURE_SPEC.sub(move, html_text)
+
+    def on_post_build(self, config) -> None:
+        """Write the figure files of this build (content-named: unchanged figures, identical files)."""
+        folder = Path(config.site_dir) / ASSET_DIR / "figures"
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, spec in sorted(self.figure_specs.items()):
+            (folder / name).write_text(spec, encoding="utf-8")
 
 
 def _inline_error(text: str) -> str:

@@ -1,8 +1,8 @@
 """Outputs as page fragments: figures as HTML, tables as Markdown, plus provenance and errors.
 
-Figures are embedded as compact Plotly JSON (no template, float32 typed arrays) in a
-`<template>` (never a `<script>`: instant navigation re-runs scripts in the page);
-`assets/nnbook.js` draws them in the browser.
+Figures are rendered as compact Plotly JSON (no template, float32 typed arrays) in a
+`<template>` after the plot's box; the MkDocs plugin moves it out of the page into a static
+file that `assets/nnbook.js` fetches and draws when the figure comes near the viewport.
 Everything here is deterministic, so unchanged results give byte-identical pages.
 """
 
@@ -17,6 +17,9 @@ import numpy as np
 
 FALLBACK_ROWS = 12
 MAX_FIGURE_BYTES = 2_000_000  # one figure's data; past it the build fails, naming the figure
+# The trace types of the partial plotly.js bundle the site serves (assets/vendor/README.md).
+PLOTLY_TRACE_TYPES = frozenset({"bar", "box", "contour", "heatmap", "histogram", "histogram2d",
+                                "histogram2dcontour", "image", "pie", "scatter", "scatterternary", "violin"})
 
 
 def slug(id: str) -> str:
@@ -88,6 +91,14 @@ def figure_json(fig: Any) -> str:
     return text
 
 
+def check_trace_types(fig: Any) -> None:
+    """Fail when the figure uses a trace type that the site's plotly.js bundle cannot draw."""
+    missing = sorted({t.type for t in fig.data} - PLOTLY_TRACE_TYPES)
+    if missing:
+        raise ValueError(f"trace type {', '.join(missing)} is not in the site's plotly.js bundle "
+                         f"(it draws {', '.join(sorted(PLOTLY_TRACE_TYPES))})")
+
+
 def _cell(value: Any) -> str:
     if isinstance(value, (float, np.floating)):
         return f"{value:.4g}"
@@ -136,13 +147,15 @@ def figure_html(id: str, fig: Any, caption: str, provenance: dict[str, Any],
                 data: tuple[Sequence[str], Sequence[Sequence[Any]]] | None = None) -> str:
     """The `<figure>` block a page embeds: plot, caption, provenance and a data table
     (`data` as `(header, rows)` when the figure function gives one, else read off the traces)."""
+    check_trace_types(fig)
     anchor = slug(id)
     table = _html_table(*data) if data else fallback_table(fig)
     height = int(fig.layout.height or 440)
+    label = html.escape("Interactive plot: " + re.sub(r"[`*]", "", caption))
     return (
         f'<figure class="nnbook-figure" id="{anchor}">'
-        f'<div class="nnbook-plot" data-nnbook-id="{html.escape(id)}" role="img" '
-        f'aria-label="{html.escape(re.sub(r"[`*]", "", caption))}" style="min-height:{height}px"></div>'
+        f'<div class="nnbook-plot" data-nnbook-id="{html.escape(id)}" role="group" '
+        f'aria-label="{label}" style="min-height:{height}px"></div>'
         f'<template class="nnbook-spec" data-search-exclude>{html.escape(figure_json(fig), quote=False)}</template>'
         f"<figcaption>{caption_html(caption)}"
         f'<span class="nnbook-provenance">{provenance_line(provenance)}</span></figcaption>'

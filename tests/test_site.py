@@ -36,15 +36,33 @@ def test_pages_embed_figures_values_and_provenance(site):
     assert re.search(r"ReLU ends at \d+\.\d%", page), "values are inlined into prose"
 
 
-def test_plotly_is_served_once_from_the_site(site):
-    assert (site / "assets/nnbook/plotly.min.js").stat().st_size > 1_000_000
+def test_pages_are_light_and_load_plotly_and_figure_data_from_the_site(site):
+    plotly = site / "assets/nnbook/vendor/plotly-cartesian.min.js"
+    assert 1_000_000 < plotly.stat().st_size < 1_600_000, "the partial plotly.js bundle is served"
+    specs = {p.stem for p in (site / "assets/nnbook/figures").glob("*.json")}
     for name in PAGES:
         page = (site / name).read_text()
-        assert len(page) < 600_000, f"{name} should not inline plotly.js"
-        assert page.count("plotly.min.js") == 1
+        assert len(page.encode()) < 150_000, f"{name} should keep figure data out of the page"
+        assert not re.search(r"<script[^>]+plotly", page), f"{name} loads plotly.js only when a figure needs it"
+        assert "nnbook-spec\"" not in page and "bdata" not in page, f"{name}: figure data stays out of the page"
+        assert set(re.findall(r'data-nnbook-spec="([0-9a-f]+)"', page)) <= specs, f"{name}: a figure file is missing"
         loads = re.findall(r'<(?:script|img|iframe)[^>]+src="(https?://[^"]+)"|<link[^>]+href="(https?://[^"]+)"', page)
         external = [u for pair in loads for u in pair if u and not u.startswith("http://127.0.0.1")]
         assert external == [], "nothing loads from outside"
+    assert len(specs) == sum((site / n).read_text().count("data-nnbook-spec=") for n in PAGES)
+
+
+def test_a_figure_with_a_trace_type_the_bundle_lacks_fails_naming_it(smoke_book):
+    import plotly.graph_objects as go
+
+    from nnbook import render
+
+    with pytest.raises(ValueError, match="scatter3d"):
+        render.figure_html("demo/cloud", go.Figure(go.Scatter3d(x=[0], y=[0], z=[0])), "A cloud.", {})
+    for output in smoke_book.outputs.values():  # every figure of the book draws with the bundle
+        if output.kind == "figure":
+            fig, _ = registry.split_figure(output.func(smoke_book.result(output.uses).values))
+            assert {t.type for t in fig.data} <= render.PLOTLY_TRACE_TYPES, f"figure {output.id}"
 
 
 def test_topic_pages_link_their_notebook(site):
@@ -64,7 +82,8 @@ def test_search_index_holds_prose_not_figure_data(site):
 
 def test_unchanged_results_give_byte_identical_pages(site, tmp_path, smoke_results, site_url):
     build_site(tmp_path / "again", smoke_results, site_url=site_url)
-    for name in PAGES + ["notebooks/activations.ipynb"]:
+    figures = sorted(p.relative_to(site).as_posix() for p in (site / "assets/nnbook/figures").glob("*.json"))
+    for name in PAGES + ["notebooks/activations.ipynb"] + figures:
         assert (tmp_path / "again" / name).read_bytes() == (site / name).read_bytes(), name
 
 

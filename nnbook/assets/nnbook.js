@@ -1,8 +1,19 @@
 /* Draws the figures nnbook embeds, after direct loads and Material's instant navigation,
-   and re-themes them when the reader switches between the light and dark palettes. */
+   and re-themes them when the reader switches between the light and dark palettes.
+
+   Nothing heavy loads with the page: plotly.js and each figure's data (a static JSON file
+   named by its content hash) are fetched only when a figure comes near the viewport, so a
+   page without figures never loads plotly.js and a page with figures paints like plain text.
+   Until the reader scrolls, taps or types, only figures in view are drawn; from then on each
+   figure starts well before it scrolls into view, so the reader never meets an empty box. */
 (function () {
   "use strict";
   if (window.nnbook) return;
+
+  var script = document.currentScript;
+  var BASE = script ? script.src.replace(/[^/]*$/, "") : ""; /* .../assets/nnbook/ */
+  var PLOTLY = BASE + "vendor/plotly-cartesian.min.js"; /* served by nnbook/plugin.py */
+  var NEAR = "1500px 0px"; /* once the reader moves, start a figure this far before it scrolls into view */
 
   var THEMES = {
     /* plotly.js draws the active menu button near-white whatever the theme, so menus keep dark text */
@@ -12,6 +23,10 @@
             menuFont: "#1f2329", hover: "#2e303e" }
   };
   var plotlyRules = null; /* plotly.js's global style rules, which instant navigation drops */
+  var plotlyLoaded = null; /* a promise of window.Plotly, made on first need */
+  var queue = Promise.resolve(); /* figures are drawn one per task, so no task blocks for long */
+  var observer = null;
+  var engaged = false; /* the reader has scrolled, tapped or typed */
 
   function scheme() {
     var body = document.body;
@@ -79,6 +94,28 @@
     document.head.appendChild(style);
   }
 
+  function loadPlotly() {
+    if (!plotlyLoaded) {
+      plotlyLoaded = new Promise(function (resolve, reject) {
+        if (window.Plotly) return resolve(window.Plotly);
+        var tag = document.createElement("script");
+        tag.src = PLOTLY;
+        tag.async = true;
+        tag.onload = function () { saveRules(); setTimeout(resolve, 0, window.Plotly); }; /* draw in a task of its own */
+        tag.onerror = function () { plotlyLoaded = null; reject(new Error("plotly.js did not load")); };
+        document.head.appendChild(tag);
+      });
+    }
+    return plotlyLoaded;
+  }
+
+  function fetchSpec(el) {
+    return fetch(BASE + "figures/" + el.getAttribute("data-nnbook-spec") + ".json").then(function (response) {
+      if (!response.ok) throw new Error("figure data: HTTP " + response.status);
+      return response.json();
+    });
+  }
+
   /* On a narrow screen a legend above the plot wraps into the menus and titles: put it below
      the x-axis title instead, where plotly.js grows the margin to fit it. */
   function fitLegend(el, layout) {
@@ -88,31 +125,73 @@
     if (!layout.updatemenus && !layout.annotations) layout.margin.t = Math.min(layout.margin.t, 30);
   }
 
-  function draw() {
-    if (!window.Plotly) return;
-    saveRules();
+  function nextTask() {
+    return new Promise(function (resolve) { setTimeout(resolve, 0); });
+  }
+
+  function plot(el, spec) {
+    if (!el.isConnected) return null; /* the reader navigated away meanwhile */
     restoreRules();
     var name = scheme();
-    document.querySelectorAll(".nnbook-plot").forEach(function (el) {
-      if (el.getAttribute("data-nnbook-drawn")) {
-        window.Plotly.Plots.resize(el);
-        return;
-      }
-      var spec = JSON.parse(el.nextElementSibling.content.textContent);
-      var layout = applyUpdate(spec.layout, themeLayout(spec.layout, name));
-      layout.autosize = true;
-      fitLegend(el, layout);
-      el.setAttribute("data-nnbook-drawn", "1");
-      window.Plotly.newPlot(el, spec.data, layout, { responsive: true, displaylogo: false }).then(function () {
-        el.setAttribute("data-nnbook-theme", name);
-        saveRules();
-      });
+    var layout = applyUpdate(spec.layout, themeLayout(spec.layout, name));
+    layout.autosize = true;
+    fitLegend(el, layout);
+    return window.Plotly.newPlot(el, spec.data, layout, { responsive: true, displaylogo: false }).then(function () {
+      el.setAttribute("data-nnbook-theme", name);
+      el.removeAttribute("aria-busy");
+      if (scheme() !== name) retheme(); /* the palette changed while it was being drawn */
     });
+  }
+
+  function failed(el, error) {
+    el.removeAttribute("aria-busy");
+    el.classList.add("nnbook-plot--failed");
+    el.textContent = "This interactive figure could not be loaded (" + error.message + "); its data is in the table below.";
+  }
+
+  /* Start one figure: its data and plotly.js load in parallel; drawing waits its turn. */
+  function draw(el) {
+    if (el.getAttribute("data-nnbook-drawn")) return;
+    el.setAttribute("data-nnbook-drawn", "1");
+    el.setAttribute("aria-busy", "true");
+    var ready = Promise.all([fetchSpec(el), loadPlotly()]);
+    queue = queue.then(function () { return ready; }).then(function (got) {
+      return plot(el, got[0]);
+    }).catch(function (error) { failed(el, error); }).then(nextTask);
+  }
+
+  function watch() {
+    if (observer) observer.disconnect();
+    var plots = document.querySelectorAll(".nnbook-plot[data-nnbook-spec]:not([data-nnbook-drawn])");
+    if (!plots.length) return;
+    if (!("IntersectionObserver" in window)) return plots.forEach(draw);
+    observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (!entry.isIntersecting) return;
+        observer.unobserve(entry.target);
+        draw(entry.target);
+      });
+    }, { rootMargin: engaged ? NEAR : "0px" });
+    plots.forEach(function (el) { observer.observe(el); });
+  }
+
+  function engage() {
+    if (engaged) return;
+    engaged = true;
+    ["scroll", "keydown", "pointerdown", "touchstart"].forEach(function (type) {
+      window.removeEventListener(type, engage, true);
+    });
+    watch();
+  }
+
+  function drawAll() {
+    document.querySelectorAll(".nnbook-plot[data-nnbook-spec]").forEach(draw);
+    return queue;
   }
 
   function retheme() {
     var name = scheme();
-    document.querySelectorAll(".nnbook-plot[data-nnbook-drawn]").forEach(function (el) {
+    document.querySelectorAll(".nnbook-plot[data-nnbook-theme]").forEach(function (el) {
       if (el.getAttribute("data-nnbook-theme") === name || !el.layout) return;
       window.Plotly.relayout(el, themeLayout(el.layout, name)).then(function () {
         el.setAttribute("data-nnbook-theme", name);
@@ -120,13 +199,29 @@
     });
   }
 
-  window.nnbook = { draw: draw, retheme: retheme };
+  /* A table wider than the page scrolls sideways: keyboard readers must be able to reach it. */
+  function focusableScrollers() {
+    document.querySelectorAll(".md-typeset__scrollwrap").forEach(function (el) {
+      if (el.scrollWidth > el.clientWidth && !el.hasAttribute("tabindex")) el.setAttribute("tabindex", "0");
+    });
+  }
+
+  function onPage() {
+    restoreRules();
+    watch();
+    setTimeout(focusableScrollers, 0); /* after Material has wrapped the page's tables */
+  }
+
+  window.nnbook = { draw: drawAll, retheme: retheme };
+  ["scroll", "keydown", "pointerdown", "touchstart"].forEach(function (type) {
+    window.addEventListener(type, engage, { capture: true, passive: true });
+  });
   new MutationObserver(retheme).observe(document.body, { attributes: true, attributeFilter: ["data-md-color-scheme"] });
   if (window.document$ && window.document$.subscribe) {
-    window.document$.subscribe(draw); /* Material: every page, direct or instant */
+    window.document$.subscribe(onPage); /* Material: every page, direct or instant */
   } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", draw);
+    document.addEventListener("DOMContentLoaded", onPage);
   } else {
-    draw();
+    onPage();
   }
 })();
