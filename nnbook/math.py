@@ -59,6 +59,8 @@ def to_mathml(page_html: str) -> tuple[str, list[str]]:
         except MathError as e:
             problems.append(str(e))
             return match.group(0)
-        return f'<div class="arithmatex">{mathml}</div>' if block else f'<span class="arithmatex">{mathml}</span>'
+        if block:  # focusable, so that a formula wider than the screen can be scrolled from the keyboard
+            return f'<div class="arithmatex" tabindex="0">{mathml}</div>'
+        return f'<span class="arithmatex">{mathml}</span>'
 
     return MARKED.sub(convert, page_html), problems
