@@ -22,9 +22,14 @@ def spread(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def mean_range(x: np.ndarray, fmt=num) -> str:
-    """'mean (lowest–highest)' over seeds."""
+    """'mean (lowest–highest)' over seeds; 'mean (lowest to highest)' when a bound is negative."""
     mean, lo, hi = spread(np.asarray(x, dtype=np.float64))
-    return f"{fmt(mean)} ({fmt(lo)}–{fmt(hi)})"
+    return f"{fmt(mean)} ({fmt(lo)}{' to ' if lo < 0 else '–'}{fmt(hi)})"
+
+
+def signed(x: float) -> str:
+    """A signed difference in points, one decimal, with a true minus sign."""
+    return f"{x:+.1f}".replace("-", "−")
 
 
 def apart(better: np.ndarray, worse: np.ndarray, lower_is_better: bool = True) -> bool:
@@ -163,6 +168,8 @@ def budget_values(r: dict, picks: dict[str, int]) -> dict:
         "still-improving-count": str(len(still)),
         "small-undertrained": claim(len(still) >= 1 and still == list(range(len(still))),
                                     "the smallest networks' validation loss is lowest at the last epoch"),
+        "good-late": claim(best_epoch[picks["good"]] >= 0.9 * last, "the best-loss network's validation loss is "
+                           "lowest in the last tenth of training"),
         "overfit-climbs": claim(mean_val[over, -1] > 1.2 * lowest[over] and best_epoch[over] < 0.5 * last,
                                 "the overfit network's validation loss bottoms out in the first half of training "
                                 "and ends more than 20% above its lowest"),
@@ -343,11 +350,6 @@ def cure_curves(r: dict) -> tuple[go.Figure, Table]:
     return fig, (header, rows)
 
 
-def points(x: float) -> str:
-    """An accuracy difference in percentage points, signed."""
-    return f"{100 * x:+.1f}"
-
-
 @figure("overfitting/cure-summary", uses="overfitting/cures",
         caption="What each cure changes against no cure with the same seed (the same digits and initial weights), "
                 "scored on test digits that no run trained on or chose an epoch by, with the model the cure ends "
@@ -356,14 +358,14 @@ def points(x: float) -> str:
 def cure_summary(r: dict) -> tuple[go.Figure, Table]:
     cures = list(r["cures"][1:])
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.05,
-                        subplot_titles=("fall in test loss", "rise in test accuracy (points)"))
+                        subplot_titles=("fall in<br>test loss", "rise in<br>test accuracy<br>(points)"))
     panels = ((1, "test_loss", 1.0), (2, "test_acc", 100.0))
     for col, metric, scale in panels:
         by_cure = gains(r, metric)
         for i, cure in enumerate(cures, start=1):
             g = by_cure[cure] * scale
             fig.add_scatter(x=g.astype(np.float32), y=[cure] * len(g), mode="markers", showlegend=False, row=1,
-                            col=col, marker={"color": color(i), "size": 7, "opacity": 0.55},
+                            col=col, marker={"color": color(i), "size": 7, "opacity": 0.7},
                             hovertemplate=f"{cure}, one seed: %{{x:.3f}}<extra></extra>")
             fig.add_scatter(x=[float(g.mean())], y=[cure], mode="markers", showlegend=False, row=1, col=col,
                             marker={"color": color(i), "size": 14, "symbol": "diamond",
@@ -373,9 +375,9 @@ def cure_summary(r: dict) -> tuple[go.Figure, Table]:
     fig.update_yaxes(autorange="reversed")
     loss, acc = gains(r, "test_loss"), gains(r, "test_acc")
     header = ["cure", "fall in test loss", "seeds better", "rise in test accuracy (points)", "seeds better"]
-    rows = [[c, mean_range(loss[c]), seeds_better(loss[c]), mean_range(100 * acc[c], lambda x: f"{x:+.1f}"),
+    rows = [[c, mean_range(loss[c]), seeds_better(loss[c]), mean_range(100 * acc[c], signed),
              seeds_better(acc[c])] for c in cures]
-    fig = tidy(fig, height=420, top=80, bottom=50)
+    fig = tidy(fig, height=440, top=100, bottom=50)
     fig.update_layout(margin={"l": 110})  # room for the cures' names
     return fig, (header, rows)
 
@@ -424,7 +426,7 @@ def cure_values(r: dict) -> dict:
                 f"{key}-best-epoch-mean": f"{o['best_epoch'].mean():.0f}",
                 f"{key}-best-epochs": ", ".join(str(int(e)) for e in o["best_epoch"])}
         if cure != "none":
-            out |= {f"{key}-acc-gain": mean_range(100 * acc_gain[cure], lambda x: f"{x:+.1f}"),
+            out |= {f"{key}-acc-gain": mean_range(100 * acc_gain[cure], signed),
                     f"{key}-acc-seeds": seeds_better(acc_gain[cure]), f"{key}-loss-seeds": seeds_better(loss_gain[cure])}
     out |= cure_claims(r, outcomes, acc_helped, loss_helped, top)
     return out
