@@ -622,7 +622,8 @@ def per_digit_values(r: dict, f1: np.ndarray, scores: list[dict], avg: list[dict
     tied = [d for d in np.argsort(-mean_f1) if mean_f1[top] - mean_f1[d] < se["f1"][top]]
     accuracy_ovr = np.mean([s["accuracy"] for s in scores], axis=0)
     gap = accuracy_ovr - mean_f1
-    return {"hardest": str(hardest), "hardest-f1": mean_sd(f1[:, hardest]), "hardest-f1-se": score_text(se["f1"][hardest]),
+    return {"hardest": str(hardest), "hardest-f1": mean_sd(f1[:, hardest]),
+            "hardest-f1-se": score_text(se["f1"][hardest]),
             "hardest-accuracy": pct(accuracy_ovr[hardest]),
             "easiest": ", ".join(str(d) for d in tied[:-1]) + f" and {tied[-1]}" if len(tied) > 1 else str(top),
             "easiest-f1": score_text(mean_f1[top]), "easiest-gap": score_text(gap[top]),

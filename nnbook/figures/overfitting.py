@@ -231,7 +231,8 @@ def boundary(r: dict) -> tuple[go.Figure, Table]:
     for f, epoch in enumerate(frames):
         mask = [m // len(runs) == f for m in range(n_maps)] + [True] * n_points
         annotations = [a.to_plotly_json() | {"text": boundary_title(r, k, f)} for k, a in enumerate(titles)]
-        steps.append({"label": str(int(epoch)), "method": "update", "args": [{"visible": mask}, {"annotations": annotations}]})
+        steps.append({"label": str(int(epoch)), "method": "update",
+                      "args": [{"visible": mask}, {"annotations": annotations}]})
     fig.update_layout(sliders=[{"steps": steps, "currentvalue": {"prefix": "epoch: "}, "pad": {"t": 50}}])
     fig.update_xaxes(range=[float(r["gx"][0]), float(r["gx"][-1])], constrain="domain")
     fig.update_yaxes(range=[float(r["gy"][0]), float(r["gy"][-1])])
@@ -328,7 +329,8 @@ def cure_curves(r: dict) -> tuple[go.Figure, Table]:
     stop_i = cures.index("early stopping")
     seeds = np.arange(len(r["kept"]))
     for col, key in ((1, "val_loss"), (2, "val_accuracy")):
-        fig.add_scatter(x=r["kept"], y=r[key][stop_i, seeds, r["kept"]], mode="markers", name="early stopping: kept epoch",
+        fig.add_scatter(x=r["kept"], y=r[key][stop_i, seeds, r["kept"]], mode="markers",
+                        name="early stopping: kept epoch",
                         legendgroup="early stopping", showlegend=col == 1, row=1, col=col,
                         marker={"color": color(stop_i), "size": 10, "symbol": "x"})
         owners.append("early stopping")
@@ -427,7 +429,8 @@ def cure_values(r: dict) -> dict:
                 f"{key}-best-epochs": ", ".join(str(int(e)) for e in o["best_epoch"])}
         if cure != "none":
             out |= {f"{key}-acc-gain": mean_range(100 * acc_gain[cure], signed),
-                    f"{key}-acc-seeds": seeds_better(acc_gain[cure]), f"{key}-loss-seeds": seeds_better(loss_gain[cure])}
+                    f"{key}-acc-seeds": seeds_better(acc_gain[cure]),
+                    f"{key}-loss-seeds": seeds_better(loss_gain[cure])}
     out |= cure_claims(r, outcomes, acc_helped, loss_helped, top)
     return out
 
