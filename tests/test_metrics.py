@@ -134,3 +134,34 @@ def test_outliers_raise_the_errors(diabetes):
 def test_every_output_of_the_page_renders_from_smoke_results(smoke_book):
     for output_id in (o for o in registry.OUTPUTS if o.startswith("metrics/")):
         assert smoke_book.output(output_id)
+
+
+def test_weighted_recall_is_accuracy(digits):
+    for cm in m.run_confusions(digits):
+        assert m.averages(m.class_scores(cm))["weighted"]["recall"] == pytest.approx(m.accuracy(cm))
+
+
+def test_bootstrap_standard_error_of_accuracy_matches_the_binomial_formula(digits):
+    se = m.class_scores_se(digits)
+    p = m.accuracy(m.run_confusions(digits)[0])
+    assert se["accuracy"] == pytest.approx(np.sqrt(p * (1 - p) / len(digits["y_true"])), rel=0.2)
+    assert se["f1"].shape == (10,) and (se["f1"] > 0).all()
+
+
+def test_rare_sets_keep_every_false_positive(digits):
+    digit = m.hardest_digit(digits)
+    rare = m.imbalanced_scores(digits, digit)
+    full = [m.binary_counts(digits["y_true"] == digit, p == digit)["FP"] for p in m.predictions(digits)]
+    assert np.array_equal(rare["model-FP"], np.repeat(full, m.DRAWS)), "all the negatives are kept"
+    assert (rare["model-TP"] <= rare["rare"]).all()
+
+
+def test_residual_trends_of_a_calibrated_and_a_shrunk_prediction():
+    rng = np.random.default_rng(0)
+    signal = rng.normal(size=2000)
+    y = signal + rng.normal(size=2000)
+    calibrated = m.residual_trends({"y_true": y, "preds": signal[None]})
+    assert abs(calibrated["with-prediction"][0]) < 0.05 and abs(calibrated["slope"][0] - 1) < 0.1
+    assert calibrated["with-truth"][0] > 0.5, "regression to the mean: residuals rise with the true value"
+    shrunk = m.residual_trends({"y_true": y, "preds": 0.5 * signal[None]})
+    assert shrunk["with-prediction"][0] > 0.3 and shrunk["slope"][0] > 1.5

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnbook.experiments.overfitting import CURES, noisy_labels, parameter_count, shifted
-from nnbook.figures.overfitting import capacity_picks, cure_outcomes
+from nnbook.data import Split
+from nnbook.experiments.overfitting import CURES, Trainer, mlp, noisy_labels, parameter_count, shifted
+from nnbook.figures.overfitting import capacity_picks, cure_outcomes, gains
 
 
 def test_shifted_moves_whole_images_by_at_most_one_pixel():
@@ -57,12 +58,39 @@ def test_cures_run_over_seeds_and_early_stopping_keeps_the_best(smoke_book):
     r = smoke_book.result("overfitting/cures").values
     assert list(r["cures"]) == list(CURES)
     assert r["val_loss"].shape == (len(CURES), r["seeds"], len(r["epoch"]))
+    assert r["test_loss"].shape == r["test_accuracy"].shape == (len(CURES), r["seeds"])
     assert (r["loss"][:, :, -1] < r["loss"][:, :, 0]).all(), "every cure still trains"
-    none = list(CURES).index("none")
+    none, stopping = list(CURES).index("none"), list(CURES).index("early stopping")
     assert not np.array_equal(r["val_loss"][none, 0], r["val_loss"][none, 1]), "seeds differ"
     outcomes = cure_outcomes(r)
-    assert np.allclose(outcomes["early stopping"]["val_loss"], outcomes["none"]["best_val_loss"])
+    for s in range(r["seeds"]):
+        assert outcomes["early stopping"]["end_val_loss"][s] == r["val_loss"][none, s, : r["stop"][s] + 1].min()
     assert (r["kept"] <= r["stop"]).all()
+    kept_early = r["kept"] < len(r["epoch"]) - 1
+    assert np.all(r["test_loss"][stopping][kept_early] != r["test_loss"][none][kept_early]), \
+        "early stopping is scored with the weights it kept, not the last ones"
+
+
+def test_gains_are_paired_by_seed_and_signed_so_that_positive_is_better(smoke_book):
+    r = smoke_book.result("overfitting/cures").values
+    by_cure = gains(r, "test_loss")
+    more = list(CURES).index("more data")
+    assert np.allclose(by_cure["more data"], r["test_loss"][0] - r["test_loss"][more])
+    assert np.allclose(gains(r, "test_acc")["L2"], r["test_accuracy"][1] - r["test_accuracy"][0])
+
+
+def test_early_stopping_scores_the_weights_of_the_kept_epoch():
+    """Scored on the validation set itself, the kept weights must give that epoch's validation metrics."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(60, 6)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)
+    split = Split(x[:20], y[:20], x[20:], y[20:])
+    trainer = Trainer(lambda: mlp((64,), 6, 2), 0.05)
+    trainer.reset(0)
+    run = trainer.fit(split, 60, patience=5, test=(split.x_val, split.y_val))
+    assert run["kept"] < run["stop"] < 60, "this tiny set overfits and stops early"
+    assert np.allclose(run["kept_test"], run["curves"][run["kept"], 2:], atol=1e-5)
+    assert np.allclose(run["test"], run["curves"][-1, 2:], atol=1e-5)
 
 
 @pytest.mark.parametrize("prefix", ["size", "noise"])

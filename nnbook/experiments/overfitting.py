@@ -142,28 +142,45 @@ class Trainer:
         for _ in range(epochs):
             self.update(x, y)
 
+    def weights(self) -> list[np.ndarray]:
+        return [v.numpy() for v in self.model.weights]
+
     def fit(self, split: data.Split, epochs: int, augment: Callable[[np.ndarray], np.ndarray] | None = None,
-            patience: int | None = None) -> dict:
+            patience: int | None = None, test: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
         """Train for `epochs` full-batch steps; curves have epochs + 1 rows (0 = untrained) of
         training loss, training accuracy, validation loss, validation accuracy.
 
         With `patience`, also watch the run as early stopping would: it stops once the validation
-        loss has not improved for `patience` epochs and keeps the weights of its best epoch.
+        loss has not improved for `patience` epochs and keeps the weights of its best epoch (`kept`).
+        With `test`, score the last epoch's weights (and the kept ones) on that set too: the
+        validation set chose the kept epoch, so only a set nobody looked at scores it fairly.
         """
         curves = []
-        best, stop = 0, epochs
+        best, stop, kept_weights = 0, epochs, None
         for epoch in range(epochs):
+            if patience and stop == epochs:
+                current = self.weights()  # the weights that this epoch's metrics describe
             x = augment(split.x_train) if augment else split.x_train
             curves.append(self.step(x, split.y_train, split.x_val, split.y_val).numpy())
-            if curves[-1][2] < curves[best][2]:
+            if curves[-1][2] < curves[best][2] or epoch == 0:
                 best = epoch
+                if patience and stop == epochs:
+                    kept_weights = current
             if patience and stop == epochs and epoch - best >= patience:
                 stop = epoch
         curves.append(np.concatenate([self.evaluate(split.x_train, split.y_train),
                                       self.evaluate(split.x_val, split.y_val)]))
         curves = np.array(curves, dtype=np.float32)
         kept = int(np.argmin(curves[: stop + 1, 2]))
-        return {"curves": curves, "stop": stop, "kept": kept}
+        out = {"curves": curves, "stop": stop, "kept": kept}
+        if test is not None:
+            out["test"] = self.evaluate(*test)
+            if patience:
+                if kept < len(curves) - 1:  # else the last weights are the kept ones
+                    for variable, value in zip(self.model.weights, kept_weights):
+                        variable.assign(value)
+                out["kept_test"] = self.evaluate(*test)
+        return out
 
 
 # --- capacity ------------------------------------------------------------------------------------
@@ -237,22 +254,26 @@ def boundary(points: int, noise: float, val: int, hidden: list[int], lr: float, 
 # --- the cures -----------------------------------------------------------------------------------
 
 @experiment("overfitting/cures", seed=22,
-            full={"train": 300, "more": 900, "val": 500, "hidden": [128, 128], "epochs": 60, "lr": 0.003,
-                  "l2": 0.001, "dropout": 0.5, "patience": 10, "shift": 1, "seeds": 3},
-            smoke={"train": 100, "more": 400, "val": 200, "hidden": [64, 64], "epochs": 30, "lr": 0.01,
+            full={"train": 300, "more": 900, "val": 500, "test": 1000, "hidden": [128, 128], "epochs": 60,
+                  "lr": 0.003, "l2": 0.001, "dropout": 0.5, "patience": 10, "shift": 1, "seeds": 5},
+            smoke={"train": 100, "more": 400, "val": 200, "test": 200, "hidden": [64, 64], "epochs": 30, "lr": 0.01,
                    "l2": 0.001, "dropout": 0.5, "patience": 5, "shift": 1, "seeds": 2},
-            title="Seven ways to treat one overfitting network, over three seeds")
-def cures(train: int, more: int, val: int, hidden: list[int], epochs: int, lr: float, l2: float, dropout: float,
-          patience: int, shift: int, seeds: int, seed: int) -> dict:
-    """Curves of each cure on the same small MNIST set; early stopping watches the untreated runs."""
+            title="Seven ways to treat one overfitting network, over five seeds")
+def cures(train: int, more: int, val: int, test: int, hidden: list[int], epochs: int, lr: float, l2: float,
+          dropout: float, patience: int, shift: int, seeds: int, seed: int) -> dict:
+    """Curves of each cure on the same small MNIST set, and the final model's test score; early stopping
+    watches the untreated runs and is scored with the weights it kept."""
     inputs, classes, hidden = SIDE * SIDE, 10, tuple(hidden)
     plain = Trainer(lambda: mlp(hidden, inputs, classes), lr)
     with_dropout = Trainer(lambda: mlp(hidden, inputs, classes, dropout=dropout), lr)
     with_batchnorm = Trainer(lambda: mlp(hidden, inputs, classes, batchnorm=True), lr)
     curves = {cure: [] for cure in CURES}
+    tests = {cure: [] for cure in CURES}  # loss and accuracy on the test digits
     stop, kept = [], []
     for s in range(seeds):
-        big = small_mnist(more, val, seed + s)  # the small set is the first `train` rows of the big one
+        big = small_mnist(more, val + test, seed + s)  # the small set is the first `train` rows of the big one
+        held_out = (big.x_val[val:], big.y_val[val:])
+        big = data.Split(big.x_train, big.y_train, big.x_val[:val], big.y_val[:val])
         split = data.Split(big.x_train[:train], big.y_train[:train], big.x_val, big.y_val)
         rng = np.random.default_rng(seed + s)
         runs = {
@@ -265,18 +286,22 @@ def cures(train: int, more: int, val: int, hidden: list[int], epochs: int, lr: f
         }
         for cure, (trainer, strength, run_split, augment) in runs.items():
             trainer.reset(seed + s, strength)
-            run = trainer.fit(run_split, epochs, augment, patience if cure == "none" else None)
+            run = trainer.fit(run_split, epochs, augment, patience if cure == "none" else None, held_out)
             curves[cure].append(run["curves"])
+            tests[cure].append(run["test"])
             if cure == "none":
                 curves["early stopping"].append(run["curves"])
+                tests["early stopping"].append(run["kept_test"])
                 stop.append(run["stop"])
                 kept.append(run["kept"])
     stacked = np.array([curves[c] for c in CURES], dtype=np.float32)  # cure, seed, epoch, metric
+    scored = np.array([tests[c] for c in CURES], dtype=np.float32)  # cure, seed, (loss, accuracy)
     return {"cures": list(CURES), "epoch": np.arange(epochs + 1),
             **{name: stacked[..., i] for i, name in enumerate(("loss", "accuracy", "val_loss", "val_accuracy"))},
+            "test_loss": scored[..., 0], "test_accuracy": scored[..., 1],
             "stop": np.array(stop), "kept": np.array(kept), "train_rows": train, "more_rows": more, "val_rows": val,
-            "hidden": list(hidden), "lr": lr, "l2": l2, "dropout": dropout, "patience": patience, "shift": shift,
-            "seeds": seeds}
+            "test_rows": test, "hidden": list(hidden), "lr": lr, "l2": l2, "dropout": dropout, "patience": patience,
+            "shift": shift, "seeds": seeds}
 
 
 # --- data quality --------------------------------------------------------------------------------

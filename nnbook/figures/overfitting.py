@@ -22,14 +22,25 @@ def spread(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def mean_range(x: np.ndarray, fmt=num) -> str:
-    """'mean (lowest–highest)' over seeds."""
+    """'mean (lowest–highest)' over seeds; 'mean (lowest to highest)' when a bound is negative."""
     mean, lo, hi = spread(np.asarray(x, dtype=np.float64))
-    return f"{fmt(mean)} ({fmt(lo)}–{fmt(hi)})"
+    return f"{fmt(mean)} ({fmt(lo)}{' to ' if lo < 0 else '–'}{fmt(hi)})"
+
+
+def signed(x: float) -> str:
+    """A signed difference in points, one decimal, with a true minus sign."""
+    return f"{x:+.1f}".replace("-", "−")
 
 
 def apart(better: np.ndarray, worse: np.ndarray, lower_is_better: bool = True) -> bool:
     """Every seed of `better` beats every seed of `worse`: the ranges do not overlap."""
     return better.max() < worse.min() if lower_is_better else better.min() > worse.max()
+
+
+def reader_list(names: list[str]) -> str:
+    if not names:
+        return "none of them"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def rgba(hex_color: str, alpha: float) -> str:
@@ -136,11 +147,47 @@ def capacity_values(r: dict) -> dict:
                            "network's, for every seed")
     out["train-falls"] = claim(np.all(np.diff(train.mean(1)) < 0),
                                "training loss falls with every step up in size")
-    out["overfit-minimum-early"] = claim(best_epoch[picks["overfit"]] < best_epoch[picks["good"]] <= len(r["epoch"]) - 1,
-                                         "the overfit network's validation loss bottoms out earlier than the good one's")
-    out["large-vs-good-acc"] = claim(val_acc[large].mean() >= val_acc[good].mean(),
-                                     "the largest network's validation accuracy is no lower than the best-loss one's")
+    out |= budget_values(r, picks)
+    out |= accuracy_values(r, good, large)
     return out
+
+
+def budget_values(r: dict, picks: dict[str, int]) -> dict:
+    """How the picture depends on the number of epochs: the lowest validation loss each width ever reached,
+    the widths still improving at the last epoch, and the overfit network's curves after its best epoch."""
+    mean_val = r["val_loss"].mean(1)  # width, epoch
+    lowest, best_epoch, last = mean_val.min(1), mean_val.argmin(1), len(r["epoch"]) - 1
+    still = [k for k in range(len(r["widths"])) if best_epoch[k] == last]
+    over = picks["overfit"]
+    over_acc = r["val_accuracy"][over].mean(0)
+    return {
+        "lowest-small": num(lowest[0]), "lowest-large": num(lowest[-1]),
+        "lowest-falls": claim(np.all(np.diff(lowest) < 0), "the lowest validation loss reached during training "
+                              "falls with every step up in width"),
+        "still-improving": reader_list([width_name(r, k) for k in still]),
+        "still-improving-count": str(len(still)),
+        "small-undertrained": claim(len(still) >= 1 and still == list(range(len(still))),
+                                    "the smallest networks' validation loss is lowest at the last epoch"),
+        "good-late": claim(best_epoch[picks["good"]] >= 0.9 * last, "the best-loss network's validation loss is "
+                           "lowest in the last tenth of training"),
+        "overfit-climbs": claim(mean_val[over, -1] > 1.2 * lowest[over] and best_epoch[over] < 0.5 * last,
+                                "the overfit network's validation loss bottoms out in the first half of training "
+                                "and ends more than 20% above its lowest"),
+        "overfit-acc-at-best": pct(over_acc[best_epoch[over]]), "overfit-acc-end": pct(over_acc[-1]),
+        "overfit-acc-rises": claim(over_acc[-1] > over_acc[best_epoch[over]], "the overfit network's validation "
+                                   "accuracy is higher at the end than at its best-loss epoch"),
+    }
+
+
+def accuracy_values(r: dict, good: int, large: int) -> dict:
+    """Loss and accuracy disagree: the largest network against the best-loss one, seed by seed."""
+    val_acc = r["val_accuracy"][:, :, -1]  # width, seed
+    wins = int(np.sum(val_acc[large] > val_acc[good]))
+    return {"large-wins": f"{wins} of {val_acc.shape[1]}", "large-val-acc": pct(val_acc[large].mean()),
+            "large-vs-good-acc": claim(wins == val_acc.shape[1], "the largest network's final validation accuracy "
+                                       "is higher than the best-loss network's in every seed"),
+            "acc-rises-from-good": claim(np.all(np.diff(val_acc[good:].mean(1)) > 0), "from the best-loss width "
+                                         "up, final validation accuracy rises with every step in width")}
 
 
 # --- a 2-D boundary --------------------------------------------------------------------------------
@@ -184,7 +231,8 @@ def boundary(r: dict) -> tuple[go.Figure, Table]:
     for f, epoch in enumerate(frames):
         mask = [m // len(runs) == f for m in range(n_maps)] + [True] * n_points
         annotations = [a.to_plotly_json() | {"text": boundary_title(r, k, f)} for k, a in enumerate(titles)]
-        steps.append({"label": str(int(epoch)), "method": "update", "args": [{"visible": mask}, {"annotations": annotations}]})
+        steps.append({"label": str(int(epoch)), "method": "update",
+                      "args": [{"visible": mask}, {"annotations": annotations}]})
     fig.update_layout(sliders=[{"steps": steps, "currentvalue": {"prefix": "epoch: "}, "pad": {"t": 50}}])
     fig.update_xaxes(range=[float(r["gx"][0]), float(r["gx"][-1])], constrain="domain")
     fig.update_yaxes(range=[float(r["gy"][0]), float(r["gy"][-1])])
@@ -227,29 +275,40 @@ def boundary_values(r: dict) -> dict:
 # --- the cures -----------------------------------------------------------------------------------
 
 def cure_outcomes(r: dict) -> dict[str, dict[str, np.ndarray]]:
-    """Per cure, per seed: the best validation loss and accuracy, the epoch of the best loss, and the
-    model each cure ends with (the last epoch; for early stopping, the epoch it kept)."""
+    """Per cure, per seed: the lowest validation loss within the epochs run, the best validation accuracy and
+    the epoch of the lowest loss; the score on the test digits of the model each cure ends with (the last
+    epoch; for early stopping, the epoch it kept); and the gap between validation and training loss there."""
     out = {}
     for i, cure in enumerate(r["cures"]):
         seeds = np.arange(r["val_loss"].shape[1])
         end = r["kept"] if cure == "early stopping" else np.full(len(seeds), r["val_loss"].shape[2] - 1)
         out[cure] = {"best_val_loss": r["val_loss"][i].min(1), "best_val_acc": r["val_accuracy"][i].max(1),
-                     "best_epoch": r["val_loss"][i].argmin(1),
-                     "val_loss": r["val_loss"][i, seeds, end], "val_acc": r["val_accuracy"][i, seeds, end],
+                     "best_epoch": r["val_loss"][i].argmin(1), "end_val_loss": r["val_loss"][i, seeds, end],
+                     "test_loss": r["test_loss"][i], "test_acc": r["test_accuracy"][i],
                      "gap": r["val_loss"][i, seeds, end] - r["loss"][i, seeds, end], "end": end}
     return out
 
 
-def helped(r: dict, metric: str, lower_is_better: bool) -> list[str]:
-    """The cures whose every seed beat every seed of no cure on `metric`."""
+def gains(r: dict, metric: str) -> dict[str, np.ndarray]:
+    """Per cure, per seed: how much better than no cure with the same seed (same digits, same initial
+    weights), signed so that positive is better: a loss that falls, an accuracy that rises."""
     outcomes = cure_outcomes(r)
-    return [c for c in r["cures"][1:] if apart(outcomes[c][metric], outcomes["none"][metric], lower_is_better)]
+    sign = -1.0 if "loss" in metric else 1.0
+    return {c: sign * (outcomes[c][metric] - outcomes["none"][metric]) for c in r["cures"][1:]}
 
 
-def reader_list(names: list[str]) -> str:
-    if not names:
-        return "none of them"
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+def better_in_every_seed(r: dict, metric: str) -> list[str]:
+    """The cures that beat no cure in every seed, paired by seed."""
+    return [c for c, g in gains(r, metric).items() if np.all(g > 0)]
+
+
+def seeds_better(g: np.ndarray) -> str:
+    return f"{int(np.sum(g > 0))}/{len(g)}"
+
+
+def sign_test_chance(seeds: int) -> float:
+    """The chance that all seeds fall on the same side (either way) if a cure made no difference."""
+    return 2 * 0.5**seeds
 
 
 @figure("overfitting/cure-curves", uses="overfitting/cures",
@@ -270,7 +329,8 @@ def cure_curves(r: dict) -> tuple[go.Figure, Table]:
     stop_i = cures.index("early stopping")
     seeds = np.arange(len(r["kept"]))
     for col, key in ((1, "val_loss"), (2, "val_accuracy")):
-        fig.add_scatter(x=r["kept"], y=r[key][stop_i, seeds, r["kept"]], mode="markers", name="early stopping: kept epoch",
+        fig.add_scatter(x=r["kept"], y=r[key][stop_i, seeds, r["kept"]], mode="markers",
+                        name="early stopping: kept epoch",
                         legendgroup="early stopping", showlegend=col == 1, row=1, col=col,
                         marker={"color": color(stop_i), "size": 10, "symbol": "x"})
         owners.append("early stopping")
@@ -293,43 +353,48 @@ def cure_curves(r: dict) -> tuple[go.Figure, Table]:
 
 
 @figure("overfitting/cure-summary", uses="overfitting/cures",
-        caption="Where each cure ends: the validation loss and accuracy of the model it finishes with (the last "
-                "epoch; for early stopping, the epoch it kept). Dots: the mean of the seeds; whiskers: the lowest "
-                "and highest seed. The dotted line marks no cure's worst seed: a cure whose whole range lies beyond "
-                "it helps beyond seed noise.")
+        caption="What each cure changes against no cure with the same seed (the same digits and initial weights), "
+                "scored on test digits that no run trained on or chose an epoch by, with the model the cure ends "
+                "with (the last epoch; for early stopping, the epoch it kept). Right of the dotted line is better. "
+                "Small dots: one seed each; large dots: their mean.")
 def cure_summary(r: dict) -> tuple[go.Figure, Table]:
-    outcomes = cure_outcomes(r)
-    cures = list(r["cures"])
+    cures = list(r["cures"][1:])
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.05,
-                        subplot_titles=("validation loss<br>(lower is better)",
-                                        "validation accuracy<br>(higher is better)"))
-    for col, metric in ((1, "val_loss"), (2, "val_acc")):
-        runs = np.array([outcomes[c][metric] for c in cures]).T  # seed, cure
-        fig.add_scatter(y=cures, x=runs.mean(0).astype(np.float32), error_x=error_bars(runs), showlegend=False,
-                        mode="markers", marker={"color": [color(i) for i in range(len(cures))], "size": 11},
-                        row=1, col=col, hovertemplate="%{y}: %{x:.3f}<extra></extra>")
-        worst_none = outcomes["none"][metric].max() if metric == "val_loss" else outcomes["none"][metric].min()
-        fig.add_vline(x=float(worst_none), line={"dash": "dot", "color": "#7f7f7f", "width": 1}, row=1, col=col)
-    fig.update_xaxes(tickformat=".0%", row=1, col=2)
+                        subplot_titles=("fall in<br>test loss", "rise in<br>test accuracy<br>(points)"))
+    panels = ((1, "test_loss", 1.0), (2, "test_acc", 100.0))
+    for col, metric, scale in panels:
+        by_cure = gains(r, metric)
+        for i, cure in enumerate(cures, start=1):
+            g = by_cure[cure] * scale
+            fig.add_scatter(x=g.astype(np.float32), y=[cure] * len(g), mode="markers", showlegend=False, row=1,
+                            col=col, marker={"color": color(i), "size": 7, "opacity": 0.7},
+                            hovertemplate=f"{cure}, one seed: %{{x:.3f}}<extra></extra>")
+            fig.add_scatter(x=[float(g.mean())], y=[cure], mode="markers", showlegend=False, row=1, col=col,
+                            marker={"color": color(i), "size": 14, "symbol": "diamond",
+                                    "line": {"color": "white", "width": 1}},
+                            hovertemplate=f"{cure}, mean: %{{x:.3f}}<extra></extra>")
+        fig.add_vline(x=0, line={"dash": "dot", "color": "#7f7f7f", "width": 1}, row=1, col=col)
     fig.update_yaxes(autorange="reversed")
-    header = ["cure", "final validation loss", "final validation accuracy"]
-    rows = [[c, mean_range(o["val_loss"]), mean_range(o["val_acc"], pct)] for c, o in outcomes.items()]
-    fig = tidy(fig, height=420, top=80, bottom=50)
+    loss, acc = gains(r, "test_loss"), gains(r, "test_acc")
+    header = ["cure", "fall in test loss", "seeds better", "rise in test accuracy (points)", "seeds better"]
+    rows = [[c, mean_range(loss[c]), seeds_better(loss[c]), mean_range(100 * acc[c], signed),
+             seeds_better(acc[c])] for c in cures]
+    fig = tidy(fig, height=440, top=100, bottom=50)
     fig.update_layout(margin={"l": 110})  # room for the cures' names
     return fig, (header, rows)
 
 
 @table("overfitting/cure-table", uses="overfitting/cures",
-       caption="Each cure over the seeds: the mean, with the lowest and highest seed in brackets. The best is "
-               "taken over all epochs; \"final\" is the model the cure ends with (for early stopping, the epoch "
-               "it kept); the gap is final validation loss minus final training loss.")
+       caption="Each cure over the seeds: the mean, with the lowest and highest seed in brackets. The lowest "
+               "validation loss and its epoch are taken within the epochs run; the test scores are those of the "
+               "model the cure ends with (for early stopping, the epoch it kept), on digits no run trained on or "
+               "chose by; the gap is validation loss minus training loss for that model.")
 def cure_table(r: dict) -> Table:
     outcomes = cure_outcomes(r)
-    header = ["cure", "best validation loss", "best validation accuracy", "epoch of the best", "final validation loss",
-              "final validation accuracy", "final gap"]
-    rows = [[cure, mean_range(o["best_val_loss"]), mean_range(o["best_val_acc"], pct),
-             mean_range(o["best_epoch"], lambda x: f"{x:.0f}"), mean_range(o["val_loss"]), mean_range(o["val_acc"], pct),
-             mean_range(o["gap"])] for cure, o in outcomes.items()]
+    header = ["cure", "lowest validation loss", "epoch of the lowest", "test loss", "test accuracy", "gap"]
+    rows = [[cure, mean_range(o["best_val_loss"]), mean_range(o["best_epoch"], lambda x: f"{x:.0f}"),
+             mean_range(o["test_loss"]), mean_range(o["test_acc"], pct), mean_range(o["gap"])]
+            for cure, o in outcomes.items()]
     return header, rows
 
 
@@ -337,43 +402,75 @@ def cure_table(r: dict) -> Table:
 def cure_values(r: dict) -> dict:
     outcomes = cure_outcomes(r)
     none, stop = outcomes["none"], outcomes["early stopping"]
-    loss_helped = helped(r, "val_loss", True)
-    acc_helped = helped(r, "val_acc", False)
-    best_helped = helped(r, "best_val_loss", True)
-    loss_noise = [c for c in r["cures"][1:] if c not in loss_helped]
-    acc_noise = [c for c in r["cures"][1:] if c not in acc_helped]
-    means = {c: o["val_acc"].mean() for c, o in outcomes.items()}
+    seeds, last = len(r["kept"]), len(r["epoch"]) - 1
+    loss_gain, acc_gain, low_gain = gains(r, "test_loss"), gains(r, "test_acc"), gains(r, "best_val_loss")
+    loss_helped, acc_helped = better_in_every_seed(r, "test_loss"), better_in_every_seed(r, "test_acc")
+    means = {c: o["test_acc"].mean() for c, o in outcomes.items()}
     top = max(means, key=means.get)
     out = {"train-rows": f"{r['train_rows']:,}", "more-rows": f"{r['more_rows']:,}", "val-rows": f"{r['val_rows']:,}",
-           "hidden": "-".join(str(h) for h in r["hidden"]), "epochs": str(len(r["epoch"]) - 1), "lr": f"{r['lr']:g}",
-           "l2": f"{r['l2']:g}", "dropout": f"{r['dropout']:g}", "patience": str(r["patience"]),
-           "shift": str(r["shift"]), "seeds": str(r["seeds"]),
-           "loss-helped": reader_list(loss_helped), "loss-noise": reader_list(loss_noise),
-           "acc-helped": reader_list(acc_helped), "acc-noise": reader_list(acc_noise),
-           "best-helped": reader_list(best_helped), "top-acc": top, "top-acc-value": pct(means[top]),
+           "test-rows": f"{r['test_rows']:,}", "hidden": "-".join(str(h) for h in r["hidden"]), "epochs": str(last),
+           "lr": f"{r['lr']:g}", "l2": f"{r['l2']:g}", "dropout": f"{r['dropout']:g}", "patience": str(r["patience"]),
+           "shift": str(r["shift"]), "shift-full": str(2 * r["shift"]), "seeds": str(seeds),
+           "chance": f"1 in {round(1 / sign_test_chance(seeds))}",
+           "loss-helped": reader_list(loss_helped),
+           "loss-mixed": reader_list([c for c in loss_gain if c not in loss_helped]),
+           "acc-helped": reader_list(acc_helped),
+           "acc-mixed": reader_list([c for c in acc_gain if c not in acc_helped]),
+           "low-helped": reader_list([c for c, g in low_gain.items() if np.all(g > 0)]),
+           "top-acc": top, "top-acc-value": pct(means[top]),
            "none-best-epoch": mean_range(none["best_epoch"], lambda x: f"{x:.0f}"),
-           "none-best-epoch-mean": f"{none['best_epoch'].mean():.0f}",
-           "stop-epoch": mean_range(r["stop"], lambda x: f"{x:.0f}")}
+           "stop-epoch": mean_range(r["stop"], lambda x: f"{x:.0f}"),
+           "early-kept-val-loss": num(stop["end_val_loss"].mean())}
     for cure, o in outcomes.items():
         key = cure.replace(" ", "-").lower()
-        out |= {f"{key}-val-loss": num(o["val_loss"].mean()), f"{key}-val-acc": pct(o["val_acc"].mean()),
+        out |= {f"{key}-test-loss": num(o["test_loss"].mean()), f"{key}-test-acc": pct(o["test_acc"].mean()),
                 f"{key}-best-val-loss": num(o["best_val_loss"].mean()), f"{key}-gap": num(o["gap"].mean()),
-                f"{key}-best-epoch": f"{o['best_epoch'].mean():.0f}"}
-    out["more-data-top"] = claim(top == "more data", "more data gives the highest final validation accuracy")
-    out["more-data-beyond"] = claim("more data" in acc_helped and "more data" in loss_helped,
-                                    "more data helps beyond seed noise on both loss and accuracy")
-    out["early-equals-best"] = claim(np.allclose(stop["val_loss"], none["best_val_loss"]),
-                                     "early stopping ends with the untreated run's best validation loss")
-    out["none-gap-largest"] = claim(none["gap"].mean() == max(o["gap"].mean() for o in outcomes.values()),
-                                    "no cure ends with the largest gap")
-    out["l2-best-within-noise"] = claim(not apart(outcomes["L2"]["best_val_loss"], none["best_val_loss"]),
-                                        "L2 at this strength does not lower the best validation loss beyond seed noise")
-    slow = ("dropout", "augmentation")
-    out["slow-cures"] = claim(all(outcomes[c]["best_epoch"].min() > none["best_epoch"].max() for c in slow),
-                              "dropout and augmentation reach their best later than no cure, in every seed")
-    out["cures-shrink-gap"] = claim(all(o["gap"].mean() < none["gap"].mean() for c, o in outcomes.items() if c != "none"),
-                                    "every cure ends with a smaller gap than no cure")
+                f"{key}-best-epoch-mean": f"{o['best_epoch'].mean():.0f}",
+                f"{key}-best-epochs": ", ".join(str(int(e)) for e in o["best_epoch"])}
+        if cure != "none":
+            out |= {f"{key}-acc-gain": mean_range(100 * acc_gain[cure], signed),
+                    f"{key}-acc-seeds": seeds_better(acc_gain[cure]),
+                    f"{key}-loss-seeds": seeds_better(loss_gain[cure])}
+    out |= cure_claims(r, outcomes, acc_helped, loss_helped, top)
     return out
+
+
+def cure_claims(r: dict, outcomes: dict, acc_helped: list[str], loss_helped: list[str], top: str) -> dict:
+    """The sentences of the page that read the cures' results."""
+    none, stop = outcomes["none"], outcomes["early stopping"]
+    last = len(r["epoch"]) - 1
+    low_gain = gains(r, "best_val_loss")
+    slow = ("dropout", "augmentation")
+    acc_gain = gains(r, "test_acc")
+    others = [c for c in acc_gain if c not in ("more data", "early stopping")]
+    return {
+        "loss-all-cures": claim(len(loss_helped) == len(r["cures"]) - 1,
+                                "every cure ends with a lower test loss than no cure, in every seed"),
+        "acc-only-more-data": claim(acc_helped == ["more data"], "on test accuracy, more data is the only cure "
+                                    "better than no cure in every seed"),
+        "acc-others-noise": claim(all(not np.all(acc_gain[c] > 0) and not np.all(acc_gain[c] < 0)
+                                      and np.abs(acc_gain[c]).max() < 0.025 for c in others),
+                                  "L2, dropout, batch norm and augmentation change test accuracy by less than 2.5 "
+                                  "points, in different directions in different seeds"),
+        "early-acc-worse": claim(np.all(acc_gain["early stopping"] < 0), "early stopping ends with a lower test "
+                                 "accuracy than training to the end, in every seed"),
+        "more-data-top": claim(top == "more data", "more data gives the highest mean test accuracy"),
+        "more-data-beyond": claim("more data" in acc_helped and "more data" in loss_helped,
+                                  "more data beats no cure on both test loss and test accuracy in every seed"),
+        "early-kept-is-lowest": claim(all(stop["end_val_loss"][s] == r["val_loss"][0, s, : r["stop"][s] + 1].min()
+                                          for s in range(len(r["kept"]))),
+                                      "early stopping keeps the epoch of the lowest validation loss it saw"),
+        "l2-low-not-every-seed": claim(not np.all(low_gain["L2"] > 0), "L2 at this strength does not lower the "
+                                       "lowest validation loss in every seed"),
+        "slow-cures": claim(all(outcomes[c]["best_epoch"].min() > none["best_epoch"].max() for c in slow),
+                            "dropout and augmentation reach their lowest validation loss later than no cure, "
+                            "in every seed"),
+        "slow-cures-late": claim(all(outcomes[c]["best_epoch"].mean() > 0.75 * last for c in slow),
+                                 "on average dropout and augmentation reach their lowest validation loss in the "
+                                 "last quarter of training"),
+        "cures-shrink-gap": claim(all(o["gap"].mean() < none["gap"].mean() for c, o in outcomes.items()
+                                      if c != "none"), "every cure ends with a smaller mean gap than no cure"),
+    }
 
 
 # --- data quality --------------------------------------------------------------------------------
