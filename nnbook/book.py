@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import inspect
 import os
 import re
 import time
@@ -79,6 +80,7 @@ class Book:
         self.store = ResultStore(self.results, profile)
         self.rendered = RenderCache(self.results, profile)
         self.failures: dict[str, BuildError] = {}
+        self.source_url = ""  # where the package's source is browsable (repo_url/blob/main/); set by the plugin
         self._made: dict[str, Any] = {}
         registry.load()
         self._keys = self._all_keys()
@@ -242,16 +244,30 @@ class Book:
             self._keys[name] = hashlib.sha256(recipe.encode()).hexdigest()[:24]
         return self._keys[name]
 
+    def sources(self, output: registry.Output) -> list[tuple[str, str]]:
+        """Links to the code behind an output: its experiment and its own function."""
+        if not self.source_url:
+            return []
+        links = []
+        for label, func in (("experiment", self.experiments[output.uses].func), (output.kind, output.func)):
+            path = Path(inspect.getsourcefile(func)).resolve()
+            root = Path(__file__).resolve().parent.parent
+            if path.is_relative_to(root):
+                line = inspect.getsourcelines(func)[1]
+                links.append((label, f"{self.source_url}{path.relative_to(root).as_posix()}#L{line}"))
+        return links
+
     def _make(self, output: registry.Output) -> Any:
         result = self.result(output.uses)
         try:
             made = output.func(result.values)
+            provenance = result.provenance | {"sources": self.sources(output)}
             if output.kind == "figure":
                 fig, data = registry.split_figure(made)
-                return render.figure_html(output.id, fig, output.caption, result.provenance, data)
+                return render.figure_html(output.id, fig, output.caption, provenance, data)
             if output.kind == "table":
                 header, rows = made
-                return render.table_markdown(output.id, header, rows, output.caption, result.provenance)
+                return render.table_markdown(output.id, header, rows, output.caption, provenance)
             return {str(k): render.stored_value(v) for k, v in dict(made).items()}
         except Exception as e:
             raise BuildError(f"{output.kind} {output.id} raised {type(e).__name__}: {e}", traceback.format_exc()) from e
@@ -271,7 +287,8 @@ class Book:
         that makes it and the bytes of the stored result it shows."""
         if output_id not in self._made:
             output = self.outputs[output_id]
-            key = hashlib.sha256((self._output_key(output) + self._stored_digest(output.uses)).encode()).hexdigest()[:24]
+            recipe = self._output_key(output) + self._stored_digest(output.uses) + self.source_url
+            key = hashlib.sha256(recipe.encode()).hexdigest()[:24]
             made = self.rendered.get(key)
             if made is None:
                 made = self._make(output)

@@ -71,6 +71,8 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
                 self.book = Book(results, profile, log=log.info)
             except ValueError as e:
                 raise PluginError(f"nnbook: {e}") from e
+        if config.repo_url:  # figures and tables link the code behind them
+            self.book.source_url = config.repo_url.rstrip("/") + "/blob/main/"
         if f"{ASSET_DIR}/nnbook.js" not in config.extra_javascript:
             config.extra_javascript.append(f"{ASSET_DIR}/nnbook.js")  # small; it fetches plotly.js when needed
         if f"{ASSET_DIR}/nnbook.css" not in config.extra_css:

@@ -38,6 +38,7 @@ def provenance_line(p: dict[str, Any]) -> str:
         f"profile {html.escape(p['profile'])} · ran {p['seconds']:.1f} s on {html.escape(p['date'])} · "
         f"TensorFlow {html.escape(versions.get('tensorflow', '?'))}, Keras {html.escape(versions.get('keras', '?'))}"
         f"{where}"
+        + "".join(f' · <a href="{html.escape(url)}">{html.escape(label)} source</a>' for label, url in p.get("sources", []))
     )
 
 

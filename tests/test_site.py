@@ -32,6 +32,8 @@ def test_pages_embed_figures_values_and_provenance(site):
     assert page.count('class="nnbook-figure"') == 6
     assert "{{" not in page and "::: nnbook" not in page, "every reference is replaced"
     assert "profile smoke" in page and "TensorFlow 2." in page
+    assert re.search(r'href="https://github.com/[^"]+/blob/main/nnbook/experiments/activations.py#L\d+">experiment source', page)
+    assert re.search(r'href="https://github.com/[^"]+/blob/main/nnbook/figures/activations.py#L\d+">figure source', page)
     assert "The data behind this figure" in page
     assert re.search(r"ReLU ends at \d+\.\d%", page), "values are inlined into prose"
 
