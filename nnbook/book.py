@@ -7,6 +7,7 @@ by the code that made them and the result they show, so a warm build renders not
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
 import hashlib
@@ -238,7 +239,8 @@ class Book:
     def _output_key(self, output: registry.Output) -> str:
         name = f"output:{output.id}"
         if name not in self._keys:
-            render_code = fingerprint(render.figure_html) + fingerprint(render.table_markdown)
+            render_code = "".join(fingerprint(f) for f in (render.figure_html, render.table_markdown,
+                                                             render.model_asset, render.model_html))
             recipe = "\n".join([output.kind, output.caption, fingerprint(output.func), render_code,
                                 self.key(output.uses)])
             self._keys[name] = hashlib.sha256(recipe.encode()).hexdigest()[:24]
@@ -268,6 +270,10 @@ class Book:
             if output.kind == "table":
                 header, rows = made
                 return render.table_markdown(output.id, header, rows, output.caption, provenance)
+            if output.kind == "model":
+                name, blob, header = render.model_asset(output.id, made)
+                page = render.model_html(output.id, name, len(blob), header, output.caption, provenance)
+                return {"html": page, "asset": name, "bytes": base64.b64encode(blob).decode()}
             return {str(k): render.stored_value(v) for k, v in dict(made).items()}
         except Exception as e:
             raise BuildError(f"{output.kind} {output.id} raised {type(e).__name__}: {e}", traceback.format_exc()) from e
@@ -283,8 +289,9 @@ class Book:
         return self._made[name]
 
     def output(self, output_id: str) -> Any:
-        """A figure's HTML, a table's Markdown, or a values group's mapping; cached by the code
-        that makes it and the bytes of the stored result it shows."""
+        """A figure's HTML, a table's Markdown, a values group's mapping, or a model's widget HTML with
+        its binary file (`{"html", "asset": name, "bytes": base64}`); cached by the code that makes it
+        and the bytes of the stored result it shows."""
         if output_id not in self._made:
             output = self.outputs[output_id]
             recipe = self._output_key(output) + self._stored_digest(output.uses) + self.source_url

@@ -10,6 +10,7 @@ Options (`mkdocs.yml`), each overridable by an environment variable:
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import logging
@@ -73,10 +74,12 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
                 raise PluginError(f"nnbook: {e}") from e
         if config.repo_url:  # figures and tables link the code behind them
             self.book.source_url = config.repo_url.rstrip("/") + "/blob/main/"
-        if f"{ASSET_DIR}/nnbook.js" not in config.extra_javascript:
-            config.extra_javascript.append(f"{ASSET_DIR}/nnbook.js")  # small; it fetches plotly.js when needed
-        if f"{ASSET_DIR}/nnbook.css" not in config.extra_css:
-            config.extra_css.append(f"{ASSET_DIR}/nnbook.css")
+        for script in ("nnbook.js", "live.js"):  # small; nnbook.js fetches plotly.js when a figure needs it
+            if f"{ASSET_DIR}/{script}" not in config.extra_javascript:
+                config.extra_javascript.append(f"{ASSET_DIR}/{script}")
+        for sheet in ("nnbook.css", "live.css"):
+            if f"{ASSET_DIR}/{sheet}" not in config.extra_css:
+                config.extra_css.append(f"{ASSET_DIR}/{sheet}")
         return config
 
     def on_serve(self, server, config, builder):
@@ -91,6 +94,8 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
         self.builds += 1
         self.reported: set[str] = set()  # each failure is logged once per build
         pages = refs.scan_pages(Path(config.docs_dir))
+        self.models = sorted({ref.id for found in pages.values() for ref in found
+                              if (o := book.target(ref)) and o.kind == "model"})
         self._fail_or_log(book.unknown_references(pages))
         try:
             book.refresh(book.experiments_used(pages), keep_going=self.serving)
@@ -121,9 +126,14 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
     def on_files(self, files, config):
         self.figure_specs: dict[str, str] = {}  # file name → Plotly JSON, written after the build
         sources = {PLOTLY_JS: _plotly_js(), "vendor/plotly.js-LICENSE": ASSETS / "vendor/plotly.js-LICENSE"}
-        sources |= {n: ASSETS / n for n in ("nnbook.js", "nnbook.css")}
+        sources |= {n: ASSETS / n for n in ("nnbook.js", "nnbook.css", "live.js", "live.css")}
         for name, source in sources.items():
             files.append(File.generated(config, f"{ASSET_DIR}/{name}", abs_src_path=str(source)))
+        for model_id in self.models:  # each live model's weights, fetched by live.js when its widget is near
+            made = self._output(model_id)
+            if not isinstance(made, BuildError):
+                files.append(File.generated(config, f"{ASSET_DIR}/{made['asset']}",
+                                            content=base64.b64decode(made["bytes"])))
         topics = {e.topic for e in self.book.experiments.values()}
         self.notebooks = {t for t in topics if files.get_file_from_path(f"{t}.md")}
         for topic in sorted(self.notebooks):  # each topic page offers its experiments as a notebook
@@ -147,7 +157,7 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
                 return _inline_error(made.what) if ref.inline else "\n" + render.error_box(made.what, made.detail) + "\n"
             if ref.inline:
                 return render.value_html(made[ref.name]) if ref.name in made else _inline_error(f"unknown value '{ref}'")
-            return f"\n{made}\n"
+            return f"\n{made['html'] if isinstance(made, dict) else made}\n"  # a model: its widget
 
         markdown = refs.substitute(markdown, embed)
         topic = page.file.src_uri.removesuffix(".md")

@@ -39,7 +39,7 @@ class Experiment:
         return self.id.split("/")[0]
 
 
-OutputKind = Literal["figure", "table", "values"]
+OutputKind = Literal["figure", "table", "values", "model"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,25 @@ class Claim:
 
     holds: bool
     text: str
+
+
+@dataclass(frozen=True)
+class LiveModel:
+    """A small trained dense network that a page runs in the browser (`@model`).
+
+    `layers` holds `(kernel, bias, activation)` per layer, kernels shaped (inputs, units) as
+    Keras stores them, activations "relu", "sigmoid", "tanh", "linear" or "softmax". `image`
+    is the input's (rows, columns) when it is a grey image in [0, 1] the reader draws.
+    `examples` are inputs as 0-255 pixels (uint8, one row each) with their `labels` and the
+    `probabilities` Keras gave them: the page offers them to the reader, and the browser tests
+    compare its forward pass against Keras's on them.
+    """
+
+    layers: list[tuple[Any, Any, str]]
+    image: tuple[int, int]
+    examples: Any = None
+    labels: Any = None
+    probabilities: Any = None
 
 
 def claim(holds: Any, text: str) -> Claim:
@@ -119,6 +138,7 @@ def _output(kind: OutputKind):
 figure = _output("figure")
 table = _output("table")
 values = _output("values")
+model = _output("model")
 
 
 def load(reload: bool = False) -> None:

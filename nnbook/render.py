@@ -3,13 +3,17 @@
 Figures are rendered as compact Plotly JSON (no template, float32 typed arrays) in a
 `<template>` after the plot's box; the MkDocs plugin moves it out of the page into a static
 file that `assets/nnbook.js` fetches and draws when the figure comes near the viewport.
+A live model becomes a widget and one binary file of weights that `assets/live.js` runs
+in the browser.
 Everything here is deterministic, so unchanged results give byte-identical pages.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
+import json
 import re
 from typing import Any, Sequence
 
@@ -214,3 +218,70 @@ def error_box(title: str, detail: str) -> str:
         f"<pre><code>{html.escape(detail)}</code></pre></div>"
     )
 
+
+# -- live models: a small dense network the page runs in the browser ----------------------
+
+ACTIVATIONS = ("relu", "sigmoid", "tanh", "linear", "softmax")  # what assets/live.js computes
+
+
+def _model_arrays(model: Any) -> tuple[dict[str, Any], list[np.ndarray]]:
+    """The model's header fields and its arrays in file order (float32 first, then bytes)."""
+    layers, floats = [], []
+    inputs = int(np.asarray(model.layers[0][0]).shape[0])
+    for kernel, bias, activation in model.layers:
+        kernel, bias = np.asarray(kernel, dtype=np.float32), np.asarray(bias, dtype=np.float32)
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation {activation!r} is not one of {', '.join(ACTIVATIONS)}")
+        if kernel.shape != (inputs, bias.shape[0]):
+            raise ValueError(f"layer {len(layers) + 1}: kernel {kernel.shape} does not take {inputs} inputs to "
+                             f"{bias.shape[0]} units")
+        layers.append({"inputs": inputs, "units": int(bias.shape[0]), "activation": activation})
+        floats += [kernel, bias]
+        inputs = int(bias.shape[0])
+    rows, cols = model.image
+    if rows * cols != layers[0]["inputs"]:
+        raise ValueError(f"image {rows}x{cols} is not the {layers[0]['inputs']} inputs of the first layer")
+    header: dict[str, Any] = {"layers": layers, "image": [int(rows), int(cols)], "examples": 0}
+    arrays = floats
+    if model.examples is not None:
+        pixels = np.asarray(model.examples)
+        if pixels.dtype != np.uint8 or pixels.ndim != 2 or pixels.shape[1] != layers[0]["inputs"]:
+            raise ValueError("examples must be uint8 pixels, one row of inputs each")
+        header["examples"] = int(len(pixels))
+        classes = layers[-1]["units"]
+        arrays = floats + [np.asarray(model.probabilities, dtype=np.float32).reshape(len(pixels), classes),
+                           pixels, np.asarray(model.labels, dtype=np.uint8).reshape(len(pixels))]
+    return header, arrays
+
+
+def model_asset(id: str, model: Any) -> tuple[str, bytes, dict[str, Any]]:
+    """A live model as one binary file: a little-endian uint32 header length, the JSON header
+    (padded to 4 bytes) and then, back to back, each layer's float32 kernel (row-major,
+    inputs x units) and bias, and, with examples, their float32 probabilities, uint8 pixels and
+    uint8 labels. Returns the content-derived file name, its bytes and the header."""
+    header, arrays = _model_arrays(model)
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 4)
+    body = b"".join(np.ascontiguousarray(a).astype(a.dtype.newbyteorder("<")).tobytes() for a in arrays)
+    blob = np.uint32(len(text)).astype("<u4").tobytes() + text + body
+    name = f"{slug(id).removeprefix('nnbook-')}.{hashlib.sha256(blob).hexdigest()[:12]}.bin"
+    return name, blob, header
+
+
+def model_html(id: str, asset: str, size: int, header: dict[str, Any], caption: str,
+               provenance: dict[str, Any]) -> str:
+    """The widget a page embeds: `assets/live.js` builds it and fetches `asset` (`size` bytes, from
+    the site's `assets/nnbook/`) only when it comes near the viewport."""
+    layers = header["layers"]
+    sizes = ",".join(str(n) for n in [layers[0]["inputs"]] + [layer["units"] for layer in layers])
+    attributes = {"model": provenance["experiment"], "asset": asset, "bytes": size, "sizes": sizes,
+                  "activations": ",".join(layer["activation"] for layer in layers),
+                  "image": ",".join(str(n) for n in header["image"])}
+    data = " ".join(f'data-nnbook-{k}="{html.escape(str(v))}"' for k, v in attributes.items())
+    return (
+        f'<figure class="nnbook-live" id="{slug(id)}" {data}>'
+        '<div class="nnbook-live-body"><p class="nnbook-live-status">This drawing pad runs the network in your '
+        "browser and needs JavaScript.</p></div>"
+        f"<figcaption>{caption_html(caption)}"
+        f'<span class="nnbook-provenance">{provenance_line(provenance)}</span></figcaption></figure>'
+    )

@@ -5,6 +5,7 @@ outside 127.0.0.1."""
 
 from __future__ import annotations
 
+import math
 import re
 import subprocess
 from pathlib import Path
@@ -12,18 +13,29 @@ from typing import Iterator
 
 import pytest
 
-from conftest import ROOT, figure_pages, nav_pages, page_url
+from conftest import ROOT, nav_pages, page_url
 
 pytestmark = pytest.mark.browser
 
 AXE_VERSION = "4.10.3"  # npm's axe-core, installed on first use under .cache/ (see axe_script)
 AXE_CACHE = ROOT / ".cache" / "npm"
 
+
+def plot_pages() -> list[str]:
+    """Addresses of the pages that embed a figure or a table (live widgets alone do not count)."""
+    from nnbook import refs, registry
+
+    registry.load()
+    kinds = {o.id: o.kind for o in registry.OUTPUTS.values()}
+    return [page_url(md) for md in nav_pages() if (ROOT / "content" / md).is_file() and any(
+        not r.inline and kinds.get(r.id, "model") != "model" for r in refs.find((ROOT / "content" / md).read_text()))]
+
+
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PAGES = [page_url(md) for md in nav_pages()]  # every page of the navigation, new ones included
-FIGURE_PAGES = figure_pages()
+FIGURE_PAGES = plot_pages()
 
 FIGURE_STATE = """() => Array.from(document.querySelectorAll('.nnbook-plot')).map(el => {
   const svg = el.querySelector('.main-svg');
@@ -215,3 +227,202 @@ def test_no_serious_accessibility_violations(watched, axe_script, palette):
         found += [f"/{path} ({palette}): {v['rule']} ({v['impact']}) at {', '.join(v['nodes'])}"
                   for v in page.evaluate(AXE_RUN)]
     assert found == [], "axe-core finds serious or critical violations:\n" + "\n".join(found)
+
+
+# -- live models: the network run in the browser -----------------------------------------
+
+LIVE_PAGE = "playground/"
+LIVE_MODEL = "network/mlp"
+LIVE_TOLERANCE = 1e-5  # largest |browser - Keras| probability: float32 weights, float64 sums in the browser
+
+LIVE_READY = f"() => window.nnbook.models[{LIVE_MODEL!r}] && window.nnbook.models[{LIVE_MODEL!r}].net !== null"
+WIDGET = "document.querySelector('.nnbook-live').nnbookLive"
+
+
+def open_live(watched, height: int = 900):
+    page = watched.page
+    page.set_viewport_size({"width": 1280, "height": height})
+    page.goto(watched.base + LIVE_PAGE)
+    page.locator(".nnbook-live").scroll_into_view_if_needed()
+    page.wait_for_function(LIVE_READY)
+    return page
+
+
+def test_browser_forward_pass_agrees_with_keras(watched):
+    page = open_live(watched)
+    found = page.evaluate("""async (name) => {
+      const model = window.nnbook.models[name], ex = model.net.examples, n = 784, k = 10;
+      let agree = 0, worst = 0;
+      for (let i = 0; i < ex.count; i++) {
+        const pixels = Array.from(ex.pixels.subarray(i * n, (i + 1) * n), v => v / 255);
+        const mine = model.run(pixels), keras = Array.from(ex.probabilities.subarray(i * k, (i + 1) * k));
+        const top = a => a.indexOf(Math.max(...a));
+        agree += top(mine) === top(keras);
+        worst = Math.max(worst, ...mine.map((p, j) => Math.abs(p - keras[j])));
+      }
+      const hooked = await model.predict(Array.from(ex.pixels.subarray(0, n), v => v / 255));
+      return {count: ex.count, agree: agree / ex.count, worst: worst, hooked: hooked,
+              direct: model.run(Array.from(ex.pixels.subarray(0, n), v => v / 255))};
+    }""", LIVE_MODEL)
+    print(f"\nbrowser vs Keras on {found['count']} validation digits: argmax agreement {found['agree']:.4f}, "
+          f"largest probability difference {found['worst']:.2e}")
+    assert found["count"] >= 50
+    assert found["agree"] >= 0.999
+    assert found["worst"] < LIVE_TOLERANCE
+    assert found["hooked"] == found["direct"] and len(found["hooked"]) == 10
+    assert watched.errors == []
+
+
+def draw(page, *strokes: list[tuple[float, float]]) -> None:
+    """Mouse strokes on the pad, in fractions of its width and height."""
+    page.locator(".nnbook-live-pad").evaluate("pad => pad.scrollIntoView({block: 'center'})")
+    box = page.locator(".nnbook-live-pad").bounding_box()
+    for stroke in strokes:
+        (x, y), rest = stroke[0], stroke[1:]
+        page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"])
+        page.mouse.down()
+        for x, y in rest:
+            page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"], steps=6)
+        page.mouse.up()
+    page.wait_for_timeout(100)
+
+
+PREPARED = f"""() => {{
+  const w = {WIDGET}, img = Array.from(w.prepared), outs = w.outputs;
+  let mass = 0, mx = 0, my = 0, rows = [], cols = [];
+  img.forEach((v, i) => {{ mass += v; mx += v * (i % 28); my += v * Math.floor(i / 28);
+                           if (v > 0) {{ rows.push(Math.floor(i / 28)); cols.push(i % 28); }} }});
+  return {{min: Math.min(...img), max: Math.max(...img), cx: mx / mass, cy: my / mass,
+           height: Math.max(...rows) - Math.min(...rows) + 1, width: Math.max(...cols) - Math.min(...cols) + 1,
+           probabilities: Array.from(outs[outs.length - 1])}};
+}}"""
+
+
+def assert_prepared_like_mnist(found: dict) -> None:
+    assert 0 <= found["min"] and found["max"] <= 1 and found["max"] > 0.5
+    assert abs(found["cx"] - 14) <= 0.5 and abs(found["cy"] - 14) <= 0.5, "centre of mass on pixel (14, 14)"
+    assert max(found["width"], found["height"]) in (20, 21), "scaled into a 20x20 box (21: a sliver of antialiasing)"
+    probabilities = found["probabilities"]
+    assert len(probabilities) == 10 and abs(sum(probabilities) - 1) < 1e-9 and min(probabilities) >= 0
+
+
+def test_drawn_strokes_are_prepared_like_mnist(watched):
+    page = open_live(watched)
+    draw(page, [(0.7, 0.15), (0.72, 0.5), (0.7, 0.85)])  # a vertical stroke, off-centre
+    stroke = page.evaluate(PREPARED)
+    assert_prepared_like_mnist(stroke)
+    assert stroke["height"] > 3 * stroke["width"], "a tall stroke keeps its aspect"
+    page.click(".nnbook-live-buttons button:has-text('Clear')")
+    assert page.evaluate(f"{WIDGET}.prepared === null")
+    loop = [(0.2 + 0.15 * (1 + math.cos(a)), 0.5 + 0.3 * math.sin(a)) for a in [i * math.pi / 12 for i in range(25)]]
+    draw(page, loop)  # a closed loop in the left half
+    ring = page.evaluate(PREPARED)
+    assert_prepared_like_mnist(ring)
+    assert page.evaluate(f"{WIDGET}.prepared[14 * 28 + 14]") < 0.5, "the loop's middle stays empty"
+    assert watched.errors == []
+
+
+def test_validation_digits_drawn_on_the_pad_read_as_keras_reads_them(watched):
+    """MNIST's digits are prepared already: painted on the pad and prepared again, they come out as they
+    went in, and the network reads them as Keras did."""
+    page = open_live(watched)
+    found = page.evaluate(f"""async () => {{
+      const w = {WIDGET}, ex = w.model.net.examples, n = 784, k = 10, top = a => a.indexOf(Math.max(...a));
+      let agree = 0, unchanged = 0;
+      for (let i = 0; i < ex.count; i++) {{
+        await w.pickExample(i);
+        const pixels = ex.pixels.subarray(i * n, (i + 1) * n);
+        unchanged += w.prepared.every((v, j) => Math.abs(v - pixels[j] / 255) < 1e-3);
+        const keras = Array.from(ex.probabilities.subarray(i * k, (i + 1) * k));
+        agree += top(Array.from(w.outputs[w.outputs.length - 1])) === top(keras);
+      }}
+      return {{count: ex.count, agree: agree / ex.count, unchanged: unchanged / ex.count}};
+    }}""")
+    print(f"\nvalidation digits through the pad: {found['unchanged']:.3f} unchanged by the preparation, "
+          f"{found['agree']:.3f} read as Keras reads them")
+    assert found["unchanged"] >= 0.99
+    assert found["agree"] >= 0.99
+    assert watched.errors == []
+
+
+def test_live_model_costs_nothing_until_near_and_little_after(watched):
+    page = watched.page
+    weights: list[str] = []
+    page.on("request", lambda r: r.url.endswith(".bin") and weights.append(r.url))
+    page.add_init_script("""document.addEventListener('DOMContentLoaded', () => {
+      const style = document.createElement('style');  /* the widget starts far below the fold */
+      style.textContent = '.nnbook-live { margin-top: 3000px !important; }';
+      document.head.appendChild(style);
+    });""")
+    page.goto(watched.base + LIVE_PAGE)
+    page.wait_for_timeout(500)
+    assert weights == [] and page.evaluate(f"window.nnbook.models[{LIVE_MODEL!r}].net") is None
+    page.locator(".nnbook-live").scroll_into_view_if_needed()
+    page.wait_for_function(LIVE_READY)
+    assert len(weights) == 1
+    size = int(page.evaluate("document.querySelector('.nnbook-live').dataset.nnbookBytes"))
+    per_pass = page.evaluate("""(name) => {
+      const model = window.nnbook.models[name], ex = model.net.examples, n = 784, inputs = [];
+      for (let i = 0; i < ex.count; i++) {
+        inputs.push(Float32Array.from(ex.pixels.subarray(i * n, (i + 1) * n), v => v / 255));
+      }
+      const times = [];
+      for (let round = 0; round < 5; round++) {
+        const start = performance.now();
+        inputs.forEach(x => model.run(x));
+        times.push((performance.now() - start) / inputs.length);
+      }
+      return times.sort((a, b) => a - b)[2];
+    }""", LIVE_MODEL)
+    print(f"\nweights asset {size / 1e6:.2f} MB, {per_pass:.3f} ms per forward pass (median of 5 rounds)")
+    assert size < 1_500_000
+    assert per_pass < 2.0
+    assert watched.errors == []
+
+
+def test_live_widget_follows_the_palette_and_instant_navigation(watched):
+    page = watched.page
+    page.goto(watched.base)
+    page.evaluate("window.__sameDocument = true")
+    page.click(f"nav.md-nav--primary a.md-nav__link[href='{watched.base}{LIVE_PAGE}']")
+    page.wait_for_url(f"**/{LIVE_PAGE}")
+    assert page.evaluate("window.__sameDocument === true"), "instant navigation did not engage"
+    page.locator(".nnbook-live").scroll_into_view_if_needed()
+    page.wait_for_function(LIVE_READY)
+    draw(page, [(0.5, 0.2), (0.5, 0.8)])
+    assert page.evaluate(f"{WIDGET}.outputs !== null")
+    pixel = ("() => Array.from(document.querySelector('.nnbook-live-pad').getContext('2d')"
+             ".getImageData(140, 140, 1, 1).data)")
+    before = page.evaluate(pixel)
+    page.click("label[title='Switch to dark mode']")
+    page.wait_for_function("() => document.body.getAttribute('data-md-color-scheme') === 'slate'")
+    page.wait_for_timeout(100)
+    after = page.evaluate(pixel)
+    assert before[3] == after[3] == 255 and before[:3] != after[:3], "the ink is redrawn in the dark palette's colour"
+    page.click("label[title='Switch to light mode']")
+    assert watched.errors == []
+    assert watched.outside == []
+
+
+def test_live_widget_on_a_phone_draws_with_a_finger_and_has_touch_sized_controls(watched):
+    page = open_live(watched)
+    page.set_viewport_size({"width": 400, "height": 800})
+    page.locator(".nnbook-live-pad").evaluate("pad => pad.scrollIntoView({block: 'center'})")
+    page.evaluate("""() => {
+      const pad = document.querySelector('.nnbook-live-pad'), r = pad.getBoundingClientRect();
+      const at = (type, fx, fy) => pad.dispatchEvent(new PointerEvent(type, {pointerId: 7, pointerType: 'touch',
+        isPrimary: true, bubbles: true, clientX: r.left + fx * r.width, clientY: r.top + fy * r.height}));
+      at('pointerdown', 0.5, 0.2);
+      for (let i = 1; i <= 10; i++) at('pointermove', 0.5, 0.2 + 0.06 * i);
+      at('pointerup', 0.5, 0.8);
+    }""")
+    page.wait_for_function(f"() => {WIDGET}.prepared !== null && {WIDGET}.outputs !== null")
+    assert_prepared_like_mnist(page.evaluate(PREPARED))
+    pad = page.locator(".nnbook-live-pad").bounding_box()
+    assert pad["width"] >= 300 and abs(pad["width"] - pad["height"]) < 1
+    controls = page.locator(".nnbook-live-buttons button, .nnbook-live-toggle")
+    assert controls.count() == 3
+    for i in range(3):
+        assert controls.nth(i).bounding_box()["height"] >= 44, "touch-sized controls"
+    assert page.evaluate("document.documentElement.scrollWidth <= 400"), "nothing wider than the screen"
+    assert watched.errors == []

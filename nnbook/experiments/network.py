@@ -13,6 +13,7 @@ GRAPH_NODES = 12  # nodes per layer drawn in the network graph
 HIST_BINS = 60
 LEARNING_RATE = 1e-3  # Adam
 ABLATION_DRAWS = 3  # random removals to compare the grown weights with
+LIVE_DIGITS = 300  # validation digits stored with the weights, for the in-browser network and its test
 
 
 def _top(score: np.ndarray, count: int) -> np.ndarray:
@@ -49,6 +50,17 @@ def _ablations(model, first: list[np.ndarray], last: list[np.ndarray], x: np.nda
            "grown_counts": np.array([int(m.sum()) for m in grown], dtype=np.int32)}
     model.set_weights(last)
     return out
+
+
+def _live_export(model: "keras.Model", x_val: np.ndarray, y_val: np.ndarray) -> dict:
+    """The trained kernels and biases (float32) and Keras's probabilities for the first
+    LIVE_DIGITS validation digits, given as 0-255 pixels so that the browser reads the same input."""
+    pixels = np.rint(x_val[:LIVE_DIGITS] * 255).astype(np.uint8)
+    probs = model.predict(pixels.astype(np.float32) / 255, verbose=0)
+    weights = model.get_weights()
+    names = [f"{kind}{i // 2 + 1}" for i, kind in enumerate(["w", "b"] * (len(weights) // 2))]
+    return {**{n: w.astype(np.float32) for n, w in zip(names, weights)}, "live_pixels": pixels,
+            "live_labels": y_val[:LIVE_DIGITS].astype(np.int32), "live_probs": np.asarray(probs, dtype=np.float32)}
 
 
 @experiment("network/mlp", seed=4,
@@ -136,4 +148,5 @@ def mlp(train: int, val: int, hidden: list[int], epochs: int, batch: int, digits
         "mean_change": np.array([np.abs(kernels[i] - first[2 * i]).mean() for i in range(len(layers))], np.float32),
         "mean_start": np.array([np.abs(first[2 * i]).mean() for i in range(len(layers))], np.float32),
         **_ablations(model, first, last, split.x_val, split.y_val, seed),
+        **_live_export(model, split.x_val, split.y_val),
     }
