@@ -9,7 +9,6 @@ from nnbook.figures.style import pct
 from nnbook.registry import LiveModel, claim, model, values
 
 EXPORT_TOLERANCE = 1e-5  # largest difference to Keras's probabilities that float32 arithmetic explains
-BORDER = 4  # pixels from the frame's edge: MNIST's 20x20 box leaves them nearly always blank
 
 
 def _layers(r: dict) -> list[tuple[np.ndarray, np.ndarray, str]]:
@@ -38,24 +37,13 @@ def _forward(layers: list[tuple[np.ndarray, np.ndarray, str]], x: np.ndarray) ->
     return x
 
 
-def _untouched_pixels(r: dict) -> np.ndarray:
-    """28x28 mask of the pixels whose first-layer weights training never moved (blank in every training image)."""
-    return (r["first_layer_change"] == 0).all(axis=1).reshape(28, 28)
-
-
 @values("network/live-values", uses="network/mlp")
 def live_values(r: dict) -> dict:
     probs = r["live_probs"]
-    untouched = _untouched_pixels(r)
-    border = np.ones_like(untouched)
-    border[BORDER:-BORDER, BORDER:-BORDER] = False
     numpy_probs = _forward(_layers(r), r["live_pixels"].astype(np.float32) / 255)
     return {
         "examples": str(len(probs)), "keras-acc": pct((probs.argmax(1) == r["live_labels"]).mean()),
         "tolerance": f"{EXPORT_TOLERANCE:.0e}".replace("e-0", "e-"),
-        "untouched": str(int(untouched.sum())), "border": str(BORDER),
-        "untouched-on-border": claim(untouched.sum() > 0 and untouched[border].sum() / untouched.sum() > 0.9,
-                                     "almost all of the pixels whose weights never moved lie along the border"),
         "export-complete": claim(np.abs(numpy_probs - probs).max() < EXPORT_TOLERANCE
                                  and (numpy_probs.argmax(1) == probs.argmax(1)).all(),
                                  "a forward pass in plain NumPy from the exported float32 weights gives Keras's "
