@@ -47,8 +47,9 @@ class Output:
     """Something a page embeds, made from one experiment's results without TensorFlow.
 
     A figure returns a Plotly figure (or `(figure, (header, rows))` to choose the data table
-    shown to readers who cannot see the plot), a table returns `(header, rows)`, and values
-    return a mapping of names to formatted strings or `Claim`s (referenced as `{{ id.name }}`).
+    shown to readers who cannot see the plot), a table returns `(header, rows)`, values
+    return a mapping of names to formatted strings or `Claim`s (referenced as `{{ id.name }}`),
+    and a model returns a `LiveModel`, which the page runs in the reader's browser.
     """
 
     id: str
