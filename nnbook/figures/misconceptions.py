@@ -87,9 +87,10 @@ def shift_noise(r: dict) -> tuple[go.Figure, Table]:
 def examples(r: dict) -> tuple[go.Figure, Table]:
     names = list(r["example_names"])
     probs = r["example_probs"]
-    titles = [f"{name}<br>→ {int(p.argmax())} ({confidence(p.max())})" for name, p in zip(names, probs)]
+    titles = [f"{name.replace(', ', ',<br>')}<br>→ {int(p.argmax())} ({confidence(p.max())})"
+              for name, p in zip(names, probs)]  # short lines: the titles must not touch at 400 px
     cols = 3
-    fig = make_subplots(rows=2, cols=cols, subplot_titles=titles, horizontal_spacing=0.04, vertical_spacing=0.14)
+    fig = make_subplots(rows=2, cols=cols, subplot_titles=titles, horizontal_spacing=0.06, vertical_spacing=0.18)
     for k, image in enumerate(r["examples"]):
         quantised = np.round(255 * image.reshape(28, 28)).astype(np.uint8)
         cell = {"row": k // cols + 1, "col": k % cols + 1}
@@ -103,7 +104,7 @@ def examples(r: dict) -> tuple[go.Figure, Table]:
     rows = [[name, str(int(p.argmax())), confidence(p.max()), confidence(p[r["example_label"]])]
             for name, p in zip(names, probs)]
     header = ["input", "network's answer", "its confidence", f"confidence in the true label ({r['example_label']})"]
-    return tidy(fig, height=480, top=50, bottom=10), (header, rows)
+    return tidy(fig, height=500, top=60, bottom=10), (header, rows)
 
 
 @figure("misconceptions/adversarial", uses="misconceptions/robustness",

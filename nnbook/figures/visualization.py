@@ -78,22 +78,30 @@ def ink_share(attribution: np.ndarray, image: np.ndarray, ink: float = 0.1) -> f
 
 
 @figure("visualization/ink-share", uses="visualization/cnn",
-        caption="Where each method puts its attribution in the first seed's network, over many validation digits: the share of the total "
-                "absolute attribution that falls on ink pixels (mean, with the standard deviation across digits "
-                "as error bars). The dashed line is the share of pixels that are ink.")
+        caption="Where each method puts its attribution in the first seed's network, over many validation "
+                "digits: the share of the total absolute attribution that falls on ink pixels (mean, with the standard deviation across digits "
+                "as error bars). Diamonds: the same mean for each seed's network, for the two plain gradients. "
+                "The dashed line is the share of pixels that are ink.")
 def ink_share_figure(r: dict) -> tuple[go.Figure, Table]:
     means = [float(r[f"ink_share_{k}"].mean()) for k in METHODS]
     spreads = [float(r[f"ink_share_{k}"].std()) for k in METHODS]
     fig = go.Figure(go.Bar(x=list(METHODS.values()), y=means, error_y={"type": "data", "array": spreads},
                            marker_color=[color(i) for i in range(len(METHODS))], showlegend=False,
                            hovertemplate="%{x}: %{y:.0%} of the attribution on ink<extra></extra>"))
+    for key in ("gradient", "untrained"):  # the only maps computed for every seed
+        fig.add_scatter(x=[METHODS[key]] * int(r["seeds"]), y=r[f"seed_ink_{key}"].mean(axis=1), mode="markers",
+                        marker={"symbol": "diamond", "size": 9, "color": "#555", "line": {"width": 1, "color": "#fff"}},
+                        name="mean of each seed's network", showlegend=key == "gradient",
+                        hovertemplate="one seed: %{y:.0%} on ink<extra></extra>")
     ink = float(r["ink_pixel_share"].mean())
     fig.add_hline(y=ink, line_dash="dash", line_color="#888", annotation_text=f"ink pixels: {pct(ink, 0)}",
                   annotation_position="top left")
     fig.update_layout(yaxis_title="attribution on ink", yaxis_tickformat=".0%", yaxis_range=[0, 1.05])
-    header = ["method", "mean share on ink", "standard deviation"]
-    rows = [[label, pct(m, 1), pct(s, 1)] for label, m, s in zip(METHODS.values(), means, spreads)]
-    return tidy(fig, height=360, top=30), (header, rows)
+    header = ["method", "mean share on ink (first seed)", "standard deviation", "mean of each seed's network"]
+    per_seed = {k: ", ".join(pct(v, 0) for v in r[f"seed_ink_{k}"].mean(axis=1)) for k in ("gradient", "untrained")}
+    rows = [[label, pct(m, 1), pct(s, 1), per_seed.get(k, "first seed only")]
+            for (k, label), m, s in zip(METHODS.items(), means, spreads)]
+    return tidy(fig, height=380, top=40), (header, rows)
 
 
 # -- feature maps --------------------------------------------------------------------------
@@ -157,11 +165,11 @@ def occlusion(r: dict) -> tuple[go.Figure, Table]:
     fig = make_subplots(rows=grid, cols=cols, subplot_titles=names, horizontal_spacing=0.03, vertical_spacing=0.08)
     for d in range(n):
         row, col = divmod(d, cols)
-        fig.add_heatmap(z=np.round(r["occlusion"][d], 3), x=centres, y=centres, colorscale=DIVERGING, zmid=0,
-                        zmin=-1, zmax=1, showscale=d == 0,
-                        colorbar={"title": {"text": "drop", "side": "right"}, "tickformat": ".0%", "thickness": 12},
+        fig.add_heatmap(z=np.round(100 * r["occlusion"][d], 1), x=centres, y=centres, colorscale=DIVERGING, zmid=0,
+                        zmin=-100, zmax=100, showscale=d == 0,
+                        colorbar={"title": {"text": "drop (percentage points)", "side": "right"}, "thickness": 12},
                         hovertemplate=f"{names[d]}<br>square centred at row %{{y}}, column %{{x}}<br>"
-                                      "probability falls by %{z:.1%}<extra></extra>", row=row + 1, col=col + 1)
+                                      "probability falls by %{z:.1f} points<extra></extra>", row=row + 1, col=col + 1)
         fig.add_contour(z=r["shown_images"][d], contours={"start": 0.5, "end": 0.5, "coloring": "lines"},
                         colorscale=[[0, "#444"], [1, "#444"]], line={"width": 1.5}, showscale=False, hoverinfo="skip",
                         row=row + 1, col=col + 1)
