@@ -289,6 +289,8 @@ def cnn_values(r: dict) -> dict:
                                        and abs(nn["tsne-after"] - nn["hidden-after"]) < 0.1,
                                        "t-SNE's map keeps about as many same-class neighbours as the hidden layer; "
                                        "PCA's keeps far fewer"),
+        "still-learning": claim(bool((r["seed_loss"][:, -1] < r["seed_loss"][:, -2]).all()),
+                                "every seed's training loss was still falling in the last epoch"),
         "trained-well": claim(bool((val_acc > 0.9).all()), "every seed's network reads more than 90% of the "
                                                             "validation digits correctly"),
     }
