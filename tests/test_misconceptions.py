@@ -56,6 +56,11 @@ def test_robustness_results(smoke_book):
     assert probs[0].argmax() == r["example_label"] != probs[-1].argmax()
     assert np.abs(r["examples"][-1] - r["examples"][0]).max() <= r["show_eps"] + 1e-6
     assert ((0 <= r["background_share"]) & (r["background_share"] <= 1)).all()
+    assert len(r["examples"]) == len(r["example_names"]) == len(probs) == 5
+    # the shown digit is the most confident of those the attack flips: it is flipped, and confident
+    assert r["flipped_count"] >= 1 and probs[0].max() > 0.5
+    # clipped noise can only brighten blank pixels: by about sigma / sqrt(2 pi) on average
+    assert abs(r["blank_brightening"] - r["example_sigma"] / np.sqrt(2 * np.pi)) < 0.02
 
 
 def test_data_results(smoke_book):
@@ -66,3 +71,10 @@ def test_data_results(smoke_book):
     assert (r["size_accuracy"][:, -1] > r["size_accuracy"][:, 0]).all(), "more rows, better accuracy"
     assert (r["noise_accuracy"][:, -1] < r["noise_accuracy"][:, 0]).all(), "more wrong labels, worse accuracy"
     np.testing.assert_array_equal(r["noise_accuracy"][:, 0], r["size_accuracy"][:, list(sizes).index(r["noise_rows"])])
+    memorised, train = r["wrong_labels_memorised"], r["noise_train_accuracy"]
+    assert memorised.shape == train.shape == r["noise_accuracy"].shape
+    assert (memorised[:, 0] == 0).all() and ((0 <= memorised) & (memorised <= 1)).all()
+    # against its own labels, a run cannot beat the share of right labels by more than what it memorised
+    noise = r["noise"][None, 1:]
+    assert (train[:, 1:] <= (1 - noise) + noise * memorised[:, 1:] + 0.05).all()
+    assert (train[:, -1] < train[:, 0]).all(), "wrong labels cannot all be learned in the same steps"

@@ -17,7 +17,7 @@ from nnbook.backend import tensorflow
 from nnbook.registry import experiment
 
 DIRECTIONS = ((0, 1), (0, -1), (1, 0), (-1, 0))  # (rows, columns): right, left, down, up
-EXAMPLE_SHIFT, EXAMPLE_SIGMA = 3, 0.5  # how the shown digit is moved (to the right) and made noisy
+EXAMPLE_SHIFTS, EXAMPLE_SIGMA = (2, 4), 0.5  # how the shown digit is moved (to the right) and made noisy
 
 
 def parallel_classifier(runs: int, inputs: int, hidden: int, classes: int, seeds: list[int]):
@@ -171,16 +171,19 @@ def robustness(train: int, val: int, hidden: int, steps: int, batch: int, lr: fl
     noise_acc = np.array([accuracy(model, add_noise(x, s, seed), y) for s in sigmas])
     attack = fast_gradient_sign(model, x, y, epsilons, seed)
 
-    # One digit that the first network gets right and a step of size show_eps turns into another class.
+    # The digit shown: of those the first network reads correctly and a step of size show_eps
+    # turns into another class, the one it reads most confidently.
     clean_logits = logits_for_all_runs(model, x)
     adversarial = np.clip(x + show_eps * attack["direction"], 0, 1).astype(np.float32)
     adv_logits = np.asarray(model(adversarial, training=False))[0]
     flips = np.flatnonzero((clean_logits[0].argmax(-1) == y) & (adv_logits.argmax(-1) != y))
-    shown = int(flips[np.argmax(softmax(clean_logits[0, flips]).max(-1))]) if len(flips) else 0  # most confident
-    moved = shift_images(x[shown:shown + 1], 28, EXAMPLE_SHIFT, DIRECTIONS[0])[0]
-    noisy = add_noise(x[shown:shown + 1], EXAMPLE_SIGMA, seed)[0]
-    examples = np.stack([x[shown], moved, noisy, adversarial[0, shown]]).astype(np.float32)
-    example_probs = softmax(logits_for_all_runs(model, examples)[0])
+    shown = int(flips[np.argmax(softmax(clean_logits[0, flips]).max(-1))]) if len(flips) else 0
+    digit = x[shown:shown + 1]
+    moved = [shift_images(digit, 28, p, DIRECTIONS[0])[0] for p in EXAMPLE_SHIFTS]
+    examples = np.stack([x[shown], *moved, add_noise(digit, EXAMPLE_SIGMA, seed)[0], adversarial[0, shown]])
+    example_probs = softmax(logits_for_all_runs(model, examples.astype(np.float32))[0])
+    blank = x == 0
+    brightening = (add_noise(x, EXAMPLE_SIGMA, seed) - x)[blank].mean()  # what clipped noise adds to blank pixels
 
     # Saliency of each network for the class it predicts, on every validation digit.
     saliency = np.abs(input_gradients(model, x, clean_logits.argmax(-1), "logit"))
@@ -192,8 +195,10 @@ def robustness(train: int, val: int, hidden: int, steps: int, batch: int, lr: fl
         "shift_accuracy": shift_acc.transpose(2, 0, 1).astype(np.float32),  # (seed, shift, direction)
         "noise_accuracy": noise_acc.T.astype(np.float32),  # (seed, sigma)
         "flipped": attack["flipped"], "flipped_random": attack["flipped_random"],  # (seed, epsilon)
-        "examples": examples, "example_names": ["original", f"moved {EXAMPLE_SHIFT} px right", f"noise σ = {EXAMPLE_SIGMA:g}",
-                                                 f"fast gradient sign, ε = {show_eps:g}"],
+        "examples": examples.astype(np.float32),
+        "example_names": ["original", *(f"moved {p} px right" for p in EXAMPLE_SHIFTS), f"noise σ = {EXAMPLE_SIGMA:g}",
+                          f"fast gradient sign, ε = {show_eps:g}"],
+        "flipped_count": len(flips), "blank_brightening": float(brightening), "example_sigma": EXAMPLE_SIGMA,
         "example_probs": example_probs.astype(np.float32), "example_label": int(y[shown]), "show_eps": show_eps,
         "saliency": saliency[0, shown].astype(np.float32),
         "background_share": background_share.astype(np.float32), "ink_share": ink.mean(-1).astype(np.float32),
@@ -232,10 +237,17 @@ def data_dependence(sizes: list[int], noise: list[float], noise_rows: int, hidde
     acc = accuracy(model, split.x_val, split.y_val).reshape(len(settings), seeds)
     right = logits_for_all_runs(model, split.x_train).argmax(-1) == labels  # (run, row), against its own labels
     train_acc = np.array([right[r, :n].mean() for r, (n, _, _) in enumerate(runs)]).reshape(len(settings), seeds)
+    given_wrong = labels != split.y_train  # (run, row): rows whose label was replaced
+    memorised = np.array([right[r, :n][given_wrong[r, :n]].mean() if given_wrong[r, :n].any() else 0.0
+                          for r, (n, _, _) in enumerate(runs)]).reshape(len(settings), seeds)
     k = len(sizes)
+    noise_rows_index = sizes.index(noise_rows)
+    with_clean = lambda a: np.concatenate([a[noise_rows_index][None], a[k:]]).T.astype(np.float32)  # noqa: E731
     return {"sizes": np.array(sizes), "size_accuracy": acc[:k].T.astype(np.float32),  # (seed, size)
             "size_train_accuracy": train_acc[:k].T.astype(np.float32),
             "noise": np.array([0.0] + list(noise), dtype=np.float32),
-            "noise_accuracy": np.concatenate([acc[sizes.index(noise_rows)][None], acc[k:]]).T.astype(np.float32),
+            "noise_accuracy": with_clean(acc),  # (seed, noise)
+            "noise_train_accuracy": with_clean(train_acc),  # against the (partly wrong) labels it was trained on
+            "wrong_labels_memorised": with_clean(memorised),  # share of wrong training labels it reproduces
             "noise_rows": noise_rows, "val_rows": len(split.y_val), "hidden": hidden, "steps": steps, "batch": batch,
             "lr": lr, "seeds": seeds}

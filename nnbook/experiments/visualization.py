@@ -79,22 +79,26 @@ def integrated_gradients(model, images: np.ndarray, classes: np.ndarray, steps: 
     return images * mean_grad
 
 
-def occlusion(model, images: np.ndarray, classes: np.ndarray, patch: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
+def occlusion(model, images: np.ndarray, classes: np.ndarray, patch: int,
+              stride: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Drop in the probability of each image's class when a black `patch` square covers each position.
 
-    Returns the drops, shape (images, positions, positions), and the positions' top-left pixel.
+    Returns the drops and the drops in log-probability (natural log), each of shape
+    (images, positions, positions), and the positions' top-left pixel.
     """
     tf, _ = tensorflow()
     starts = np.arange(0, 28 - patch + 1, stride)
     covered = np.repeat(images[:, None], len(starts) ** 2, axis=1)  # (images, positions², 28, 28, 1)
     for k, (r, c) in enumerate((r, c) for r in starts for c in starts):
         covered[:, k, r : r + patch, c : c + patch] = 0.0
-    probs = tf.nn.softmax(model.predict(covered.reshape((-1, 28, 28, 1)), batch_size=1024, verbose=0)).numpy()
-    probs = probs.reshape(len(images), len(starts) ** 2, 10)
-    base = tf.nn.softmax(model(images, training=False)).numpy()
+    logits = model.predict(covered.reshape((-1, 28, 28, 1)), batch_size=1024, verbose=0)
+    log_probs = tf.nn.log_softmax(logits).numpy().reshape(len(images), len(starts) ** 2, 10)
+    base = tf.nn.log_softmax(model(images, training=False)).numpy()
     rows = np.arange(len(images))
-    drop = base[rows, classes][:, None] - probs[rows, :, classes]
-    return drop.reshape(len(images), len(starts), len(starts)), starts
+    log_drop = base[rows, classes][:, None] - log_probs[rows, :, classes]
+    drop = np.exp(base[rows, classes])[:, None] - np.exp(log_probs[rows, :, classes])
+    shape = (len(images), len(starts), len(starts))
+    return drop.reshape(shape), log_drop.reshape(shape), starts
 
 
 def ink_share(attribution: np.ndarray, images: np.ndarray) -> np.ndarray:
@@ -116,6 +120,9 @@ def nearest_neighbour_agreement(points: np.ndarray, labels: np.ndarray) -> float
     return float(np.mean(labels[d.argmin(axis=1)] == labels))
 
 
+TSNE_SETTINGS = {"perplexity": 30, "max_iter": 500, "init": "pca"}
+
+
 def projections(hidden: np.ndarray, seed: int) -> dict[str, np.ndarray]:
     """The hidden activations projected to 2-D by PCA and by t-SNE (one thread, for the same numbers everywhere)."""
     from sklearn.decomposition import PCA
@@ -124,44 +131,129 @@ def projections(hidden: np.ndarray, seed: int) -> dict[str, np.ndarray]:
 
     with threadpool_limits(1):
         pca = PCA(2, random_state=seed).fit_transform(hidden)
-        tsne = TSNE(2, perplexity=30, init="pca", max_iter=500, random_state=seed, n_jobs=1).fit_transform(hidden)
+        tsne = TSNE(2, **TSNE_SETTINGS, random_state=seed, n_jobs=1).fit_transform(hidden)
     return {"pca": pca.astype(np.float32), "tsne": tsne.astype(np.float32)}
 
 
+class SeededTrainer:
+    """One CNN and one XLA-compiled Adam step, reused for every seed: each seed resets the weights to that
+    seed's fresh initialisation and the optimizer's state to zero, so no seed pays for compiling again.
+    Every epoch visits the rows in a new order in full batches (the last partial batch is left out)."""
+
+    def __init__(self, filters: tuple[int, int], hidden: int, batch: int, lr: float):
+        tf, keras = tensorflow()
+        self.filters, self.hidden, self.batch, self.lr = filters, hidden, batch, lr
+        self.model = small_cnn(filters, hidden)
+        self.optimizer = keras.optimizers.Adam(lr)
+        loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        model, optimizer = self.model, self.optimizer
+
+        @tf.function(jit_compile=True)
+        def step(xb, yb):
+            with tf.GradientTape() as tape:
+                loss = loss_fn(yb, model(xb, training=True))
+            optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+            return loss
+
+        self.step = step
+
+    def start(self, seed: int) -> None:
+        """Fresh starting weights drawn with `seed`, and a fresh optimizer."""
+        _, keras = tensorflow()
+        keras.utils.set_random_seed(seed)
+        self.model.set_weights(small_cnn(self.filters, self.hidden).get_weights())
+        for variable in self.optimizer.variables:
+            variable.assign(np.zeros(variable.shape, dtype=variable.dtype))
+        self.optimizer.learning_rate = self.lr  # the loop above zeroed it too
+
+    def fit(self, x: np.ndarray, y: np.ndarray, epochs: int, rng: np.random.Generator) -> list[float]:
+        """Mean training loss per epoch."""
+        losses = []
+        for _ in range(epochs):
+            order = rng.permutation(len(x))
+            batches = [order[s : s + self.batch] for s in range(0, len(x) - self.batch + 1, self.batch)]
+            losses.append(float(np.mean([self.step(x[b], y[b]) for b in batches])))
+        return losses
+
+
 @experiment("visualization/cnn", seed=11,
-            full={"train": 3000, "val": 1000, "epochs": 4, "batch": 64, "filters": [8, 16], "hidden": 32,
-                  "shown": [0, 2, 3, 5, 7, 9], "stats": 100, "smooth_samples": 16, "smooth_noise": 0.15,
-                  "ig_steps": 16, "patch": 6, "stride": 2, "points": 500},
-            smoke={"train": 1200, "val": 300, "epochs": 2, "batch": 64, "filters": [8, 16], "hidden": 32,
-                   "shown": [0, 2, 3, 5, 7, 9], "stats": 30, "smooth_samples": 8, "smooth_noise": 0.15,
-                   "ig_steps": 16, "patch": 6, "stride": 2, "points": 300},
-            title="A small CNN on MNIST, looked at with saliency, occlusion, feature maps and 2-D projections")
-def cnn(train: int, val: int, epochs: int, batch: int, filters: list[int], hidden: int, shown: list[int],
-        stats: int, smooth_samples: int, smooth_noise: float, ig_steps: int, patch: int, stride: int,
-        points: int, seed: int) -> dict:
-    """Train a small CNN, then apply each technique to it (and to its untrained starting point)."""
+            full={"train": 4000, "val": 1000, "epochs": 6, "batch": 64, "lr": 0.002, "filters": [8, 16],
+                  "hidden": 32, "seeds": 3, "shown": [0, 2, 3, 5, 7, 9], "stats": 100, "smooth_samples": 16,
+                  "smooth_noise": 0.15, "ig_steps": 48, "patch": 6, "stride": 2, "points": 500},
+            smoke={"train": 1200, "val": 300, "epochs": 2, "batch": 64, "lr": 0.002, "filters": [8, 16],
+                   "hidden": 32, "seeds": 2, "shown": [0, 2, 3, 5, 7, 9], "stats": 30, "smooth_samples": 8,
+                   "smooth_noise": 0.15, "ig_steps": 16, "patch": 6, "stride": 2, "points": 300},
+            title="A small CNN on MNIST, several seeds, looked at with saliency, occlusion, feature maps and "
+                  "2-D projections")
+def cnn(train: int, val: int, epochs: int, batch: int, lr: float, filters: list[int], hidden: int, seeds: int,
+        shown: list[int], stats: int, smooth_samples: int, smooth_noise: float, ig_steps: int, patch: int,
+        stride: int, points: int, seed: int) -> dict:
+    """Train the same small CNN from `seeds` seeds. Every technique is applied to the first seed's network (and
+    its untrained starting point); the cheap measures (accuracy, gradient on ink, neighbours) to every seed."""
     tf, keras = tensorflow()
     split = data.mnist(train, val, seed)
     x_train = split.x_train.reshape(-1, 28, 28, 1).astype(np.float32)
     x_val = split.x_val.reshape(-1, 28, 28, 1).astype(np.float32)
     y_val = split.y_val
-    model = small_cnn(tuple(filters), hidden)
-    untrained = keras.models.clone_model(model)
-    untrained.set_weights(model.get_weights())
+    trainer = SeededTrainer(tuple(filters), hidden, batch, lr)
+    model = trainer.model
+    untrained = small_cnn(tuple(filters), hidden)
     hidden_of = lambda m: keras.Model(m.inputs[0], m.get_layer("hidden").output)  # noqa: E731
-    probe = x_val[:points]
-    hidden_before = np.asarray(hidden_of(model)(probe, training=False))
-    pred_before = np.asarray(model(probe, training=False)).argmax(axis=1)
-
-    rng = np.random.default_rng(seed)
-    losses = fit_adam(model, x_train, split.y_train, epochs, batch, 1e-3,
-                      keras.losses.SparseCategoricalCrossentropy(from_logits=True), rng)
-    val_pred = model.predict(x_val, batch_size=1000, verbose=0).argmax(axis=1)
-
-    # saliency: the shown digits (first of each class) and a larger sample for statistics
-    picks = first_per_class(y_val, shown)
+    probe, labels = x_val[:points], y_val[:points]
     sample = np.arange(stats)
-    both = np.concatenate([picks, sample])
+    per_seed: dict[str, list] = {k: [] for k in ("val_accuracy", "loss", "acc_before", "top_answer_before",
+                                                 "top_answer_count_before", "nn_hidden_before", "nn_hidden_after",
+                                                 "ink_gradient", "ink_untrained")}
+    for s in range(seeds):
+        trainer.start(seed + s)
+        untrained.set_weights(model.get_weights())
+        hidden_before = np.asarray(hidden_of(model)(probe, training=False))
+        pred_before = np.asarray(model(probe, training=False)).argmax(axis=1)
+        rng = np.random.default_rng(seed + s)
+        per_seed["loss"].append(trainer.fit(x_train, split.y_train, epochs, rng))
+        hidden_after = np.asarray(hidden_of(model)(probe, training=False))
+        pred_after = np.asarray(model(probe, training=False)).argmax(axis=1)
+        per_seed["val_accuracy"].append(float(np.mean(np.asarray(model(x_val, training=False)).argmax(1) == y_val)))
+        per_seed["acc_before"].append(float(np.mean(pred_before == labels)))
+        counts = np.bincount(pred_before, minlength=10)
+        per_seed["top_answer_before"].append(int(counts.argmax()))
+        per_seed["top_answer_count_before"].append(int(counts.max()))
+        per_seed["nn_hidden_before"].append(nearest_neighbour_agreement(hidden_before, labels))
+        per_seed["nn_hidden_after"].append(nearest_neighbour_agreement(hidden_after, labels))
+        for key, net in (("ink_gradient", model), ("ink_untrained", untrained)):
+            per_seed[key].append(ink_share(class_score_gradients(net, x_val[sample], y_val[sample]), x_val[sample]))
+        if s == 0:
+            first = first_seed_analysis(model, untrained, x_val, y_val, shown, stats, smooth_samples, smooth_noise,
+                                        ig_steps, patch, stride, rng)
+            first |= {"points_labels": labels, "pred_before": pred_before, "pred_after": pred_after,
+                      "parameters": int(model.count_params())}
+            before, after = projections(hidden_before, seed), projections(hidden_after, seed)
+            first |= {f"{method}_{when}": proj[method] for when, proj in (("before", before), ("after", after))
+                      for method in ("pca", "tsne")}
+            first |= {f"nn_agreement_{method}_{when}": nearest_neighbour_agreement(proj[method], labels)
+                      for when, proj in (("before", before), ("after", after)) for method in ("pca", "tsne")}
+            first |= {f"nn_agreement_hidden_{when}": nearest_neighbour_agreement(h, labels)
+                      for when, h in (("before", hidden_before), ("after", hidden_after))}
+
+    f32 = lambda a: np.asarray(a, dtype=np.float32)  # noqa: E731
+    return first | {
+        "train_rows": train, "val_rows": val, "epochs": epochs, "batch": batch, "lr": lr, "filters": filters,
+        "hidden": hidden, "seeds": seeds, "stats": stats, "smooth_samples": smooth_samples,
+        "smooth_noise": smooth_noise, "ig_steps": ig_steps, "patch": patch, "stride": stride, **TSNE_SETTINGS,
+        "nn_agreement_pixels": nearest_neighbour_agreement(probe.reshape(len(probe), -1), labels),
+        "loss": f32(per_seed["loss"][0]), "val_accuracy": float(per_seed["val_accuracy"][0]),
+        **{f"seed_{k}": f32(v) if k not in ("top_answer_before", "top_answer_count_before") else np.array(v)
+           for k, v in per_seed.items()},  # (seed, ...)
+    }
+
+
+def first_seed_analysis(model, untrained, x_val: np.ndarray, y_val: np.ndarray, shown: list[int], stats: int,
+                        smooth_samples: int, smooth_noise: float, ig_steps: int, patch: int, stride: int,
+                        rng: np.random.Generator) -> dict:
+    """Saliency maps, occlusion and feature maps of the shown digits; attribution statistics on `stats` digits."""
+    tf, keras = tensorflow()
+    picks = first_per_class(y_val, shown)
+    both = np.concatenate([picks, np.arange(stats)])
     images, classes = x_val[both], y_val[both]
     maps = {
         "gradient": class_score_gradients(model, images, classes),
@@ -171,44 +263,26 @@ def cnn(train: int, val: int, epochs: int, batch: int, filters: list[int], hidde
     }
     scores = np.asarray(model(images, training=False))
     black = np.asarray(model(np.zeros_like(images[:1]), training=False))[0]
-    ig_gap = maps["integrated"].reshape(len(both), -1).sum(axis=1) - (scores[np.arange(len(both)), classes]
-                                                                        - black[classes])
+    score_gap = scores[np.arange(len(both)), classes] - black[classes]
+    ig_gap = maps["integrated"].reshape(len(both), -1).sum(axis=1) - score_gap
     n = len(picks)
 
-    # occlusion and feature maps of the shown digits
-    drops, starts = occlusion(model, x_val[picks], y_val[picks], patch, stride)
+    drops, log_drops, starts = occlusion(model, x_val[picks], y_val[picks], patch, stride)
     layers = keras.Model(model.inputs[0], [model.get_layer(name).output for name in ("conv_1", "conv_2", "hidden")])
     conv_1, conv_2, hidden_shown = (np.asarray(o) for o in layers(x_val[picks], training=False))
     probs_shown = tf.nn.softmax(model(x_val[picks], training=False)).numpy()
-
-    # hidden representations after training
-    hidden_after = np.asarray(hidden_of(model)(probe, training=False))
-    pred_after = np.asarray(model(probe, training=False)).argmax(axis=1)
-    before, after = projections(hidden_before, seed), projections(hidden_after, seed)
-    labels = y_val[:points]
-
     f32 = lambda a: np.asarray(a, dtype=np.float32)  # noqa: E731
     return {
-        "train_rows": train, "val_rows": val, "epochs": epochs, "batch": batch, "filters": filters, "hidden": hidden,
-        "loss": f32(losses), "val_accuracy": float(np.mean(val_pred == y_val)),
         "shown_images": f32(x_val[picks, ..., 0]), "shown_labels": y_val[picks],
         "shown_predictions": probs_shown.argmax(axis=1), "shown_probs": f32(probs_shown),
         **{f"saliency_{k}": f32(v[:n, ..., 0]) for k, v in maps.items()},
         **{f"ink_share_{k}": f32(ink_share(v[n:], images[n:])) for k, v in maps.items()},
         "ink_pixel_share": f32((images[n:] > INK).reshape(stats, -1).mean(axis=1)),
-        "ig_completeness_gap": f32(ig_gap), "ig_score_gap": f32(scores[np.arange(len(both)), classes] - black[classes]),
-        "smooth_samples": smooth_samples, "smooth_noise": smooth_noise, "ig_steps": ig_steps, "stats": stats,
-        "occlusion": f32(drops), "occlusion_starts": starts.astype(np.int32), "patch": patch, "stride": stride,
+        "ig_completeness_gap": f32(ig_gap), "ig_score_gap": f32(score_gap),
+        "occlusion": f32(drops), "occlusion_log": f32(log_drops), "occlusion_starts": starts.astype(np.int32),
         "conv_1": f32(conv_1[0].transpose(2, 0, 1)), "conv_2": f32(conv_2[0].transpose(2, 0, 1)),
         "conv_1_kernels": f32(model.get_layer("conv_1").kernel.numpy()[:, :, 0].transpose(2, 0, 1)),
         "hidden_shown": f32(hidden_shown),
-        "points_labels": labels, "pred_before": pred_before, "pred_after": pred_after,
-        **{f"{method}_{when}": proj[method] for when, proj in (("before", before), ("after", after))
-           for method in ("pca", "tsne")},
-        **{f"nn_agreement_{method}_{when}": nearest_neighbour_agreement(proj[method], labels)
-           for when, proj in (("before", before), ("after", after)) for method in ("pca", "tsne")},
-        **{f"nn_agreement_hidden_{when}": nearest_neighbour_agreement(h, labels)
-           for when, h in (("before", hidden_before), ("after", hidden_after))},
     }
 
 
@@ -266,4 +340,5 @@ def importance(train: int, hidden: int, epochs: int, batch: int, lr: float, repe
             "accuracy_drop": np.array(acc_drop, dtype=np.float32), "loss_rise": np.array(loss_rise, dtype=np.float32),
             "val_accuracy": np.array(base_acc, dtype=np.float32), "val_loss": np.array(base_loss, dtype=np.float32),
             "kernel": kernels[0].T.astype(np.float32),  # (units, features) of the first seed's model
+            "kernels": np.array([k.T for k in kernels], dtype=np.float32),  # (seed, units, features)
             "feature_correlation": np.corrcoef(x_tr.T).astype(np.float32)}

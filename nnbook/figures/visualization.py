@@ -29,6 +29,17 @@ def image_axes(fig: go.Figure, rows: int, cols: int) -> None:
                                               "scaleanchor": f"x{suffix}", "constrain": "domain"}})
 
 
+def points(x: float) -> str:
+    """A difference of two probabilities, in percentage points."""
+    return f"{100 * float(x):.0f} points"
+
+
+def seed_range(a: np.ndarray, digits: int = 0) -> str:
+    """The lowest and highest of one number over the seeds, as percentages."""
+    low, high = pct(np.min(a), digits), pct(np.max(a), digits)
+    return low if low == high else f"{low}–{high}"
+
+
 def digit_names(r: dict) -> list[str]:
     return [f"a {int(t)} (read as {int(p)})" for t, p in zip(r["shown_labels"], r["shown_predictions"])]
 
@@ -36,7 +47,7 @@ def digit_names(r: dict) -> list[str]:
 # -- saliency ------------------------------------------------------------------------------
 
 @figure("visualization/saliency", uses="visualization/cnn",
-        caption="Saliency maps of the trained CNN for one validation digit of several classes, each scaled to its "
+        caption="Saliency maps of the first seed's trained CNN for one validation digit of several classes, each scaled to its "
                 "own largest value. Red pixels raise the score of the digit's true class when brightened, blue ones "
                 "lower it. The last column is the same gradient taken through the network before training.")
 def saliency(r: dict) -> tuple[go.Figure, Table]:
@@ -67,22 +78,30 @@ def ink_share(attribution: np.ndarray, image: np.ndarray, ink: float = 0.1) -> f
 
 
 @figure("visualization/ink-share", uses="visualization/cnn",
-        caption="Where each method puts its attribution, over many validation digits: the share of the total "
-                "absolute attribution that falls on ink pixels (mean, with the standard deviation across digits "
-                "as error bars). The dashed line is the share of pixels that are ink.")
+        caption="Where each method puts its attribution in the first seed's network, over many validation "
+                "digits: the share of the total absolute attribution that falls on ink pixels (mean, with the standard deviation across digits "
+                "as error bars). Diamonds: the same mean for each seed's network, for the two plain gradients. "
+                "The dashed line is the share of pixels that are ink.")
 def ink_share_figure(r: dict) -> tuple[go.Figure, Table]:
     means = [float(r[f"ink_share_{k}"].mean()) for k in METHODS]
     spreads = [float(r[f"ink_share_{k}"].std()) for k in METHODS]
     fig = go.Figure(go.Bar(x=list(METHODS.values()), y=means, error_y={"type": "data", "array": spreads},
                            marker_color=[color(i) for i in range(len(METHODS))], showlegend=False,
                            hovertemplate="%{x}: %{y:.0%} of the attribution on ink<extra></extra>"))
+    for key in ("gradient", "untrained"):  # the only maps computed for every seed
+        fig.add_scatter(x=[METHODS[key]] * int(r["seeds"]), y=r[f"seed_ink_{key}"].mean(axis=1), mode="markers",
+                        marker={"symbol": "diamond", "size": 9, "color": "#555", "line": {"width": 1, "color": "#fff"}},
+                        name="mean of each seed's network", showlegend=key == "gradient",
+                        hovertemplate="one seed: %{y:.0%} on ink<extra></extra>")
     ink = float(r["ink_pixel_share"].mean())
     fig.add_hline(y=ink, line_dash="dash", line_color="#888", annotation_text=f"ink pixels: {pct(ink, 0)}",
                   annotation_position="top left")
     fig.update_layout(yaxis_title="attribution on ink", yaxis_tickformat=".0%", yaxis_range=[0, 1.05])
-    header = ["method", "mean share on ink", "standard deviation"]
-    rows = [[label, pct(m, 1), pct(s, 1)] for label, m, s in zip(METHODS.values(), means, spreads)]
-    return tidy(fig, height=360, top=30), (header, rows)
+    header = ["method", "mean share on ink (first seed)", "standard deviation", "mean of each seed's network"]
+    per_seed = {k: ", ".join(pct(v, 0) for v in r[f"seed_ink_{k}"].mean(axis=1)) for k in ("gradient", "untrained")}
+    rows = [[label, pct(m, 1), pct(s, 1), per_seed.get(k, "first seed only")]
+            for (k, label), m, s in zip(METHODS.items(), means, spreads)]
+    return tidy(fig, height=380, top=40), (header, rows)
 
 
 # -- feature maps --------------------------------------------------------------------------
@@ -135,7 +154,7 @@ def feature_maps(r: dict) -> tuple[go.Figure, Table]:
 
 @figure("visualization/occlusion", uses="visualization/cnn",
         caption="Occlusion: a black square slides over each digit (outlined), and the colour shows how much the "
-                "probability of the digit's true class falls with the square centred there. Red: covering this "
+                "probability of the digit's true class falls (in percentage points) with the square centred there. Red: covering this "
                 "area hurts the answer; blue: covering it helps.")
 def occlusion(r: dict) -> tuple[go.Figure, Table]:
     names = digit_names(r)
@@ -146,11 +165,11 @@ def occlusion(r: dict) -> tuple[go.Figure, Table]:
     fig = make_subplots(rows=grid, cols=cols, subplot_titles=names, horizontal_spacing=0.03, vertical_spacing=0.08)
     for d in range(n):
         row, col = divmod(d, cols)
-        fig.add_heatmap(z=np.round(r["occlusion"][d], 3), x=centres, y=centres, colorscale=DIVERGING, zmid=0,
-                        zmin=-1, zmax=1, showscale=d == 0,
-                        colorbar={"title": {"text": "drop", "side": "right"}, "tickformat": ".0%", "thickness": 12},
+        fig.add_heatmap(z=np.round(100 * r["occlusion"][d], 1), x=centres, y=centres, colorscale=DIVERGING, zmid=0,
+                        zmin=-100, zmax=100, showscale=d == 0,
+                        colorbar={"title": {"text": "drop (percentage points)", "side": "right"}, "thickness": 12},
                         hovertemplate=f"{names[d]}<br>square centred at row %{{y}}, column %{{x}}<br>"
-                                      "probability falls by %{z:.1%}<extra></extra>", row=row + 1, col=col + 1)
+                                      "probability falls by %{z:.1f} points<extra></extra>", row=row + 1, col=col + 1)
         fig.add_contour(z=r["shown_images"][d], contours={"start": 0.5, "end": 0.5, "coloring": "lines"},
                         colorscale=[[0, "#444"], [1, "#444"]], line={"width": 1.5}, showscale=False, hoverinfo="skip",
                         row=row + 1, col=col + 1)
@@ -158,9 +177,10 @@ def occlusion(r: dict) -> tuple[go.Figure, Table]:
     fig.update_xaxes(range=[-0.5, 27.5])
     fig.update_yaxes(range=[27.5, -0.5], autorange=False)
     fig.update_annotations(font_size=12)
-    header = ["digit", "probability of its class", "largest drop", "largest rise"]
-    rows = [[names[d], pct(r["shown_probs"][d, int(r["shown_labels"][d])]), pct(r["occlusion"][d].max()),
-             pct(max(0.0, -float(r["occlusion"][d].min())))] for d in range(n)]
+    header = ["digit", "probability of its class", "largest drop (points)", "largest rise (points)",
+              "largest drop in log-probability"]
+    rows = [[names[d], pct(r["shown_probs"][d, int(r["shown_labels"][d])]), points(r["occlusion"][d].max()),
+             points(max(0.0, -float(r["occlusion"][d].min()))), num(r["occlusion_log"][d].max(), 2)] for d in range(n)]
     return tidy(fig, height=260 * grid + 40, top=40, bottom=10, margin={"l": 10, "r": 10, "t": 40, "b": 10}), \
         (header, rows)
 
@@ -173,9 +193,11 @@ DIGIT_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"
 
 
 @figure("visualization/projection", uses="visualization/cnn",
-        caption="The CNN's last hidden layer for validation digits, projected to two dimensions, before training "
-                "(left) and after (right), by t-SNE (top) and PCA (bottom). Each point is one digit, coloured by "
-                "its true class; hover for the network's answer. The axes have no units.")
+        caption="The first seed's CNN: its last hidden layer for validation digits, projected to two dimensions, "
+                "before training (left) and after (right), by t-SNE (top; one run, settings in the text) and PCA "
+                "(bottom). Each point is one digit, coloured by its true class; hover for the "
+                "network's answer. The axes have no units; in t-SNE, the size, density and distance of the groups "
+                "mean nothing.")
 def projection(r: dict) -> tuple[go.Figure, Table]:
     labels = r["points_labels"]
     titles = [f"{label}, {when} training" for label in PROJECTIONS.values() for when in ("before", "after")]
@@ -194,7 +216,9 @@ def projection(r: dict) -> tuple[go.Figure, Table]:
     fig.update_xaxes(showticklabels=False, zeroline=False)
     fig.update_yaxes(showticklabels=False, zeroline=False)
     header = ["digits whose nearest neighbour has the same class, in", "before training", "after training"]
-    rows = [[f"the hidden layer itself ({r['hidden']} values)", pct(r["nn_agreement_hidden_before"], 0),
+    pixels = pct(r["nn_agreement_pixels"], 0)
+    rows = [["the raw pixels (784 values; no network)", pixels, pixels],
+            [f"the hidden layer itself ({r['hidden']} values)", pct(r["nn_agreement_hidden_before"], 0),
              pct(r["nn_agreement_hidden_after"], 0)]]
     rows += [[label, pct(r[f"nn_agreement_{m}_before"], 0), pct(r[f"nn_agreement_{m}_after"], 0)]
              for m, label in PROJECTIONS.items()]
@@ -206,51 +230,94 @@ def cnn_values(r: dict) -> dict:
     share = {k: float(r[f"ink_share_{k}"].mean()) for k in METHODS}
     ink = float(r["ink_pixel_share"].mean())
     names = digit_names(r)
-    relative_gap = np.abs(r["ig_completeness_gap"]).mean() / np.abs(r["ig_score_gap"]).mean()
+    ig_gap, ig_change = np.abs(r["ig_completeness_gap"]), np.abs(r["ig_score_gap"])
+    relative_gap = ig_gap.mean() / ig_change.mean()
+    per_digit_gap = ig_gap / np.maximum(ig_change, 1e-6)
     nn = {f"{m}-{w}": float(r[f"nn_agreement_{m}_{w}"]) for m in ("hidden", "pca", "tsne") for w in ("before", "after")}
-    acc_before = float(np.mean(r["pred_before"] == r["points_labels"]))
+    before, after, pixels = r["seed_nn_hidden_before"], r["seed_nn_hidden_after"], float(r["nn_agreement_pixels"])
+    acc_before = r["seed_acc_before"]
+    trained_ink, untrained_ink = r["seed_ink_gradient"], r["seed_ink_untrained"]  # (seed, digit)
+    trained_higher = (trained_ink > untrained_ink).sum(axis=1)
+    val_acc = r["seed_val_accuracy"]
     out = {
         "train-rows": f"{r['train_rows']:,}", "val-rows": f"{r['val_rows']:,}", "epochs": str(r["epochs"]),
-        "batch": str(r["batch"]), "filters-1": str(r["filters"][0]), "filters-2": str(r["filters"][1]),
-        "hidden": str(r["hidden"]), "val-acc": pct(r["val_accuracy"]),
+        "batch": str(r["batch"]), "lr": f"{r['lr']:g}", "filters-1": str(r["filters"][0]),
+        "filters-2": str(r["filters"][1]), "parameters": f"{r['parameters']:,}", "seeds": str(r["seeds"]),
+        "hidden": str(r["hidden"]), "val-acc": pct(r["val_accuracy"]), "val-acc-range": seed_range(val_acc, 1),
         "smooth-samples": str(r["smooth_samples"]), "smooth-noise": f"{r['smooth_noise']:g}",
         "ig-steps": str(r["ig_steps"]), "stats": str(r["stats"]), "patch": str(r["patch"]), "stride": str(r["stride"]),
         "points": str(len(r["points_labels"])), "ink-pixels": pct(ink, 0),
+        "perplexity": str(r["perplexity"]), "tsne-iterations": str(r["max_iter"]), "tsne-init": str(r["init"]).upper(),
         **{f"ink-{k}": pct(v, 1 if v > 0.99 else 0) for k, v in share.items()},  # 99.7% must not read as 100%
-        "ig-gap": pct(relative_gap, 1), "ig-score-gap": num(np.abs(r["ig_score_gap"]).mean(), 2),
-        "acc-before": pct(acc_before, 0),
+        "ink-gradient-seeds": seed_range(trained_ink.mean(axis=1)),
+        "ink-untrained-seeds": seed_range(untrained_ink.mean(axis=1)),
+        "trained-higher-first": str(trained_higher[0]),
+        "trained-higher-others": " and ".join(str(t) for t in trained_higher[1:]),
+        "ig-gap": pct(relative_gap, 1), "ig-score-gap": num(ig_change.mean(), 2),
+        "ig-gap-median": pct(np.median(per_digit_gap), 1), "ig-gap-max": pct(per_digit_gap.max(), 0),
+        "acc-before": seed_range(acc_before), "top-answer-before": str(int(r["seed_top_answer_before"][0])),
+        "top-answer-count-before": str(int(r["seed_top_answer_count_before"][0])),
+        "top-answer-share-before": seed_range(r["seed_top_answer_count_before"] / len(r["points_labels"])),
+        "nn-pixels": pct(pixels, 0), "nn-hidden-before-seeds": seed_range(before),
+        "nn-hidden-after-seeds": seed_range(after),
         **{f"nn-{k}": pct(v, 0) for k, v in nn.items()},
-        "gradient-on-ink": claim(share["gradient"] > ink,
-                                 "the trained network's gradient puts more of its attribution on the ink than the "
-                                 "ink's share of the pixels"),
-        "untrained-on-ink": claim(share["untrained"] > 2 * ink,
-                                  "the untrained network's gradient puts at least twice the ink's share of the "
-                                  "pixels on the ink"),
+        "gradient-on-ink": claim(bool((trained_ink.mean(axis=1) > ink).all()),
+                                 "for every seed, the trained network's gradient puts more of its attribution on the "
+                                 "ink than the ink's share of the pixels"),
+        "untrained-on-ink": claim(bool((untrained_ink.mean(axis=1) > 2 * ink).all()),
+                                  "for every seed, the untrained network's gradient puts at least twice the ink's "
+                                  "share of the pixels on the ink"),
+        "trained-vs-untrained-seed": claim(bool(trained_higher[0] > 0.5 * trained_ink.shape[1]
+                                                and trained_higher.min() < 0.5 * trained_ink.shape[1]),
+                                           "for the first seed the trained gradient puts more on the ink than the "
+                                           "untrained one for most digits; for another seed, for fewer than half"),
         "integrated-on-ink": claim(share["integrated"] > 0.95,
                                    "integrated gradients from a black image put almost everything on the ink"),
-        "ig-complete": claim(relative_gap < 0.05, "integrated gradients add up to the change in the score, "
-                                                  "to within a few percent"),
-        "random-features-group": claim(nn["hidden-before"] > 0.5 and acc_before < 0.3,
-                                       "before training, the hidden layer already groups similar digits, though "
-                                       "the network's answers are near chance"),
-        "training-separates": claim(nn["hidden-after"] > nn["hidden-before"] and nn["tsne-after"] > nn["tsne-before"]
+        "ig-complete": claim(relative_gap < 0.05, "on average, integrated gradients add up to the change in the "
+                                                  "score to within a few percent"),
+        "random-features-group": claim(bool((before > 0.5).all() and (acc_before < 0.3).all()),
+                                       "for every seed, before training the hidden layer already groups similar "
+                                       "digits, though the network's answers are mostly wrong"),
+        "pixels-between": claim(bool((before < pixels).all() and (after > pixels).all()),
+                                "for every seed, the untrained hidden layer groups the digits less well than the raw "
+                                "pixels, and the trained one better"),
+        "training-separates": claim(bool((after > before).all()) and nn["tsne-after"] > nn["tsne-before"]
                                     and nn["pca-after"] > nn["pca-before"],
-                                    "training makes the classes more separate, in the layer and in both maps"),
+                                    "training makes the classes more separate, in the layer for every seed and in "
+                                    "both maps"),
         "tsne-keeps-neighbours": claim(nn["tsne-after"] > nn["pca-after"] + 0.2
                                        and abs(nn["tsne-after"] - nn["hidden-after"]) < 0.1,
-                                       "t-SNE keeps the neighbourhoods of the hidden layer; PCA loses many"),
+                                       "t-SNE's map keeps about as many same-class neighbours as the hidden layer; "
+                                       "PCA's keeps far fewer"),
+        "still-learning": claim(bool((r["seed_loss"][:, -1] < r["seed_loss"][:, -2]).all()),
+                                "every seed's training loss was still falling in the last epoch"),
+        "trained-well": claim(bool((val_acc > 0.9).all()), "every seed's network reads more than 90% of the "
+                                                            "validation digits correctly"),
     }
-    occl = r["occlusion"]
-    out["occlusion-max"] = pct(occl.max(), 0)
-    out["occlusion-rise"] = pct(-occl.min(), 0)
-    out["occlusion-rise-digit"] = names[int(occl.min(axis=(1, 2)).argmin())]
+    occl, occl_log = r["occlusion"], r["occlusion_log"]
     per_digit = occl.max(axis=(1, 2))
-    out["occlusion-least"] = pct(per_digit.min(), 1)
-    out["occlusion-least-digit"] = names[int(per_digit.argmin())]
-    out["occlusion-most-digit"] = names[int(per_digit.argmax())]
-    out["occlusion-redundant"] = claim(per_digit.min() < 0.05 < per_digit.max(),
-                                       "for some digits no single square matters, for others one does")
-    out["occlusion-some-help"] = claim(occl.min() < -0.1, "covering part of a digit can also raise the probability")
+    rise_digit = int(occl.min(axis=(1, 2)).argmin())
+    least = int(per_digit.argmin())
+    misread = r["shown_predictions"] != r["shown_labels"]
+    out |= {
+        "occlusion-max": f"{100 * occl.max():.0f}", "occlusion-most-digit": names[int(per_digit.argmax())],
+        "occlusion-most-from": pct(r["shown_probs"][int(per_digit.argmax()), int(r["shown_labels"][int(per_digit.argmax())])], 0),
+        "occlusion-rise": f"{-100 * occl.min():.0f}", "occlusion-rise-digit": names[rise_digit],
+        "occlusion-least": f"{100 * per_digit.min():.1f}", "occlusion-least-digit": names[least],
+        "occlusion-least-prob": pct(r["shown_probs"][least, int(r["shown_labels"][least])], 2),
+        "occlusion-least-log": num(occl_log[least].max(), 2),
+        "occlusion-log-max": num(occl_log.max(), 1),
+        "misread": str(int(misread.sum())),
+        "occlusion-varies": claim(per_digit.max() > 5 * per_digit.min(),
+                                  "one digit loses more than five times as much as another to its worst square"),
+        "occlusion-log-agrees": claim(int(occl_log.max(axis=(1, 2)).argmin()) == least
+                                      and occl_log[least].max() < 0.2 * occl_log.max(),
+                                      "in log-probability too, the least sensitive digit loses less than a fifth of "
+                                      "the most sensitive one's drop"),
+        "occlusion-small-rise": claim(-occl.min() < 0.05, "no square raises a shown digit's probability by 5 points "
+                                                          "or more"),
+        "none-misread": claim(not misread.any(), "the network reads all the shown digits correctly"),
+    }
     return out
 
 
@@ -334,26 +401,44 @@ def importance_values(r: dict) -> dict:
     order = importance_order(r)
     first, fifth = per_seed[:, order[0]].mean(), per_seed[:, order[4]].mean()
     seed_spread = per_seed[:, order[:5]].std(axis=0).max()
-    corr = r["feature_correlation"]
+    corr = np.abs(r["feature_correlation"])
+    np.fill_diagonal(corr, 0)
     f = list(r["features"])
-    pair = corr[f.index("mean radius"), f.index("mean perimeter")]
-    strong = (np.abs(corr[np.triu_indices(len(f), 1)]) > 0.9).sum()
-    rho = spearmanr(np.abs(r["kernel"]).sum(axis=0), per_seed[0]).statistic
+    pair = r["feature_correlation"][f.index("mean radius"), f.index("mean perimeter")]
+    strong = (corr[np.triu_indices(len(f), 1)] > 0.9).sum()
+    top_twins = corr[order[:2]].max(axis=1)  # each of the two top features' strongest correlation with another
+    ranks = np.argsort(np.argsort(-per_seed, axis=1), axis=1) + 1  # (seeds, features)
+    kernels = r["kernels"]
+    rho = np.array([spearmanr(np.abs(kernels[s]).sum(axis=0), per_seed[s]).statistic for s in range(len(kernels))])
+    shuffle_spread = rise.std(axis=2)  # (seeds, features), across shuffles
     return {
         "features": str(len(f)), "train-rows": str(r["train_rows"]), "val-rows": str(r["val_rows"]),
         "hidden": str(r["hidden"]), "epochs": str(r["epochs"]), "batch": str(r["batch"]), "lr": f"{r['lr']:g}",
         "repeats": str(r["repeats"]), "seeds": str(r["seeds"]),
         "val-acc-min": pct(r["val_accuracy"].min()), "val-acc-max": pct(r["val_accuracy"].max()),
         "max-rise": num(per_seed.max()), "base-loss": num(r["val_loss"].mean()),
-        "max-drop": pct(drop.mean(axis=2).max()),
-        "top": f[order[0]], "tops": ", ".join(sorted(set(tops))),
-        "top-differs": claim(len(set(tops)) > 1, "each seed's network ranks a different feature first"),
+        "max-drop": pct(drop.mean(axis=2).max()), "one-row": pct(1 / r["val_rows"]),
+        "top": f[order[0]], "second": f[order[1]], "tops": ", ".join(sorted(set(tops))),
+        "distinct-tops": str(len(set(tops))),
+        "top-ranks": ", ".join(str(int(x)) for x in ranks[:, order[0]]),
+        "second-ranks": ", ".join(str(int(x)) for x in ranks[:, order[1]]),
+        "top-twin": f"{top_twins[0]:.2f}", "second-twin": f"{top_twins[1]:.2f}",
+        "negative-means": str(int((per_seed < 0).sum())), "feature-seed-means": str(per_seed.size),
+        "below-spread": pct((per_seed < shuffle_spread).mean(), 0),
+        "max-drop-rows": f"{drop.mean(axis=2).max() * r['val_rows']:.0f}",
+        "top-differs": claim(len(set(tops)) == len(tops), "each seed's network ranks a different feature first"),
         "top-five-within-noise": claim(first - fifth < 2 * seed_spread,
                                        "the order among the top five is within seed noise"),
+        "top-no-twin": claim(bool((top_twins < 0.9).all()),
+                             "neither of the two features that come first on average correlates above 0.9 with "
+                             "another feature"),
+        "noise-sized": claim(bool((per_seed < shuffle_spread).mean() > 0.25 and (per_seed < 0).sum() >= 5),
+                             "for more than a quarter of the feature-and-seed pairs the mean rise in loss is smaller "
+                             "than its spread across shuffles, and several means are negative"),
         "radius-perimeter": f"{pair:.2f}", "strong-pairs": str(int(strong)),
-        "weight-rank-corr": f"{rho:.2f}",
-        "weights-not-importance": claim(rho < 0.8, "the size of a feature's weights only loosely predicts its "
-                                                   "importance"),
+        "weight-rank-corr": f"{rho[0]:.2f}", "weight-rank-corr-range": f"{rho.min():.2f} to {rho.max():.2f}",
+        "weights-not-importance": claim(bool((rho < 0.8).all()), "for every seed, the size of a feature's weights "
+                                                                 "only loosely predicts its importance"),
         "small-effects": claim(drop.mean(axis=2).max() < 0.05,
                                "shuffling any single feature costs at most a few points of accuracy"),
     }
