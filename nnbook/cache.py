@@ -139,9 +139,16 @@ def _split(values: Results) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     return arrays, scalars
 
 
-def values_digest(values: Results) -> str:
-    """A hash of the values alone (not their provenance): equal digests, equal results."""
-    arrays, scalars = _split(values)
+def is_timing(name: str) -> bool:
+    """Results named `...seconds` are wall-clock times: they vary from run to run and machine to
+    machine, so comparisons of results (an identical rerun, `nnbook verify`) leave them out."""
+    return name.endswith("seconds")
+
+
+def values_digest(values: Results, timings: bool = True) -> str:
+    """A hash of the values alone (not their provenance): equal digests, equal results.
+    Without `timings`, wall-clock times are left out (see `is_timing`)."""
+    arrays, scalars = _split({k: v for k, v in values.items() if timings or not is_timing(k)})
     digest = hashlib.sha256(json.dumps(scalars, sort_keys=True).encode())
     for name in sorted(arrays):
         array = np.ascontiguousarray(arrays[name])
@@ -241,10 +248,12 @@ class ResultStore:
     def save(self, experiment_id: str, key: str, result: Result) -> Path:
         """Store a result in place of the entries it supersedes, which move aside.
 
-        A result equal to the one already stored under `key` leaves that file as it is."""
+        A result equal to the one already stored under `key` (timings aside) leaves that file
+        as it is."""
         path = self.path(experiment_id, key)
         try:
-            same = values_digest(self.load(experiment_id, key).values) == values_digest(result.values)
+            same = values_digest(self.load(experiment_id, key).values, timings=False) == \
+                values_digest(result.values, timings=False)
         except (FileNotFoundError, DamagedEntry):
             same = False
         if not same:

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import refs, render
 from .book import Book
-from .cache import DamagedEntry, values_digest
+from .cache import DamagedEntry, is_timing, values_digest
 
 TOP_DIFFERENCES = 5
 
@@ -27,6 +27,7 @@ class Report:
     identical: bool = False
     missing: bool = False
     differences: list[str] = field(default_factory=list)  # largest first
+    timings: list[str] = field(default_factory=list)  # wall-clock times, expected to vary
     changed_values: list[str] = field(default_factory=list)  # shown on pages
     broken_claims: list[str] = field(default_factory=list)
 
@@ -44,6 +45,7 @@ class Report:
         if len(self.differences) > TOP_DIFFERENCES:
             out.append(f"    ... and {len(self.differences) - TOP_DIFFERENCES} more")
         out += [f"    displayed value changes: {v}" for v in self.changed_values]
+        out += [f"    timing (varies with machine and load): {t}" for t in self.timings]
         out += [f"    claim no longer holds: {c}" for c in self.broken_claims]
         if not (self.changed_values or self.broken_claims):
             out.append("    every value the pages show and every claim is unchanged")
@@ -84,10 +86,11 @@ def compare(book: Book, fresh: Book, experiment_id: str, pages: dict[str, list[r
         report.missing = True
         return report
     new = fresh.store.load(experiment_id, fresh.key(experiment_id))
-    if values_digest(old.values) == values_digest(new.values):
+    if values_digest(old.values, timings=False) == values_digest(new.values, timings=False):
         report.identical = True
         return report
-    found = [_difference(n, old.values.get(n), new.values.get(n)) for n in sorted(set(old.values) | set(new.values))]
+    names = sorted(n for n in set(old.values) | set(new.values) if not is_timing(n))
+    found = [_difference(n, old.values.get(n), new.values.get(n)) for n in names]
     report.differences = [d for _, d in sorted((f for f in found if f), key=lambda f: -f[0])]
     for output in book.outputs.values():
         if output.uses != experiment_id or output.kind != "values":
@@ -99,7 +102,10 @@ def compare(book: Book, fresh: Book, experiment_id: str, pages: dict[str, list[r
             if not places:
                 continue
             label = f"{output.id}.{name} ({', '.join(places)})"
-            if render.is_false_claim(shown):
+            if is_timing(name):
+                if shown != before.get(name):
+                    report.timings.append(f"{label}: {before.get(name)} → {shown}")
+            elif render.is_false_claim(shown):
                 report.broken_claims.append(f"{label}: {shown['claim']}")
             elif shown != before.get(name):
                 report.changed_values.append(f"{label}: {before.get(name)} → {shown}")
