@@ -12,37 +12,18 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from nnbook.figures.style import Table, color, label, num, pct, tidy
+from nnbook.figures.style import Table, apart, color, label, mean_range, num, pct, rgba, seed_band, tidy
 from nnbook.registry import claim, figure, table, values
 
 
 LOG_TICKS = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]  # labelled values on log loss axes
 
-def _rgba(hex_color: str, alpha: float) -> str:
-    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({r},{g},{b},{alpha})"
 
 
-def _band(fig: go.Figure, x: np.ndarray, runs: np.ndarray, name: str, i: int, showlegend: bool = True,
-          dash: str = "solid", **where) -> None:
-    """The mean of `runs` (one row per seed) as a line, with a band from the lowest to the highest seed."""
-    lo, hi = runs.min(0), runs.max(0)
-    fig.add_scatter(x=np.concatenate([x, x[::-1]]), y=np.concatenate([hi, lo[::-1]]), fill="toself",
-                    fillcolor=_rgba(color(i), 0.18), line={"width": 0}, mode="lines", hoverinfo="skip",
-                    showlegend=False,
-                    legendgroup=name, name=f"{name} (range over seeds)", **where)
-    fig.add_scatter(x=x, y=runs.mean(0), name=name, legendgroup=name, showlegend=showlegend, mode="lines",
-                    line={"color": color(i), "dash": dash}, **where)
 
 
-def _spread(v: np.ndarray, fmt: Callable[[float], str] = pct) -> str:
-    """Mean over seeds with the lowest and highest seed: '95.1% (94.8–95.4%)'."""
-    return f"{fmt(v.mean())} ({fmt(v.min())}–{fmt(v.max())})"
 
 
-def _apart(a: np.ndarray, b: np.ndarray) -> bool:
-    """True when every seed of `a` lies above every seed of `b`: a difference the seeds do not blur."""
-    return bool(a.min() > b.max())
 
 
 @figure("activations/curves", uses="activations/curves",
@@ -108,8 +89,8 @@ def boundaries_values(r: dict) -> dict:
         "steps": str(r["steps"]), "lr": f"{r['lr']:g}", "points": str(r["points"]),
         "hidden": " and ".join(str(h) for h in r["hidden"]),
         "seeds": str(r["accuracy"].shape[1]),
-        **{f"{name}-acc": _spread(a, lambda v: pct(v, 0)) for name, a in acc.items()},
-        "bend": claim(_apart(acc["relu"], acc["linear"]) and _apart(acc["tanh"], acc["linear"]),
+        **{f"{name}-acc": mean_range(a, lambda v: pct(v, 0)) for name, a in acc.items()},
+        "bend": claim(apart(acc["relu"], acc["linear"]) and apart(acc["tanh"], acc["linear"]),
                       "every ReLU and tanh run classifies more moons points correctly than every linear run"),
         "linear-line": claim(acc["linear"].max() < 0.92,
                              "no linear run gets more than 92% of the points right: a straight line cannot follow "
@@ -127,8 +108,8 @@ def boundaries_values(r: dict) -> dict:
 def training_curves(r: dict) -> tuple[go.Figure, Table]:
     fig = make_subplots(rows=1, cols=2, subplot_titles=("training loss", "validation accuracy"))
     for i, name in enumerate(r["activations"]):
-        _band(fig, r["epoch"], r["loss"][i], label(name), i, row=1, col=1)
-        _band(fig, r["epoch"], r["val_accuracy"][i], label(name), i, showlegend=False, row=1, col=2)
+        seed_band(fig, r["epoch"], r["loss"][i], label(name), i, row=1, col=1)
+        seed_band(fig, r["epoch"], r["val_accuracy"][i], label(name), i, showlegend=False, row=1, col=2)
     fig.update_xaxes(title_text="epoch", dtick=1)
     fig.update_yaxes(type="log", tickvals=LOG_TICKS, ticktext=[f"{v:g}" for v in LOG_TICKS], row=1, col=1)
     fig.update_yaxes(tickformat=".0%", row=1, col=2)
@@ -144,8 +125,8 @@ def training_curves(r: dict) -> tuple[go.Figure, Table]:
                "highest seed in brackets.")
 def final(r: dict) -> Table:
     header = ["hidden activation", "training loss, epoch 1", "final validation accuracy", "final training accuracy"]
-    rows = [[label(name), _spread(r["loss"][i, :, 0], num), _spread(r["val_accuracy"][i, :, -1]),
-             _spread(r["accuracy"][i])] for i, name in enumerate(r["activations"])]
+    rows = [[label(name), mean_range(r["loss"][i, :, 0], num), mean_range(r["val_accuracy"][i, :, -1], pct),
+             mean_range(r["accuracy"][i], pct)] for i, name in enumerate(r["activations"])]
     return header, rows
 
 
@@ -157,16 +138,16 @@ def training_values(r: dict) -> dict:
     final_acc = {n: r["val_accuracy"][at[n], :, -1] for n in names}
     by_speed = sorted(names, key=lambda n: loss1[n].mean())
     nonlinear = [n for n in names if n != "linear"]
-    out = {f"{n}-acc": _spread(final_acc[n]) for n in names}
-    out |= {f"{n}-loss1": _spread(loss1[n], num) for n in names}
-    out |= {f"{n}-train-acc": _spread(r["accuracy"][at[n]]) for n in names}
+    out = {f"{n}-acc": mean_range(final_acc[n], pct) for n in names}
+    out |= {f"{n}-loss1": mean_range(loss1[n], num) for n in names}
+    out |= {f"{n}-train-acc": mean_range(r["accuracy"][at[n]], pct) for n in names}
     out |= {f"{n}-start-mean": num(r["start_mean"][at[n]].mean(), 2) for n in names}
     out |= {f"{n}-start-spread": num(r["start_spread"][at[n]].mean(), 2) for n in names}
     out |= {
         "epochs": str(len(r["epoch"])), "train-rows": f"{r['train_rows']:,}", "val-rows": f"{r['val_rows']:,}",
         "hidden": "-".join(str(h) for h in r["hidden"]), "batch": str(r["batch"]), "lr": f"{r['lr']:g}",
         "seeds": str(r["seeds"]), "speed-order": ", ".join(label(n) for n in by_speed),
-        "sigmoid-slowest": claim(all(_apart(loss1["sigmoid"], loss1[n]) for n in names if n != "sigmoid"),
+        "sigmoid-slowest": claim(all(apart(loss1["sigmoid"], loss1[n]) for n in names if n != "sigmoid"),
                                  "sigmoid has the highest first-epoch training loss of the five, on every seed"),
         "sigmoid-flat": claim(r["start_spread"][at["sigmoid"]].mean() < r["start_mean"][at["sigmoid"]].mean() / 3
                               and r["start_spread"][at["sigmoid"]].max() < r["start_spread"].min(1)[
@@ -174,12 +155,12 @@ def training_values(r: dict) -> dict:
                               "before training, sigmoid units output a nearly constant value near 0.5: their spread "
                               "from image to image is under a third of their level, and smaller than any other "
                               "activation's spread"),
-        "linear-first": claim(by_speed[0] == "linear" and _apart(loss1[by_speed[1]], loss1["linear"]),
+        "linear-first": claim(by_speed[0] == "linear" and apart(loss1[by_speed[1]], loss1["linear"]),
                               "the linear network has the lowest first-epoch loss on every seed"),
-        "relu-family-beat-linear": claim(all(_apart(final_acc[n], final_acc["linear"])
+        "relu-family-beat-linear": claim(all(apart(final_acc[n], final_acc["linear"])
                                                  for n in ("relu", "leaky_relu", "tanh")),
                                          "ReLU, leaky ReLU and tanh each end above every linear run, on every seed"),
-        "sigmoid-behind": claim(_apart(final_acc["linear"], final_acc["sigmoid"]),
+        "sigmoid-behind": claim(apart(final_acc["linear"], final_acc["sigmoid"]),
                                 "after these epochs sigmoid still ends below the linear network, on every seed"),
         "three-close": claim(np.ptp([final_acc[n].mean() for n in ("relu", "leaky_relu", "tanh")]) < 0.03,
                              "ReLU, leaky ReLU and tanh end within three points of each other"),
@@ -191,7 +172,7 @@ def training_values(r: dict) -> dict:
     runner_up = max((n for n in nonlinear if n != best), key=lambda n: final_acc[n].mean())
     out["best"] = label(best)
     out["runner-up"] = label(runner_up)
-    out["best-apart"] = claim(_apart(final_acc[best], final_acc[runner_up]),
+    out["best-apart"] = claim(apart(final_acc[best], final_acc[runner_up]),
                               f"{label(best)} ends above {label(runner_up)}, the next best, on every seed")
     return out
 
@@ -268,7 +249,7 @@ def vanishing(r: dict) -> tuple[go.Figure, Table]:
                                      "arrayminus": mean - g.min(0), "color": color(i)}, row=1, col=1)
     steps_x = np.arange(1, r["loss"].shape[2] + 1)
     for i, name in enumerate(names):
-        _band(fig, steps_x, r["loss"][i], label(name), i, showlegend=False, row=1, col=2)
+        seed_band(fig, steps_x, r["loss"][i], label(name), i, showlegend=False, row=1, col=2)
     n = len(names)
     steps = []
     for c, step in enumerate(checkpoints):
@@ -299,8 +280,8 @@ def vanishing_values(r: dict) -> dict:
             else f"{ratios[name].min():.1f} to {ratios[name].max():.1f}"
         loss = r["loss"][i]
         out[f"{name}-loss-start"] = num(loss[:, :10].mean(), 2)
-        out[f"{name}-loss-end"] = _spread(loss[:, -20:].mean(1), lambda v: num(v, 2))
-        out[f"{name}-acc"] = _spread(r["val_accuracy"][i], lambda v: pct(v, 0))
+        out[f"{name}-loss-end"] = mean_range(loss[:, -20:].mean(1), lambda v: num(v, 2))
+        out[f"{name}-acc"] = mean_range(r["val_accuracy"][i], lambda v: pct(v, 0))
     sig, relu = r["loss"][0], r["loss"][1]
     out["sigmoid-stuck"] = claim(np.abs(sig[:, -20:].mean(1) - np.log(10)).max() < 0.1,
                                  "the sigmoid network's loss stays within 0.1 of ln 10 ≈ 2.30, a uniform guess, "
@@ -328,7 +309,7 @@ def dying(r: dict) -> tuple[go.Figure, Table]:
     for layer in range(layers):
         for i, run in enumerate(runs):
             before = len(fig.data)
-            _band(fig, r["epoch"], share[i, :, :, layer], run, i, dash="dash" if "leaky" in run else "solid")
+            seed_band(fig, r["epoch"], share[i, :, :, layer], run, i, dash="dash" if "leaky" in run else "solid")
             for trace in fig.data[before:]:
                 trace.visible = layer == 0
     per_layer = 2 * len(runs)
@@ -365,10 +346,10 @@ def dying_values(r: dict) -> dict:
         key = f"{activation.replace('_', '-')}-{'high' if lr == high else 'low'}"
         key_of[key] = i
         for layer in range(share.shape[3]):
-            out[f"{key}-dead-{layer + 1}"] = _spread(share[i, :, -1, layer], lambda v: pct(v, 0))
-            out[f"{key}-peak-{layer + 1}"] = _spread(share[i, :, :, layer].max(1), lambda v: pct(v, 0))
+            out[f"{key}-dead-{layer + 1}"] = mean_range(share[i, :, -1, layer], lambda v: pct(v, 0))
+            out[f"{key}-peak-{layer + 1}"] = mean_range(share[i, :, :, layer].max(1), lambda v: pct(v, 0))
             out[f"{key}-revived-{layer + 1}"] = str(_count_revived(r["dead_units"][i, :, :, layer]))
-        out[f"{key}-acc"] = _spread(r["val_accuracy"][i])
+        out[f"{key}-acc"] = mean_range(r["val_accuracy"][i], pct)
     relu, leaky, relu_low = key_of["relu-high"], key_of["leaky-relu-high"], key_of["relu-low"]
     dead = r["dead_units"]
     out |= {"high-lr": f"{high:g}", "low-lr": f"{min(r['rates']):g}", "epochs": str(len(r["epoch"]) - 1),
@@ -389,6 +370,6 @@ def dying_values(r: dict) -> dict:
                                   and (share[relu_low, :, -1, 1] < 0.1).all(),
                                  "at the normal rate fewer than 5% of ReLU's first-layer units and fewer than 10% of "
                                  "its second-layer units are dead at the end, on every seed"),
-            "leaky-not-better": claim(_apart(r["val_accuracy"][relu], r["val_accuracy"][leaky]),
+            "leaky-not-better": claim(apart(r["val_accuracy"][relu], r["val_accuracy"][leaky]),
                                       "at the high rate ReLU, dead units and all, ends above leaky ReLU on every seed")}
     return out

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from nnbook.figures.style import Table, color, num, pct, tidy
+from nnbook.figures.style import Table, color, num, pct, seed_band, tidy
 from nnbook.registry import claim, figure, values
 
 CHANCE = 0.1  # ten classes
@@ -14,20 +14,8 @@ SMALL_SHIFT, LARGE_SHIFT, NOISE_SIGMA = 2, 4, 0.5  # the settings the prose read
 LABEL_NOISE = {"low": 0.2, "mid": 0.6, "high": 0.8}
 
 
-def add_band(fig: go.Figure, x: np.ndarray, runs: np.ndarray, name: str, i: int, row: int = 1, col: int = 1,
-             dash: str = "solid", legend: bool = True) -> None:
-    """The mean over seeds (rows of `runs`) as a line, the lowest and highest seed as a shaded band."""
-    low, high, mean = runs.min(0), runs.max(0), runs.mean(0)
-    fig.add_scatter(x=np.concatenate([x, x[::-1]]), y=np.concatenate([high, low[::-1]]), fill="toself", mode="lines",
-                    fillcolor=translucent(color(i)), line={"width": 0}, hoverinfo="skip", showlegend=False,
-                    legendgroup=name, row=row, col=col)
-    fig.add_scatter(x=x, y=mean, name=name, legendgroup=name, showlegend=legend, mode="lines+markers",
-                    line={"color": color(i), "dash": dash}, row=row, col=col)
 
 
-def translucent(hex_color: str, alpha: float = 0.3) -> str:
-    r, g, b = (int(hex_color[k:k + 2], 16) for k in (1, 3, 5))
-    return f"rgba({r},{g},{b},{alpha})"
 
 
 def add_chance(fig: go.Figure, col: int) -> None:
@@ -66,8 +54,8 @@ def at(grid: np.ndarray, value: float) -> int:
 def shift_noise(r: dict) -> tuple[go.Figure, Table]:
     fig = make_subplots(rows=1, cols=2, subplot_titles=("digits moved", "noise added"), shared_yaxes=True)
     shift_acc = r["shift_accuracy"].mean(-1)  # average over directions: (seed, shift)
-    add_band(fig, r["shifts"], shift_acc, "moved", 0, col=1)
-    add_band(fig, r["sigmas"], r["noise_accuracy"], "noisy", 1, col=2)
+    seed_band(fig, r["shifts"], shift_acc, "moved", 0, col=1, row=1, markers=True)
+    seed_band(fig, r["sigmas"], r["noise_accuracy"], "noisy", 1, col=2, row=1, markers=True)
     for col in (1, 2):
         add_chance(fig, col)
     fig.update_xaxes(title_text="shift (pixels)", dtick=1, row=1, col=1)
@@ -113,8 +101,8 @@ def examples(r: dict) -> tuple[go.Figure, Table]:
                 "a random direction of the same size. Line: mean of the seeds; band: seed range.")
 def adversarial(r: dict) -> tuple[go.Figure, Table]:
     fig = make_subplots(rows=1, cols=1)
-    add_band(fig, r["epsilons"], r["flipped"], "fast gradient sign", 3)
-    add_band(fig, r["epsilons"], r["flipped_random"], "random sign, same size", 7, dash="dash")
+    seed_band(fig, r["epsilons"], r["flipped"], "fast gradient sign", 3, markers=True)
+    seed_band(fig, r["epsilons"], r["flipped_random"], "random sign, same size", 7, dash="dash", markers=True)
     fig.update_xaxes(title_text="ε, the change of every pixel (pixel range 0–1)")
     fig.update_yaxes(title_text="predictions changed", tickformat=".0%", range=[0, 1.02])
     rows = band_rows([f"{e:g}" for e in r["epsilons"]], r["flipped"], r["flipped_random"])
@@ -211,10 +199,12 @@ def robustness_values(r: dict) -> dict:
                 "lowest to highest seed.")
 def data_figure(r: dict) -> tuple[go.Figure, Table]:
     fig = make_subplots(rows=1, cols=2, subplot_titles=("training-set size", "wrong labels"), shared_yaxes=True)
-    add_band(fig, r["sizes"], r["size_train_accuracy"], "on its training rows", 1, col=1, dash="dash")
-    add_band(fig, r["sizes"], r["size_accuracy"], "on validation digits", 0, col=1)
-    add_band(fig, r["noise"], r["noise_train_accuracy"], "on its training rows", 1, col=2, dash="dash", legend=False)
-    add_band(fig, r["noise"], r["noise_accuracy"], "on validation digits", 0, col=2, legend=False)
+    seed_band(fig, r["sizes"], r["size_train_accuracy"], "on its training rows", 1, dash="dash", markers=True,
+              row=1, col=1)
+    seed_band(fig, r["sizes"], r["size_accuracy"], "on validation digits", 0, col=1, row=1, markers=True)
+    seed_band(fig, r["noise"], r["noise_train_accuracy"], "on its training rows", 1, dash="dash", showlegend=False,
+              markers=True, row=1, col=2)
+    seed_band(fig, r["noise"], r["noise_accuracy"], "on validation digits", 0, col=2, showlegend=False, row=1, markers=True)
     for col in (1, 2):
         add_chance(fig, col)
     fig.update_xaxes(title_text="training rows (log)", type="log", tickvals=r["sizes"][::2], row=1, col=1)

@@ -10,10 +10,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from nnbook.figures.style import Table, color, num, pct, tidy
+from nnbook.figures.style import Table, color, mean_range, num, pct, rgba, seed_band, tidy
 from nnbook.registry import claim, figure, table, values
 
-BAND_OPACITY = 0.18
 
 
 def spread(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -21,10 +20,6 @@ def spread(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x.mean(0), x.min(0), x.max(0)
 
 
-def mean_range(x: np.ndarray, fmt=num) -> str:
-    """'mean (lowest–highest)' over seeds; 'mean (lowest to highest)' when a bound is negative."""
-    mean, lo, hi = spread(np.asarray(x, dtype=np.float64))
-    return f"{fmt(mean)} ({fmt(lo)}{' to ' if lo < 0 else '–'}{fmt(hi)})"
 
 
 def signed(x: float) -> str:
@@ -43,20 +38,8 @@ def reader_list(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def rgba(hex_color: str, alpha: float) -> str:
-    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({r},{g},{b},{alpha})"
 
 
-def add_band(fig: go.Figure, x: np.ndarray, runs: np.ndarray, name: str, i: int, dash: str = "solid",
-             showlegend: bool = True, **where) -> None:
-    """The seeds' mean as a line and their range as a shaded band, grouped under one legend entry."""
-    mean, lo, hi = spread(runs)
-    fig.add_scatter(x=np.concatenate([x, x[::-1]]), y=np.concatenate([hi, lo[::-1]]).astype(np.float32),
-                    fill="toself", fillcolor=rgba(color(i), BAND_OPACITY), line={"width": 0}, hoverinfo="skip",
-                    legendgroup=name, showlegend=False, **where)
-    fig.add_scatter(x=x, y=mean.astype(np.float32), name=name, legendgroup=name, showlegend=showlegend,
-                    line={"color": color(i), "dash": dash}, **where)
 
 
 def error_bars(runs: np.ndarray) -> dict:
@@ -114,8 +97,8 @@ def capacity_curves(r: dict) -> tuple[go.Figure, Table]:
     fig = make_subplots(rows=1, cols=3, subplot_titles=titles, shared_yaxes=True, horizontal_spacing=0.04)
     epoch = r["epoch"]
     for col, k in enumerate(picks.values(), start=1):
-        add_band(fig, epoch, r["loss"][k], "training", 0, showlegend=col == 1, row=1, col=col)
-        add_band(fig, epoch, r["val_loss"][k], "validation", 1, dash="dash", showlegend=col == 1, row=1, col=col)
+        seed_band(fig, epoch, r["loss"][k], "training", 0, showlegend=col == 1, row=1, col=col)
+        seed_band(fig, epoch, r["val_loss"][k], "validation", 1, dash="dash", showlegend=col == 1, row=1, col=col)
     fig.update_xaxes(title_text="epoch")
     fig.update_yaxes(title_text="loss", row=1, col=1)
     header = ["epoch"] + [f"{t}, {part}" for t in picks for part in ("training loss", "validation loss")]
@@ -324,7 +307,7 @@ def cure_curves(r: dict) -> tuple[go.Figure, Table]:
         if cure == "early stopping":
             continue
         for col, key in ((1, "val_loss"), (2, "val_accuracy")):
-            add_band(fig, epoch, r[key][i], cure, i, showlegend=col == 1, row=1, col=col)
+            seed_band(fig, epoch, r[key][i], cure, i, showlegend=col == 1, row=1, col=col)
             owners += [cure, cure]
     stop_i = cures.index("early stopping")
     seeds = np.arange(len(r["kept"]))

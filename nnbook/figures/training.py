@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from nnbook.figures.style import Table, color, num, pct, tidy
+from nnbook.figures.style import Table, apart, color, mean_range, num, pct, rgba, seed_band, tidy
 from nnbook.registry import claim, figure, table, values
 
 
@@ -266,31 +266,12 @@ def backprop_hidden(r: dict) -> Table:
 RATE_NAMES = ("too small", "good", "too large")
 
 
-def _rgba(hex_color: str, alpha: float) -> str:
-    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({r},{g},{b},{alpha})"
 
 
-def _band(fig: go.Figure, x: np.ndarray, runs: np.ndarray, name: str, i: int, showlegend: bool = True,
-          dash: str = "solid", **where) -> None:
-    """The mean of `runs` (one row per seed) as a line, with a band from the lowest to the highest seed."""
-    lo, hi = np.nanmin(runs, 0), np.nanmax(runs, 0)
-    fig.add_scatter(x=np.concatenate([x, x[::-1]]), y=np.concatenate([hi, lo[::-1]]), fill="toself",
-                    fillcolor=_rgba(color(i), 0.18), line={"width": 0}, mode="lines", hoverinfo="skip",
-                    showlegend=False,
-                    legendgroup=name, name=f"{name} (range over seeds)", **where)
-    fig.add_scatter(x=x, y=np.nanmean(runs, 0), name=name, legendgroup=name, showlegend=showlegend, mode="lines",
-                    line={"color": color(i), "dash": dash}, **where)
 
 
-def _spread(v: np.ndarray, fmt=num) -> str:
-    """Mean over seeds with the lowest and highest seed: '0.123 (0.120–0.126)'."""
-    return f"{fmt(np.mean(v))} ({fmt(np.min(v))}–{fmt(np.max(v))})"
 
 
-def _apart(a: np.ndarray, b: np.ndarray) -> bool:
-    """True when every seed of `a` lies above every seed of `b`."""
-    return bool(np.min(a) > np.max(b))
 
 
 @figure("training/learning-rate", uses="training/learning-rate",
@@ -301,14 +282,14 @@ def learning_rate(r: dict) -> tuple[go.Figure, Table]:
     fig = make_subplots(rows=1, cols=2, subplot_titles=("training loss", "dead hidden units"))
     for i, lr in enumerate(r["rates"]):
         name = f"{RATE_NAMES[i]} ({lr:g})"
-        _band(fig, r["epoch"], r["loss"][i], name, i, row=1, col=1)
-        _band(fig, r["epoch"], r["dead"][i], name, i, showlegend=False, row=1, col=2)
+        seed_band(fig, r["epoch"], r["loss"][i], name, i, row=1, col=1)
+        seed_band(fig, r["epoch"], r["dead"][i], name, i, showlegend=False, row=1, col=2)
     fig.update_xaxes(title_text="epoch")
     fig.update_yaxes(type="log", tickvals=LOG_TICKS, ticktext=[f"{v:g}" for v in LOG_TICKS], row=1, col=1)
     fig.update_yaxes(tickformat=".0%", range=[0, 1], row=1, col=2)
     header = ["rate", "loss after epoch 1", "final loss", "final validation accuracy", "dead units at the end"]
-    rows = [[f"{lr:g}", _spread(r["loss"][i, :, 0]), _spread(r["loss"][i, :, -1]),
-             _spread(r["val_accuracy"][i, :, -1], pct), _spread(r["dead"][i, :, -1], lambda v: pct(v, 0))]
+    rows = [[f"{lr:g}", mean_range(r["loss"][i, :, 0]), mean_range(r["loss"][i, :, -1]),
+             mean_range(r["val_accuracy"][i, :, -1], pct), mean_range(r["dead"][i, :, -1], lambda v: pct(v, 0))]
             for i, lr in enumerate(r["rates"])]
     return tidy(fig, height=440, top=80), (header, rows)
 
@@ -319,14 +300,14 @@ def learning_rate_values(r: dict) -> dict:
            "hidden": str(r["hidden"])}
     for i, key in enumerate(("small", "good", "large")):
         out[f"{key}-lr"] = f"{r['rates'][i]:g}"
-        out[f"{key}-loss"] = _spread(r["loss"][i, :, -1])
-        out[f"{key}-first-loss"] = _spread(r["loss"][i, :, 0])
-        out[f"{key}-acc"] = _spread(r["val_accuracy"][i, :, -1], pct)
-        out[f"{key}-dead"] = _spread(r["dead"][i, :, -1], lambda v: pct(v, 0))
-        out[f"{key}-dead-1"] = _spread(r["dead"][i, :, 0], lambda v: pct(v, 0))
+        out[f"{key}-loss"] = mean_range(r["loss"][i, :, -1])
+        out[f"{key}-first-loss"] = mean_range(r["loss"][i, :, 0])
+        out[f"{key}-acc"] = mean_range(r["val_accuracy"][i, :, -1], pct)
+        out[f"{key}-dead"] = mean_range(r["dead"][i, :, -1], lambda v: pct(v, 0))
+        out[f"{key}-dead-1"] = mean_range(r["dead"][i, :, 0], lambda v: pct(v, 0))
     small, good, large = range(3)
     out |= {
-        "small-slow": claim(_apart(r["loss"][small, :, -1], r["loss"][good, :, -1]),
+        "small-slow": claim(apart(r["loss"][small, :, -1], r["loss"][good, :, -1]),
                             "the small rate ends with a higher loss than the good rate on every seed"),
         "large-dead": claim((r["dead"][large, :, 0] > 0.5).all() and (r["dead"][good, :, -1] < 0.2).all(),
                             "at the large rate more than half the hidden units are dead after the first epoch on "
@@ -375,8 +356,8 @@ def optimizers(r: dict) -> tuple[go.Figure, Table]:
         best = _best(r, name, batch)
         trace = _smooth(r[f"trace_{name}_{batch}"][best], max(1, r[f"trace_{name}_{batch}"].shape[-1] // 20))
         seen = np.arange(1, trace.shape[-1] + 1) * batch
-        _band(fig, seen, trace, title, i, showlegend=False, dash=dash, row=1, col=2)
-        rows.append([name, str(batch), f"{rates[best]:g}", f"{trace.shape[-1]:,}", _spread(final[best])])
+        seed_band(fig, seen, trace, title, i, showlegend=False, dash=dash, row=1, col=2)
+        rows.append([name, str(batch), f"{rates[best]:g}", f"{trace.shape[-1]:,}", mean_range(final[best])])
     all_rates = sorted({float(v) for n in r["optimizers"] for v in r[f"rates_{n}"]})
     fig.update_xaxes(type="log", title_text="learning rate", tickvals=all_rates, ticktext=[f"{v:g}" for v in all_rates],
                      row=1, col=1)
@@ -398,16 +379,16 @@ def optimizer_values(r: dict) -> dict:
     out = {"rows": f"{r['train_rows']:,}", "epochs": str(r["epochs"]), "seeds": str(r["seeds"]),
            "small-batch": str(small), "large-batch": str(large), "small-steps": steps(small),
            "large-steps": steps(large), "adam-large-rate": f"{r['rates_Adam'][_best(r, 'Adam', large)]:g}",
-           "adam-large-final": _spread(adam_large), "ranking": ", ".join(ranked),
+           "adam-large-final": mean_range(adam_large), "ranking": ", ".join(ranked),
            **{f"{n.lower()}-grid": ", ".join(f"{v:g}" for v in r[f"rates_{n}"]) for n in r["optimizers"]},
            **{f"{n.lower()}-rate": f"{best[n]:g}" for n in r["optimizers"]},
-           **{f"{n.lower()}-final": _spread(final[n]) for n in r["optimizers"]}}
+           **{f"{n.lower()}-final": mean_range(final[n]) for n in r["optimizers"]}}
     pairs = [(a, b) for a in r["optimizers"] for b in r["optimizers"] if a != b]
     gap = np.ptp([final[m].mean() for m in r["optimizers"]])  # between the optimizers at their best rates
     out |= {
         "best-not-edge": claim(all(0 < _best(r, n, small) < len(r[f"rates_{n}"]) - 1 for n in r["optimizers"]),
                                "each optimizer's best rate lies inside its grid, not at an end"),
-        "within-noise": claim(not any(_apart(final[a], final[b]) for a, b in pairs),
+        "within-noise": claim(not any(apart(final[a], final[b]) for a, b in pairs),
                               "at their best rates, the seed ranges of all three optimizers overlap: none ends "
                               "below another on every seed"),
         "risky-best": claim(all(final[n].max() > 2 * final[n].min() for n in ("momentum", "Adam")),
@@ -417,7 +398,7 @@ def optimizer_values(r: dict) -> dict:
                                       for n in ("SGD", "momentum")),
                               "for SGD and momentum, the top rate of the grid costs more than three times the gap "
                               "between the three optimizers at their best rates"),
-        "large-batch-worse": claim(_apart(adam_large, final["Adam"]),
+        "large-batch-worse": claim(apart(adam_large, final["Adam"]),
                                    "with the same number of epochs, Adam at the large batch ends above Adam at the "
                                    "small batch on every seed, even at its own best rate"),
     }
