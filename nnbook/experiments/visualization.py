@@ -315,6 +315,13 @@ def permutation_drops(model, x: np.ndarray, y: np.ndarray, repeats: int, rng: np
     return accuracy(base) - accuracy(p), loss(p) - loss(base), float(accuracy(base)), float(loss(base))
 
 
+def similarity_order(rows: np.ndarray) -> np.ndarray:
+    """Row order that puts similar rows (by correlation) next to each other: hierarchical clustering's leaves."""
+    from scipy.cluster.hierarchy import leaves_list, linkage
+
+    return leaves_list(linkage(rows, method="average", metric="correlation"))
+
+
 @experiment("visualization/importance", seed=12,
             full={"train": 400, "hidden": 16, "epochs": 40, "batch": 64, "lr": 0.003, "repeats": 20, "seeds": 3},
             smoke={"train": 300, "hidden": 8, "epochs": 3, "batch": 64, "lr": 0.003, "repeats": 3, "seeds": 2},
@@ -340,5 +347,6 @@ def importance(train: int, hidden: int, epochs: int, batch: int, lr: float, repe
             "accuracy_drop": np.array(acc_drop, dtype=np.float32), "loss_rise": np.array(loss_rise, dtype=np.float32),
             "val_accuracy": np.array(base_acc, dtype=np.float32), "val_loss": np.array(base_loss, dtype=np.float32),
             "kernel": kernels[0].T.astype(np.float32),  # (units, features) of the first seed's model
+            "kernel_row_order": similarity_order(kernels[0].T).astype(np.int32),
             "kernels": np.array([k.T for k in kernels], dtype=np.float32),  # (seed, units, features)
             "feature_correlation": np.corrcoef(x_tr.T).astype(np.float32)}

@@ -361,11 +361,15 @@ def importance_table(r: dict) -> Table:
     return ["rank", "feature", "loss rise", "accuracy drop", "rank per seed"], rows
 
 
-def similarity_order(rows: np.ndarray) -> np.ndarray:
-    """Row order that puts similar rows (by correlation) next to each other: hierarchical clustering's leaves."""
-    from scipy.cluster.hierarchy import leaves_list, linkage
+def rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman's ρ: the correlation of the two series' ranks (ties share their mean rank)."""
+    def ranks(x: np.ndarray) -> np.ndarray:
+        values, inverse = np.unique(x, return_inverse=True)
+        first = np.searchsorted(np.sort(x), values)
+        last = np.searchsorted(np.sort(x), values, side="right")
+        return ((first + last - 1) / 2.0)[inverse]
 
-    return leaves_list(linkage(rows, method="average", metric="correlation"))
+    return float(np.corrcoef(ranks(np.asarray(a)), ranks(np.asarray(b)))[0, 1])
 
 
 @figure("visualization/weights", uses="visualization/importance",
@@ -375,7 +379,7 @@ def similarity_order(rows: np.ndarray) -> np.ndarray:
 def weights(r: dict) -> tuple[go.Figure, Table]:
     kernel = r["kernel"]
     cols = np.argsort(-r["loss_rise"][0].mean(axis=1))
-    rows = similarity_order(kernel)
+    rows = r["kernel_row_order"]  # hierarchical clustering of the units, done by the experiment
     z = np.round(kernel[np.ix_(rows, cols)], 2)
     names = [r["features"][j] for j in cols]
     units = [f"unit {u + 1}" for u in rows]
@@ -393,8 +397,6 @@ def weights(r: dict) -> tuple[go.Figure, Table]:
 
 @values("visualization/importance-values", uses="visualization/importance")
 def importance_values(r: dict) -> dict:
-    from scipy.stats import spearmanr
-
     rise, drop = r["loss_rise"], r["accuracy_drop"]
     per_seed = rise.mean(axis=2)  # (seeds, features)
     tops = [r["features"][j] for j in per_seed.argmax(axis=1)]
@@ -409,7 +411,7 @@ def importance_values(r: dict) -> dict:
     top_twins = corr[order[:2]].max(axis=1)  # each of the two top features' strongest correlation with another
     ranks = np.argsort(np.argsort(-per_seed, axis=1), axis=1) + 1  # (seeds, features)
     kernels = r["kernels"]
-    rho = np.array([spearmanr(np.abs(kernels[s]).sum(axis=0), per_seed[s]).statistic for s in range(len(kernels))])
+    rho = np.array([rank_correlation(np.abs(kernels[s]).sum(axis=0), per_seed[s]) for s in range(len(kernels))])
     shuffle_spread = rise.std(axis=2)  # (seeds, features), across shuffles
     return {
         "features": str(len(f)), "train-rows": str(r["train_rows"]), "val-rows": str(r["val_rows"]),
