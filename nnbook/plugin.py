@@ -77,9 +77,8 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
         for script in ("nnbook.js", "live.js"):  # small; nnbook.js fetches plotly.js when a figure needs it
             if f"{ASSET_DIR}/{script}" not in config.extra_javascript:
                 config.extra_javascript.append(f"{ASSET_DIR}/{script}")
-        for sheet in ("nnbook.css", "live.css"):
-            if f"{ASSET_DIR}/{sheet}" not in config.extra_css:
-                config.extra_css.append(f"{ASSET_DIR}/{sheet}")
+        if f"{ASSET_DIR}/nnbook.css" not in config.extra_css:  # one stylesheet: each is a render-blocking request
+            config.extra_css.append(f"{ASSET_DIR}/nnbook.css")
         return config
 
     def on_serve(self, server, config, builder):
@@ -126,7 +125,7 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
     def on_files(self, files, config):
         self.figure_specs: dict[str, str] = {}  # file name → Plotly JSON, written after the build
         sources = {PLOTLY_JS: _plotly_js(), "vendor/plotly.js-LICENSE": ASSETS / "vendor/plotly.js-LICENSE"}
-        sources |= {n: ASSETS / n for n in ("nnbook.js", "nnbook.css", "live.js", "live.css")}
+        sources |= {n: ASSETS / n for n in ("nnbook.js", "nnbook.css", "live.js")}
         for name, source in sources.items():
             files.append(File.generated(config, f"{ASSET_DIR}/{name}", abs_src_path=str(source)))
         for model_id in self.models:  # each live model's weights, fetched by live.js when its widget is near
