@@ -7,7 +7,6 @@ by the code that made them and the result they show, so a warm build renders not
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import datetime as dt
 import hashlib
@@ -273,7 +272,7 @@ class Book:
             if output.kind == "model":
                 name, blob, header = render.model_asset(output.id, made)
                 page = render.model_html(output.id, name, len(blob), header, output.caption, provenance)
-                return {"html": page, "asset": name, "bytes": base64.b64encode(blob).decode()}
+                return render.with_asset(page, name, blob)
             return {str(k): render.stored_value(v) for k, v in dict(made).items()}
         except Exception as e:
             raise BuildError(f"{output.kind} {output.id} raised {type(e).__name__}: {e}", traceback.format_exc()) from e
@@ -289,9 +288,9 @@ class Book:
         return self._made[name]
 
     def output(self, output_id: str) -> Any:
-        """A figure's HTML, a table's Markdown, a values group's mapping, or a model's widget HTML with
-        its binary file (`{"html", "asset": name, "bytes": base64}`); cached by the code that makes it
-        and the bytes of the stored result it shows."""
+        """A table's Markdown, a values group's mapping, or a figure's or model's HTML with the file it
+        loads (`{"html", "asset": name, "bytes": base64}`, see `render.with_asset`); cached by the code
+        that makes it and the bytes of the stored result it shows."""
         if output_id not in self._made:
             output = self.outputs[output_id]
             recipe = self._output_key(output) + self._stored_digest(output.uses) + self.source_url

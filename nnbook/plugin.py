@@ -11,11 +11,9 @@ Options (`mkdocs.yml`), each overridable by an environment variable:
 from __future__ import annotations
 
 import base64
-import hashlib
 import html
 import logging
 import os
-import re
 from pathlib import Path
 
 from mkdocs.config import config_options as opt
@@ -32,9 +30,6 @@ log = logging.getLogger("mkdocs.plugins.nnbook")
 ASSETS = Path(__file__).parent / "assets"
 ASSET_DIR = "assets/nnbook"
 PLOTLY_JS = "vendor/plotly-cartesian.min.js"  # nnbook.js loads it from here when a figure needs it
-# A figure as render.figure_html writes it: the plot's box, then its Plotly JSON.
-FIGURE_SPEC = re.compile(r'(<div class="nnbook-plot" )([^>]*></div>)<template class="nnbook-spec"[^>]*>(.*?)</template>',
-                         re.S)
 
 
 NOTEBOOK_NOTE = """
@@ -93,8 +88,8 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
         self.builds += 1
         self.reported: set[str] = set()  # each failure is logged once per build
         pages = refs.scan_pages(Path(config.docs_dir))
-        self.models = sorted({ref.id for found in pages.values() for ref in found
-                              if (o := book.target(ref)) and o.kind == "model"})
+        self.with_assets = sorted({ref.id for found in pages.values() for ref in found
+                                   if (o := book.target(ref)) and o.kind in ("figure", "model")})
         self._fail_or_log(book.unknown_references(pages))
         try:
             book.refresh(book.experiments_used(pages), keep_going=self.serving)
@@ -123,13 +118,12 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
             return e
 
     def on_files(self, files, config):
-        self.figure_specs: dict[str, str] = {}  # file name → Plotly JSON, written after the build
         sources = {PLOTLY_JS: _plotly_js(), "vendor/plotly.js-LICENSE": ASSETS / "vendor/plotly.js-LICENSE"}
         sources |= {n: ASSETS / n for n in ("nnbook.js", "nnbook.css", "live.js")}
         for name, source in sources.items():
             files.append(File.generated(config, f"{ASSET_DIR}/{name}", abs_src_path=str(source)))
-        for model_id in self.models:  # each live model's weights, fetched by live.js when its widget is near
-            made = self._output(model_id)
+        for output_id in self.with_assets:  # each figure's data and live model's weights, fetched when near
+            made = self._output(output_id)
             if not isinstance(made, BuildError):
                 files.append(File.generated(config, f"{ASSET_DIR}/{made['asset']}",
                                             content=base64.b64decode(made["bytes"])))
@@ -156,7 +150,7 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
                 return _inline_error(made.what) if ref.inline else "\n" + render.error_box(made.what, made.detail) + "\n"
             if ref.inline:
                 return render.value_html(made[ref.name]) if ref.name in made else _inline_error(f"unknown value '{ref}'")
-            return f"\n{made['html'] if isinstance(made, dict) else made}\n"  # a model: its widget
+            return f"\n{made['html'] if isinstance(made, dict) else made}\n"  # a figure or model: its box
 
         markdown = refs.substitute(markdown, embed)
         topic = page.file.src_uri.removesuffix(".md")
@@ -165,27 +159,11 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
         return markdown
 
     def on_page_content(self, html_text: str, page, config, files) -> str:
-        """Formulas marked by pymdownx.arithmatex become MathML (see `nnbook/math.py`), and each
-        figure's Plotly JSON moves out of the page into a static file named by its content, which
-        nnbook.js fetches when the figure comes near the viewport."""
+        """Formulas marked by pymdownx.arithmatex become MathML (see `nnbook/math.py`)."""
         html_text, problems = math.to_mathml(html_text)
         source = f"{Path(config.docs_dir).name}/{page.file.src_uri}"
         self._fail_or_log([f"{source}: {problem}" for problem in problems])
-
-        def move(match: re.Match) -> str:
-            spec = html.unescape(match.group(3))
-            name = hashlib.sha256(spec.encode()).hexdigest()[:20]
-            self.figure_specs[f"{name}.json"] = spec
-            return f'{match.group(1)}data-nnbook-spec="{name}" {match.group(2)}'
-
-        return FIGURE_SPEC.sub(move, html_text)
-
-    def on_post_build(self, config) -> None:
-        """Write the figure files of this build (content-named: unchanged figures, identical files)."""
-        folder = Path(config.site_dir) / ASSET_DIR / "figures"
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, spec in sorted(self.figure_specs.items()):
-            (folder / name).write_text(spec, encoding="utf-8")
+        return html_text
 
 
 def _inline_error(text: str) -> str:

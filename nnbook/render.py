@@ -1,8 +1,8 @@
 """Outputs as page fragments: figures as HTML, tables as Markdown, plus provenance and errors.
 
-Figures are rendered as compact Plotly JSON (no template, float32 typed arrays) in a
-`<template>` after the plot's box; the MkDocs plugin moves it out of the page into a static
-file that `assets/nnbook.js` fetches and draws when the figure comes near the viewport.
+Figures are rendered as the plot's box in the page and compact Plotly JSON (no template,
+float32 typed arrays) in a static file named by its content, which `assets/nnbook.js`
+fetches and draws when the figure comes near the viewport.
 A live model becomes a widget and one binary file of weights that `assets/live.js` runs
 in the browser.
 Everything here is deterministic, so unchanged results give byte-identical pages.
@@ -148,25 +148,35 @@ def fallback_table(fig: Any) -> str:
     return _html_table(["series", "kind", "values", "min", "mean", "max"], rows)
 
 
+def with_asset(page: str, asset: str, content: bytes) -> dict[str, str]:
+    """A page fragment and the static file it loads (`asset`, under the site's `assets/nnbook/`),
+    in the JSON-ready form the render cache stores."""
+    return {"html": page, "asset": asset, "bytes": base64.b64encode(content).decode()}
+
+
 def figure_html(id: str, fig: Any, caption: str, provenance: dict[str, Any],
-                data: tuple[Sequence[str], Sequence[Sequence[Any]]] | None = None) -> str:
+                data: tuple[Sequence[str], Sequence[Sequence[Any]]] | None = None) -> dict[str, str]:
     """The `<figure>` block a page embeds: plot, caption, provenance and a data table
-    (`data` as `(header, rows)` when the figure function gives one, else read off the traces)."""
+    (`data` as `(header, rows)` when the figure function gives one, else read off the traces),
+    with the Plotly JSON as a file named by its content, which nnbook.js fetches when the
+    figure comes near the viewport (see `with_asset`)."""
     check_trace_types(fig)
+    spec = figure_json(fig)
+    name = hashlib.sha256(spec.encode()).hexdigest()[:20]
     anchor = slug(id)
     table = _html_table(*data) if data else fallback_table(fig)
     height = int(fig.layout.height or 440)
     label = html.escape("Interactive plot: " + re.sub(r"[`*]", "", caption))
-    return (
+    page = (
         f'<figure class="nnbook-figure" id="{anchor}">'
-        f'<div class="nnbook-plot" data-nnbook-id="{html.escape(id)}" role="group" '
+        f'<div class="nnbook-plot" data-nnbook-spec="{name}" data-nnbook-id="{html.escape(id)}" role="group" '
         f'aria-label="{label}" style="min-height:{height}px"></div>'
-        f'<template class="nnbook-spec" data-search-exclude>{html.escape(figure_json(fig), quote=False)}</template>'
         f"<figcaption>{caption_html(caption)}"
         f'<span class="nnbook-provenance">{provenance_line(provenance)}</span></figcaption>'
         f"<details class=\"nnbook-fallback\" data-search-exclude><summary>The data behind this figure</summary>"
         f"{table}</details></figure>"
     )
+    return with_asset(page, f"figures/{name}.json", spec.encode())
 
 
 def caption_html(caption: str) -> str:
