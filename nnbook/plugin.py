@@ -18,6 +18,7 @@ from pathlib import Path
 
 from mkdocs.config import config_options as opt
 from mkdocs.config.base import Config
+from mkdocs.config.config_options import ExtraScriptValue
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File
@@ -30,6 +31,7 @@ log = logging.getLogger("mkdocs.plugins.nnbook")
 ASSETS = Path(__file__).parent / "assets"
 ASSET_DIR = "assets/nnbook"
 PLOTLY_JS = "vendor/plotly-cartesian.min.js"  # nnbook.js loads it from here when a figure needs it
+NNBOOK_JS = f"{ASSET_DIR}/nnbook.js"
 
 
 NOTEBOOK_NOTE = """
@@ -69,11 +71,13 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
                 raise PluginError(f"nnbook: {e}") from e
         if config.repo_url:  # figures and tables link the code behind them
             self.book.source_url = config.repo_url.rstrip("/") + "/blob/main/"
-        for script in ("nnbook.js", "live.js"):  # small; nnbook.js fetches plotly.js when a figure needs it
-            if f"{ASSET_DIR}/{script}" not in config.extra_javascript:
-                config.extra_javascript.append(f"{ASSET_DIR}/{script}")
-        if f"{ASSET_DIR}/nnbook.css" not in config.extra_css:  # one stylesheet: each is a render-blocking request
-            config.extra_css.append(f"{ASSET_DIR}/nnbook.css")
+        # The book's few style rules go inline into every page's head: no render-blocking request.
+        self.style = "<style>" + (ASSETS / "nnbook.css").read_text(encoding="utf-8").strip() + "</style>"
+        # One small deferred script on every page; it fetches plotly.js and live.js when a page needs them.
+        if not any(str(s) == NNBOOK_JS for s in config.extra_javascript):
+            script = ExtraScriptValue(NNBOOK_JS)
+            script.defer = True
+            config.extra_javascript.append(script)
         return config
 
     def on_serve(self, server, config, builder):
@@ -119,7 +123,7 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
 
     def on_files(self, files, config):
         sources = {PLOTLY_JS: _plotly_js(), "vendor/plotly.js-LICENSE": ASSETS / "vendor/plotly.js-LICENSE"}
-        sources |= {n: ASSETS / n for n in ("nnbook.js", "nnbook.css", "live.js")}
+        sources |= {n: ASSETS / n for n in ("nnbook.js", "live.js")}
         for name, source in sources.items():
             files.append(File.generated(config, f"{ASSET_DIR}/{name}", abs_src_path=str(source)))
         for output_id in self.with_assets:  # each figure's data and live model's weights, fetched when near
@@ -164,6 +168,9 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
         source = f"{Path(config.docs_dir).name}/{page.file.src_uri}"
         self._fail_or_log([f"{source}: {problem}" for problem in problems])
         return html_text
+
+    def on_post_page(self, output: str, page, config) -> str:
+        return output.replace("</head>", self.style + "</head>", 1)
 
 
 def _inline_error(text: str) -> str:

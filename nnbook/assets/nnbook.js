@@ -13,6 +13,7 @@
   var script = document.currentScript;
   var BASE = script ? script.src.replace(/[^/]*$/, "") : ""; /* .../assets/nnbook/ */
   var PLOTLY = BASE + "vendor/plotly-cartesian.min.js"; /* served by nnbook/plugin.py */
+  var LIVE = BASE + "live.js"; /* the drawing pads of live models, loaded by pages that have one */
   var NEAR = "1500px 0px"; /* once the reader moves, start a figure this far before it scrolls into view */
 
   var THEMES = {
@@ -206,9 +207,17 @@
     });
   }
 
+  function loadLive() {
+    if (window.nnbook.live || document.querySelector('script[src="' + LIVE + '"]')) return;
+    var tag = document.createElement("script");
+    tag.src = LIVE;
+    document.head.appendChild(tag);
+  }
+
   function onPage() {
     restoreRules();
     watch();
+    if (document.querySelector(".nnbook-live")) loadLive();
     setTimeout(focusableScrollers, 0); /* after Material has wrapped the page's tables */
   }
 
