@@ -5,7 +5,8 @@ PYTHON  ?= python3
 ADDRESS ?= 127.0.0.1:8000
 VENV    := .venv
 BIN     := $(VENV)/bin
-PIP     := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+UV      := $(BIN)/uv
+INSTALL := $(UV) pip install --quiet --python $(BIN)/python
 SITE_DEPS        := $(VENV)/.installed-site
 EXPERIMENT_DEPS  := $(VENV)/.installed-experiments
 DEV_DEPS         := $(VENV)/.installed-dev
@@ -17,19 +18,25 @@ setup: $(SITE_DEPS)        ## the site dependencies only: build and serve from c
 
 experiments-setup: $(EXPERIMENT_DEPS)  ## also TensorFlow, Keras and the rest, to run experiments
 
-$(SITE_DEPS): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(PIP) -e .
+# uv installs the packages, several times faster than pip; the machine's pip installs uv itself
+# into the new venv (or, with no pip outside, the venv's own pip does).
+$(UV):
+	$(PYTHON) -m venv --without-pip $(VENV)
+	$(PYTHON) -m pip --python $(BIN)/python install --quiet --disable-pip-version-check uv 2>/dev/null || \
+	  { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet --disable-pip-version-check uv; }
+
+$(SITE_DEPS): pyproject.toml | $(UV)
+	$(INSTALL) -e .
 	touch $@
 
 $(EXPERIMENT_DEPS): pyproject.toml $(SITE_DEPS)
-	@echo "nnbook: installing TensorFlow and the other experiment dependencies (pip install -e '.[experiments]', about 2 GB, once)"
-	$(PIP) -e '.[experiments]'
+	@echo "nnbook: installing TensorFlow and the other experiment dependencies (-e '.[experiments]', about 2 GB, once)"
+	$(INSTALL) -e '.[experiments]'
 	touch $@
 
 $(DEV_DEPS): pyproject.toml $(SITE_DEPS)
-	@echo "nnbook: installing the test dependencies, TensorFlow included (pip install -e '.[dev]')"
-	$(PIP) -e '.[dev]'
+	@echo "nnbook: installing the test dependencies, TensorFlow included (-e '.[dev]')"
+	$(INSTALL) -e '.[dev]'
 	touch $(EXPERIMENT_DEPS) $@
 
 stale-needs-tensorflow: $(SITE_DEPS)  # stale results must be recomputed: install what experiments need

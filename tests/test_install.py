@@ -1,5 +1,6 @@
-"""The site-only install: a fresh virtual environment with the site dependencies alone (no
-TensorFlow) builds the book from the committed results. Slow: pip installs into a new venv."""
+"""The site-only install: `make setup` in a fresh copy of the project creates a virtual environment
+with the site dependencies alone (no TensorFlow), which builds the book from the committed results.
+Slow: it installs packages into a new venv."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -33,13 +33,11 @@ def venv_megabytes(venv: Path) -> float:
 
 @pytest.fixture(scope="module")
 def site_only_clone(tmp_path_factory) -> Path:
-    """A copy of the project with its own venv holding `pip install -e .` and nothing more."""
+    """A copy of the project whose venv `make setup` made, as on a fresh clone."""
     clone = tmp_path_factory.mktemp("site-only") / "nnbook"
     shutil.copytree(ROOT, clone, ignore=NOT_COPIED)
-    assert run([sys.executable, "-m", "venv", str(clone / ".venv")], clone).returncode == 0
-    pip = run([str(clone / ".venv/bin/python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-               "-e", "."], clone)
-    assert pip.returncode == 0, pip.stderr[-3000:]
+    setup = run(["make", "setup"], clone)
+    assert setup.returncode == 0, setup.stdout[-2000:] + setup.stderr[-3000:]
     return clone
 
 
