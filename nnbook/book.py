@@ -214,7 +214,7 @@ class Book:
         """How long the experiment's stored result (current or superseded by its code) took."""
         for path in sorted(self.store.folder(experiment_id).glob("*.npz")):
             try:
-                return float(self.store.load(experiment_id, path.stem).provenance["seconds"])
+                return float(self.store.provenance(experiment_id, path.stem)["seconds"])
             except (DamagedEntry, KeyError, ValueError):
                 continue
         return None
