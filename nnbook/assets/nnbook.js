@@ -200,11 +200,21 @@
     });
   }
 
-  /* A table wider than the page scrolls sideways: keyboard readers must be able to reach it. */
-  function focusableScrollers() {
-    document.querySelectorAll(".md-typeset__scrollwrap").forEach(function (el) {
-      if (el.scrollWidth > el.clientWidth && !el.hasAttribute("tabindex")) el.setAttribute("tabindex", "0");
+  /* A table wider than the page scrolls sideways: keyboard readers must be able to reach it.
+     Measured when the browser is idle, all reads before any write (one layout), and inside a
+     figure's data <details> only once the reader opens it: measuring hidden content costs a
+     layout per table. */
+  function focusableScrollers(root) {
+    var wide = [];
+    root.querySelectorAll(".md-typeset__scrollwrap:not([tabindex])").forEach(function (el) {
+      if (!el.closest("details:not([open])") && el.scrollWidth > el.clientWidth) wide.push(el);
     });
+    wide.forEach(function (el) { el.setAttribute("tabindex", "0"); });
+  }
+
+  function whenIdle(task) {
+    if ("requestIdleCallback" in window) window.requestIdleCallback(task, { timeout: 1000 });
+    else setTimeout(task, 200);
   }
 
   function loadLive() {
@@ -218,7 +228,7 @@
     restoreRules();
     watch();
     if (document.querySelector(".nnbook-live")) loadLive();
-    setTimeout(focusableScrollers, 0); /* after Material has wrapped the page's tables */
+    whenIdle(function () { focusableScrollers(document); }); /* after Material has wrapped the tables */
   }
 
   window.nnbook = { draw: drawAll, retheme: retheme };
@@ -226,6 +236,9 @@
     window.addEventListener(type, engage, { capture: true, passive: true });
   });
   new MutationObserver(retheme).observe(document.body, { attributes: true, attributeFilter: ["data-md-color-scheme"] });
+  document.addEventListener("toggle", function (event) { /* toggle does not bubble: captured */
+    if (event.target.open) focusableScrollers(event.target);
+  }, true);
   if (window.document$ && window.document$.subscribe) {
     window.document$.subscribe(onPage); /* Material: every page, direct or instant */
   } else if (document.readyState === "loading") {
