@@ -12,7 +12,7 @@ EXPERIMENT_DEPS  := $(VENV)/.installed-experiments
 DEV_DEPS         := $(VENV)/.installed-dev
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: setup experiments-setup figures site serve deploy test bench check clean stale-needs-tensorflow
+.PHONY: setup experiments-setup figures site serve deploy test bench lighthouse check clean stale-needs-tensorflow
 
 setup: $(SITE_DEPS)        ## the site dependencies only: build and serve from committed results
 
@@ -65,6 +65,9 @@ check: $(SITE_DEPS)        ## fail when committed results are stale
 
 bench: $(SITE_DEPS)        ## timing and page-weight measurements
 	$(BIN)/python benchmarks/run.py
+
+lighthouse: $(SITE_DEPS)   ## Lighthouse mobile scores of every page beside the plain build (npm, chromium; ~30 min)
+	$(BIN)/python benchmarks/lighthouse.py
 
 clean:                     ## remove the site and local caches (committed results stay)
 	test ! -x $(BIN)/nnbook || $(BIN)/nnbook clean
