@@ -12,11 +12,13 @@ EXPERIMENT_DEPS  := $(VENV)/.installed-experiments
 DEV_DEPS         := $(VENV)/.installed-dev
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: setup experiments-setup figures site serve deploy test bench lighthouse check clean stale-needs-tensorflow
+.PHONY: setup experiments-setup test-setup figures site serve deploy test bench lighthouse check clean stale-needs-tensorflow
 
 setup: $(SITE_DEPS)        ## the site dependencies only: build and serve from committed results
 
 experiments-setup: $(EXPERIMENT_DEPS)  ## also TensorFlow, Keras and the rest, to run experiments
+
+test-setup: $(DEV_DEPS)    ## also pytest and Playwright, to run single tests (.venv/bin/python -m pytest ...)
 
 # uv installs the packages, several times faster than pip; the machine's pip installs uv itself
 # into the new venv (or, with no pip outside, the venv's own pip does).

@@ -1,7 +1,9 @@
-"""Shared fixtures: smoke results in a temporary folder, a built site, a local server.
+"""Shared fixtures: smoke results, a built site, a local server.
 
 Nothing here touches the committed `results/full`: tests build from `smoke` results that
-the real experiments produce in a temporary folder.
+the real experiments produce in `.cache/test-results/` (untracked). Like any store, it keeps
+a result under the hash of its code, parameters and versions, so a later test run reruns
+only the experiments that changed; a clean checkout runs them all.
 """
 
 from __future__ import annotations
@@ -55,12 +57,14 @@ def build_site(site_dir: Path, results: Path, command: str = "build", profile: s
     return config
 
 
+SMOKE_RESULTS = ROOT / ".cache" / "test-results"
+
+
 @pytest.fixture(scope="session")
-def smoke_results(tmp_path_factory) -> Path:
-    """Every experiment run for real in the smoke profile, once per test session."""
-    results = tmp_path_factory.mktemp("results")
-    Book(results, "smoke").refresh()
-    return results
+def smoke_results() -> Path:
+    """Every experiment run for real in the smoke profile: those whose code changed since the last run."""
+    Book(SMOKE_RESULTS, "smoke").refresh()
+    return SMOKE_RESULTS
 
 
 @pytest.fixture(scope="session")

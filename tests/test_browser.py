@@ -31,11 +31,22 @@ def plot_pages() -> list[str]:
         not r.inline and kinds.get(r.id, "model") != "model" for r in refs.find((ROOT / "content" / md).read_text()))]
 
 
+def figure_counts() -> dict[str, int]:
+    """How many figures each page of the navigation embeds, read from its Markdown."""
+    from nnbook import refs, registry
+
+    registry.load()
+    kinds = {o.id: o.kind for o in registry.OUTPUTS.values()}
+    return {page_url(md): sum(not r.inline and kinds.get(r.id) == "figure" for r in refs.find(path.read_text()))
+            for md in nav_pages() if (path := ROOT / "content" / md).is_file()}
+
+
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PAGES = [page_url(md) for md in nav_pages()]  # every page of the navigation, new ones included
 FIGURE_PAGES = plot_pages()
+FIGURES = figure_counts()
 
 FIGURE_STATE = """() => Array.from(document.querySelectorAll('.nnbook-plot')).map(el => {
   const svg = el.querySelector('.main-svg');
@@ -110,8 +121,7 @@ def assert_laid_out(figures: list[dict]) -> None:
 def test_direct_load_draws_every_figure(watched, path):
     watched.page.goto(watched.base + path)
     figures = watched.figures()
-    if path in FIGURE_PAGES:
-        assert len(figures) >= 3
+    assert len(figures) == FIGURES.get(path, 0), "every figure the page's Markdown names is on the page"
     if not figures:
         assert watched.requested(r"plotly|/figures/") == [], "a page without figures loads no plotly.js"
     assert_laid_out(figures)
