@@ -21,23 +21,14 @@ AXE_VERSION = "4.10.3"  # npm's axe-core, installed on first use under .cache/ (
 AXE_CACHE = ROOT / ".cache" / "npm"
 
 
-def plot_pages() -> list[str]:
-    """Addresses of the pages that embed a figure or a table (live widgets alone do not count)."""
+def output_kinds() -> dict[str, list[str]]:
+    """The kinds of the outputs ("figure", "table", "model") each page of the navigation embeds,
+    read from its Markdown; unknown references are left out."""
     from nnbook import refs, registry
 
     registry.load()
     kinds = {o.id: o.kind for o in registry.OUTPUTS.values()}
-    return [page_url(md) for md in nav_pages() if (ROOT / "content" / md).is_file() and any(
-        not r.inline and kinds.get(r.id, "model") != "model" for r in refs.find((ROOT / "content" / md).read_text()))]
-
-
-def figure_counts() -> dict[str, int]:
-    """How many figures each page of the navigation embeds, read from its Markdown."""
-    from nnbook import refs, registry
-
-    registry.load()
-    kinds = {o.id: o.kind for o in registry.OUTPUTS.values()}
-    return {page_url(md): sum(not r.inline and kinds.get(r.id) == "figure" for r in refs.find(path.read_text()))
+    return {page_url(md): [kinds[r.id] for r in refs.find(path.read_text()) if not r.inline and r.id in kinds]
             for md in nav_pages() if (path := ROOT / "content" / md).is_file()}
 
 
@@ -45,8 +36,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PAGES = [page_url(md) for md in nav_pages()]  # every page of the navigation, new ones included
-FIGURE_PAGES = plot_pages()
-FIGURES = figure_counts()
+KINDS = output_kinds()
+FIGURE_PAGES = [page for page, kinds in KINDS.items() if {"figure", "table"} & set(kinds)]  # live widgets alone do not count
+FIGURES = {page: kinds.count("figure") for page, kinds in KINDS.items()}
 
 FIGURE_STATE = """() => Array.from(document.querySelectorAll('.nnbook-plot')).map(el => {
   const svg = el.querySelector('.main-svg');
@@ -254,7 +246,9 @@ LIVE_PAGE = "playground/"
 LIVE_MODEL = "network/mlp"
 LIVE_TOLERANCE = 1e-5  # largest |browser - Keras| probability: float32 weights, float64 sums in the browser
 
-LIVE_READY = f"() => window.nnbook.models[{LIVE_MODEL!r}] && window.nnbook.models[{LIVE_MODEL!r}].net !== null"
+# live.js arrives after the page (nnbook.js fetches it): until then window.nnbook.models does not exist
+LIVE_READY = (f"() => !!window.nnbook.models && !!window.nnbook.models[{LIVE_MODEL!r}]"
+              f" && window.nnbook.models[{LIVE_MODEL!r}].net !== null")
 WIDGET = "document.querySelector('.nnbook-live').nnbookLive"
 
 
@@ -374,6 +368,7 @@ def test_live_model_costs_nothing_until_near_and_little_after(watched):
       document.head.appendChild(style);
     });""")
     page.goto(watched.base + LIVE_PAGE)
+    page.wait_for_function(f"() => !!window.nnbook.models && !!window.nnbook.models[{LIVE_MODEL!r}]")  # live.js is in
     page.wait_for_timeout(500)
     assert weights == [] and page.evaluate(f"window.nnbook.models[{LIVE_MODEL!r}].net") is None
     page.locator(".nnbook-live").scroll_into_view_if_needed()
