@@ -258,7 +258,7 @@ def boundary(points: int, noise: float, val: int, hidden: list[int], lr: float, 
                   "lr": 0.003, "l2": 0.001, "dropout": 0.5, "patience": 10, "shift": 1, "seeds": 5},
             smoke={"train": 100, "more": 400, "val": 200, "test": 200, "hidden": [64, 64], "epochs": 30, "lr": 0.01,
                    "l2": 0.001, "dropout": 0.5, "patience": 5, "shift": 1, "seeds": 2},
-            title="Seven ways to treat one overfitting network, over five seeds")
+            title="Seven ways to treat one overfitting network, over several seeds")
 def cures(train: int, more: int, val: int, test: int, hidden: list[int], epochs: int, lr: float, l2: float,
           dropout: float, patience: int, shift: int, seeds: int, seed: int) -> dict:
     """Curves of each cure on the same small MNIST set, and the final model's test score; early stopping
