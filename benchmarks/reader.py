@@ -3,6 +3,12 @@ appear, in headless Chromium (Debian's /usr/bin/chromium), beside the same page 
 
 The simulated reader opens a page and starts scrolling as soon as it is shown, as readers do;
 "near the top" means the figures whose box starts within the first two screens.
+
+The main thread's work while a phone-sized page loads (nobody scrolling, as in Lighthouse) is
+counted in CPU time, the trace's thread time: on a shared machine a task's wall time can double
+when the CPU is taken away, its CPU time does not. "Blocking at 4x" is what a phone four times
+slower would spend in tasks beyond 50 ms: Lighthouse's total blocking time, but over every task,
+not only those after the first paint (whose timing varies from load to load).
 """
 
 from __future__ import annotations
@@ -11,7 +17,9 @@ import contextlib
 import functools
 import gzip
 import http.server
+import statistics
 import threading
+from collections import Counter
 from pathlib import Path
 from typing import Iterator
 
@@ -19,6 +27,9 @@ CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking"]
 VIEWPORT = {"width": 1280, "height": 800}
+PHONE = {"viewport": {"width": 412, "height": 823}, "device_scale_factor": 1.75, "is_mobile": True, "has_touch": True}
+SLOWDOWN = 4  # Lighthouse's mobile CPU throttling
+TRACE = {"categories": "devtools.timeline,disabled-by-default-devtools.timeline", "transferMode": "ReportEvents"}
 TIMEOUT_MS = 30_000
 
 # Records when each figure gets its first SVG, from the start of navigation (performance.now()).
@@ -71,6 +82,29 @@ def measure(browser, url: str) -> dict[str, float | int | None]:
     return result
 
 
+def main_thread(browser, url: str) -> dict[str, float]:
+    """CPU ms of the page's main thread from navigation to a quiet network on a phone-sized screen,
+    and the blocking ms of the same tasks SLOWDOWN times slower."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    events: list[dict] = []
+    traced = threading.Event()
+    cdp.on("Tracing.dataCollected", lambda data: events.extend(data["value"]))
+    cdp.on("Tracing.tracingComplete", lambda _: traced.set())
+    cdp.send("Tracing.start", TRACE)
+    page.goto(url, wait_until="networkidle")
+    cdp.send("Tracing.end")
+    while not traced.is_set():
+        page.wait_for_timeout(20)  # the trace arrives through Playwright's event loop
+    context.close()
+    parsed = Counter((e["pid"], e["tid"]) for e in events if e.get("name") == "ParseHTML")
+    thread = parsed.most_common(1)[0][0]  # the renderer thread that parsed the page
+    tasks = [e.get("tdur", e["dur"]) / 1000 for e in events
+             if e.get("name") == "RunTask" and e.get("ph") == "X" and (e["pid"], e["tid"]) == thread]
+    return {"cpu_ms": sum(tasks), "blocking_ms": sum(max(0.0, SLOWDOWN * t - 50) for t in tasks)}
+
+
 def report(book: Path, plain: Path, pages: list[str]) -> list[str]:
     """One line per page: the book's page beside the plain one."""
     from playwright.sync_api import sync_playwright
@@ -78,8 +112,13 @@ def report(book: Path, plain: Path, pages: list[str]) -> list[str]:
     def ms(value: float | None) -> str:
         return f"{value:6.0f}" if value is not None else "     -"
 
+    def cpu(browser, url: str) -> str:  # medians of three loads
+        loads = [main_thread(browser, url) for _ in range(3)]
+        return "{:4.0f} /{:5.0f}".format(*(statistics.median(m[k] for m in loads) for k in ("cpu_ms", "blocking_ms")))
+
     lines = [f"{'page':12} {'HTML KiB':>9} {'gzip':>5} {'JS KiB at load':>15} {'JS KiB total':>13} "
-             f"{'first fig ms':>12} {'top figs ms':>12}   plain: HTML KiB, gzip, JS KiB"]
+             f"{'first fig ms':>12} {'top figs ms':>12} {'CPU ms / blocking at 4x':>24}   "
+             "plain: HTML KiB, gzip, JS KiB, CPU ms / blocking at 4x"]
     with sync_playwright() as p, served(book) as book_url, served(plain) as plain_url:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         for page in pages:
@@ -88,9 +127,10 @@ def report(book: Path, plain: Path, pages: list[str]) -> list[str]:
             baseline = "none (a page the plugin generates)"
             if (plain / page / "index.html").exists():
                 base, (plain_raw, plain_gz) = measure(browser, plain_url + path), html_bytes(plain, page)
-                baseline = f"{plain_raw / 1024:.1f}, {plain_gz / 1024:.1f}, {base['js_total'] / 1024:.0f}"
+                baseline = (f"{plain_raw / 1024:.1f}, {plain_gz / 1024:.1f}, {base['js_total'] / 1024:.0f}, "
+                            f"{cpu(browser, plain_url + path)}")
             lines.append(f"{page or 'index':12} {raw / 1024:9.1f} {gz / 1024:5.1f} {got['js_at_load'] / 1024:15.0f} "
                          f"{got['js_total'] / 1024:13.0f} {ms(got['first_figure_ms']):>12} "
-                         f"{ms(got['near_top_ms']):>12} ({got['near_top']})   {baseline}")
+                         f"{ms(got['near_top_ms']):>12} ({got['near_top']}) {cpu(browser, book_url + path):>20}   {baseline}")
         browser.close()
     return lines
