@@ -10,6 +10,7 @@ from nnbook import data
 from nnbook.backend import tensorflow
 from nnbook.models import dense_classifier
 from nnbook.registry import experiment
+from nnbook.steps import restart, train_step
 
 FUNCTIONS = ("relu", "sigmoid", "tanh", "softmax", "leaky_relu")
 HIDDEN_ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "linear")
@@ -21,36 +22,6 @@ def _activation(name: str):
     if name == "softmax":
         return lambda x: keras.activations.softmax(tf.stack([x, tf.zeros_like(x), tf.zeros_like(x)], -1))[:, 0]
     return getattr(keras.activations, name)
-
-
-def _train_step(model, optimizer, loss_fn, variables=None) -> Callable:
-    """A compiled step of gradient descent on `variables` (all trainable ones by default); returns the loss."""
-    tf, _ = tensorflow()
-    variables = model.trainable_variables if variables is None else variables
-
-    @tf.function
-    def step(x, y):
-        with tf.GradientTape() as tape:
-            loss = loss_fn(y, model(x, training=True))
-        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
-        return loss
-
-    return step
-
-
-def _restart(model, optimizer, seed: int, build: Callable, learning_rate: float | None = None) -> None:
-    """Give `model` the initial weights that `build()` draws with `seed`, and `optimizer` a fresh state.
-
-    Reusing one model and optimizer per architecture keeps the compiled step: tracing it again for
-    every seed would cost more than the training.
-    """
-    _, keras = tensorflow()
-    keras.utils.set_random_seed(seed)
-    model.set_weights(build().get_weights())
-    rate = float(optimizer.learning_rate) if learning_rate is None else learning_rate
-    for v in optimizer.variables:  # step count and moments; the rate is one of them, set again below
-        v.assign(np.zeros(v.shape, v.dtype))
-    optimizer.learning_rate.assign(rate)
 
 
 def _epochs(step: Callable, x: np.ndarray, y: np.ndarray, epochs: int, batch: int, seed: int,
@@ -101,9 +72,9 @@ def boundaries(points: int, hidden: list[int], steps: int, lr: float, seeds: int
     for i, name in enumerate(names):
         build = lambda: dense_classifier(tuple(hidden), name, inputs=2, classes=1, output="sigmoid")  # noqa: E731
         model, optimizer = build(), keras.optimizers.Adam(lr)
-        step = _train_step(model, optimizer, keras.losses.BinaryCrossentropy())
+        step = train_step(model, optimizer, keras.losses.BinaryCrossentropy())
         for s in range(seeds):
-            _restart(model, optimizer, seed + s, build)
+            restart(model, optimizer, seed + s, build)
             for _ in range(steps):
                 loss = step(x, y[:, None].astype(np.float32))
             p = np.asarray(model(x)).ravel()
@@ -139,9 +110,9 @@ def training(train: int, val: int, hidden: list[int], epochs: int, batch: int, l
         build = lambda: dense_classifier(tuple(hidden), activation)  # noqa: E731
         model, optimizer = build(), keras.optimizers.Adam(lr)
         first_hidden = keras.Model(model.inputs[0], model.layers[0].output)
-        step = _train_step(model, optimizer, loss_fn)
+        step = train_step(model, optimizer, loss_fn)
         for s in range(seeds):
-            _restart(model, optimizer, seed + s, build)  # seed s gives every activation the same initial draw
+            restart(model, optimizer, seed + s, build)  # seed s gives every activation the same initial draw
             h = np.asarray(first_hidden(split.x_val))  # what the first hidden layer passes on, before training
             start_mean[a, s], start_spread[a, s] = np.abs(h.mean(0)).mean(), h.std(0).mean()
             val_log: list[tuple[float, float]] = []
@@ -204,7 +175,7 @@ def vanishing(depth: int, width: int, steps: int, checkpoints: list[int], lr: fl
         build = lambda: dense_classifier((width,) * depth, activation, inputs=64)  # noqa: E731
         model, optimizer = build(), keras.optimizers.SGD(lr)
         kernels = [layer.kernel for layer in model.layers]
-        step = _train_step(model, optimizer, loss_fn)
+        step = train_step(model, optimizer, loss_fn)
 
         @tf.function
         def kernel_gradients(x, y):
@@ -213,7 +184,7 @@ def vanishing(depth: int, width: int, steps: int, checkpoints: list[int], lr: fl
             return [tf.norm(g) for g in tape.gradient(loss, kernels)]
 
         for s in range(seeds):
-            _restart(model, optimizer, seed + s, build)
+            restart(model, optimizer, seed + s, build)
             rng = np.random.default_rng(seed + s)
             for t in range(steps + 1):
                 if t in checkpoints:
@@ -244,7 +215,7 @@ def dying(train: int, hidden: list[int], epochs: int, batch: int, rates: list[fl
         build = lambda: dense_classifier(tuple(hidden), activation)  # noqa: E731
         model, optimizer = build(), keras.optimizers.Adam(rates[0])
         hidden_out = keras.Model(model.inputs[0], [layer.output for layer in model.layers[:-1]])
-        step = _train_step(model, optimizer, keras.losses.SparseCategoricalCrossentropy())
+        step = train_step(model, optimizer, keras.losses.SparseCategoricalCrossentropy())
 
         def dead_units() -> np.ndarray:  # one row per hidden layer: True where the unit is dead
             return np.stack([np.all(np.asarray(o) <= 0, axis=0) for o in hidden_out(split.x_train)])
@@ -253,7 +224,7 @@ def dying(train: int, hidden: list[int], epochs: int, batch: int, rates: list[fl
             runs.append(f"{activation} lr={lr:g}")
             per_seed, acc = [], []
             for s in range(seeds):
-                _restart(model, optimizer, seed + s, build, lr)
+                restart(model, optimizer, seed + s, build, lr)
                 masks = [dead_units()]
                 _epochs(step, split.x_train, split.y_train, epochs, batch, seed + s, lambda: masks.append(dead_units()))
                 per_seed.append(masks)

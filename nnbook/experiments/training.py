@@ -8,6 +8,7 @@ from nnbook import data
 from nnbook.backend import tensorflow
 from nnbook.models import dense_classifier
 from nnbook.registry import experiment
+from nnbook.steps import restart, train_step
 
 
 @experiment("training/backprop", seed=5, full={"lr": 0.5}, smoke={"lr": 0.5},
@@ -93,35 +94,6 @@ def descent(rates: list[float], steps: int, start: list[float], surfaces: dict, 
             "steps": steps, "start": start}
 
 
-def _train_step(model, optimizer, loss_fn):
-    """A compiled step of gradient descent on all the model's weights; returns the batch loss."""
-    tf, _ = tensorflow()
-
-    @tf.function
-    def step(x, y):
-        with tf.GradientTape() as tape:
-            loss = loss_fn(y, model(x, training=True))
-        optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
-        return loss
-
-    return step
-
-
-def _restart(model, optimizer, seed: int, build, learning_rate: float | None = None) -> None:
-    """The initial weights `build()` draws with `seed`, a fresh optimizer state, and the given rate.
-
-    One model and optimizer per architecture keep their compiled step across runs; tracing it
-    again for every run would cost more than the training.
-    """
-    _, keras = tensorflow()
-    keras.utils.set_random_seed(seed)
-    model.set_weights(build().get_weights())
-    rate = float(optimizer.learning_rate) if learning_rate is None else learning_rate
-    for v in optimizer.variables:  # step count and moments; the rate is one of them, set again below
-        v.assign(np.zeros(v.shape, v.dtype))
-    optimizer.learning_rate.assign(rate)
-
-
 @experiment("training/learning-rate", seed=6,
             full={"rates": [0.001, 0.1, 3.0], "epochs": 20, "batch": 64, "seeds": 3},
             smoke={"rates": [0.001, 0.1, 3.0], "epochs": 3, "batch": 64, "seeds": 2},
@@ -134,14 +106,14 @@ def learning_rate(rates: list[float], epochs: int, batch: int, seeds: int, seed:
     model, optimizer = build(), keras.optimizers.SGD(rates[0])
     hidden = keras.Model(model.inputs[0], model.layers[0].output)
     loss_fn = keras.losses.SparseCategoricalCrossentropy()
-    step = _train_step(model, optimizer, loss_fn)
+    step = train_step(model, optimizer, loss_fn)
     shape = (len(rates), seeds, epochs)
     loss, val_acc, dead = np.full(shape, np.nan), np.zeros(shape), np.zeros(shape)
     dead_start = np.zeros(shape[:2])
     x, y = tf.constant(split.x_train), tf.constant(split.y_train)
     for k, lr in enumerate(rates):
         for s in range(seeds):
-            _restart(model, optimizer, seed + s, build, lr)
+            restart(model, optimizer, seed + s, build, lr)
             dead_start[k, s] = np.mean(np.all(np.asarray(hidden(x)) <= 0, axis=0))
             rng = np.random.default_rng(seed + s)
             for e in range(epochs):
@@ -180,7 +152,7 @@ def optimizers(train: int, epochs: int, seeds: int, batch: int, large_batch: int
     results = {}
     for name in grid:
         optimizer = make[name]()
-        step = _train_step(model, optimizer, loss_fn)
+        step = train_step(model, optimizer, loss_fn)
         for run_name, size in runs:
             if run_name != name:
                 continue
@@ -188,7 +160,7 @@ def optimizers(train: int, epochs: int, seeds: int, batch: int, large_batch: int
             final = np.zeros((len(grid[name]), seeds))
             for k, lr in enumerate(grid[name]):
                 for s in range(seeds):
-                    _restart(model, optimizer, seed + s, build, lr)
+                    restart(model, optimizer, seed + s, build, lr)
                     rng, losses = np.random.default_rng(seed + s), []
                     for _ in range(epochs):
                         order = rng.permutation(train)
@@ -236,7 +208,7 @@ def landscape(points: int, epochs: int, grid: int, margin: float, seed: int) -> 
     keras.utils.set_random_seed(seed)
     model = dense_classifier((16, 16), "tanh", inputs=2, classes=1, output="sigmoid")
     optimizer = keras.optimizers.Adam(0.03)
-    step = _train_step(model, optimizer, keras.losses.BinaryCrossentropy())
+    step = train_step(model, optimizer, keras.losses.BinaryCrossentropy())
     shapes = [w.shape for w in model.get_weights()]
     path, rng = [_flat(model.get_weights())], np.random.default_rng(seed)
     yy = y[:, None].astype(np.float32)

@@ -7,6 +7,7 @@ import numpy as np
 from nnbook import data
 from nnbook.backend import tensorflow
 from nnbook.registry import experiment
+from nnbook.steps import train_step
 
 INK = 0.1  # a pixel counts as ink above this brightness (pixels are in [0, 1])
 
@@ -29,16 +30,8 @@ def small_cnn(filters: tuple[int, int], hidden: int):
 def fit_adam(model, x: np.ndarray, y: np.ndarray, epochs: int, batch: int, lr: float, loss_fn,
           rng: np.random.Generator) -> list[float]:
     """Adam on shuffled mini-batches with one compiled step (lighter than `fit` for small models); mean loss per epoch."""
-    tf, keras = tensorflow()
-    optimizer = keras.optimizers.Adam(lr)
-
-    @tf.function
-    def step(xb, yb):
-        with tf.GradientTape() as tape:
-            loss = loss_fn(yb, model(xb, training=True))
-        optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
-        return loss
-
+    _, keras = tensorflow()
+    step = train_step(model, keras.optimizers.Adam(lr), loss_fn)
     losses = []
     for _ in range(epochs):
         order = rng.permutation(len(x))
