@@ -12,7 +12,7 @@ EXPERIMENT_DEPS  := $(VENV)/.installed-experiments
 DEV_DEPS         := $(VENV)/.installed-dev
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: setup experiments-setup test-setup figures site serve deploy test bench lighthouse check clean stale-needs-tensorflow
+.PHONY: setup experiments-setup test-setup figures site serve deploy test bench lighthouse plotly-bundle check clean stale-needs-tensorflow
 
 setup: $(SITE_DEPS)        ## the site dependencies only: build and serve from committed results
 
@@ -70,6 +70,20 @@ bench: $(SITE_DEPS)        ## timing and page-weight measurements
 
 lighthouse: $(SITE_DEPS)   ## Lighthouse mobile scores of every page beside the plain build (npm, chromium; ~30 min)
 	$(BIN)/python benchmarks/lighthouse.py
+
+# plotly.js from npm, bundled with only the trace types of nnbook/assets/vendor/plotly-nnbook.js;
+# the version is the plotly.js of the plotly Python package (plotly.offline.get_plotlyjs_version()).
+PLOTLY_JS_VERSION := 4.1.1
+ESBUILD_VERSION   := 0.28.2
+PLOTLY_BUILD      := .cache/plotly-build
+plotly-bundle:             ## rebuild the vendored plotly.js bundle (npm; commit the result)
+	npm install --no-save --no-audit --no-fund --prefix $(PLOTLY_BUILD) plotly.js@$(PLOTLY_JS_VERSION) esbuild@$(ESBUILD_VERSION)
+	NODE_PATH=$(PLOTLY_BUILD)/node_modules $(PLOTLY_BUILD)/node_modules/.bin/esbuild nnbook/assets/vendor/plotly-nnbook.js \
+	  --bundle --minify --format=iife --global-name=Plotly --target=es2016 --define:global=window \
+	  --define:define.amd=false --loader:.css=empty --log-level=warning \
+	  --banner:js='/* plotly.js v$(PLOTLY_JS_VERSION) (MIT, see plotly.js-LICENSE): core, bar, contour, heatmap */' \
+	  --outfile=nnbook/assets/vendor/plotly-nnbook.min.js
+	cp $(PLOTLY_BUILD)/node_modules/plotly.js/LICENSE nnbook/assets/vendor/plotly.js-LICENSE
 
 clean:                     ## remove the site and local caches (committed results stay)
 	test ! -x $(BIN)/nnbook || $(BIN)/nnbook clean

@@ -30,7 +30,7 @@ from .notebooks import notebook_json
 log = logging.getLogger("mkdocs.plugins.nnbook")
 ASSETS = Path(__file__).parent / "assets"
 ASSET_DIR = "assets/nnbook"
-PLOTLY_JS = "vendor/plotly-cartesian.min.js"  # nnbook.js loads it from here when a figure needs it
+PLOTLY_JS = "vendor/plotly-nnbook.min.js"  # nnbook.js loads it from here when a figure needs it
 NNBOOK_JS = f"{ASSET_DIR}/nnbook.js"
 
 
@@ -50,7 +50,7 @@ class NNBookConfig(Config):
 
 
 def _plotly_js() -> Path:
-    """The partial plotly.js bundle the site serves (see assets/vendor/README.md)."""
+    """The plotly.js bundle the site serves (see assets/vendor/README.md)."""
     return ASSETS / PLOTLY_JS
 
 

@@ -21,9 +21,8 @@ import numpy as np
 
 FALLBACK_ROWS = 12
 MAX_FIGURE_BYTES = 2_000_000  # one figure's data; past it the build fails, naming the figure
-# The trace types of the partial plotly.js bundle the site serves (assets/vendor/README.md).
-PLOTLY_TRACE_TYPES = frozenset({"bar", "box", "contour", "heatmap", "histogram", "histogram2d",
-                                "histogram2dcontour", "image", "pie", "scatter", "scatterternary", "violin"})
+# The trace types of the plotly.js bundle the site serves (assets/vendor/plotly-nnbook.js).
+PLOTLY_TRACE_TYPES = frozenset({"bar", "contour", "heatmap", "scatter"})
 
 
 def slug(id: str) -> str:

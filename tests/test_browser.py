@@ -14,6 +14,7 @@ from typing import Iterator
 import pytest
 
 from conftest import ROOT, nav_pages, page_url
+from nnbook.render import PLOTLY_TRACE_TYPES
 
 pytestmark = pytest.mark.browser
 
@@ -134,12 +135,14 @@ def test_figures_load_and_draw_only_near_the_viewport_without_moving_the_page(br
     assert not before[-1]["drawn"], "a figure far below the viewport is drawn only when the reader gets near it"
     assert len(w.requested(r"/figures/[0-9a-f]+\.json$")) < len(before), "its data is not fetched yet"
     scripts = [u for u in w.requested(r"\.js$") if "plotly" in u]
-    assert len(scripts) <= 1 and all("plotly-cartesian.min.js" in u for u in scripts)
+    assert len(scripts) <= 1 and all("plotly-nnbook.min.js" in u for u in scripts)
     assert w.page.evaluate("!!document.querySelector('script[src*=plotly]:not([async])')") is False
     after = [{"drawn": True, "height": f["height"]} for f in before]
     w.figures()
     assert w.page.evaluate(BOXES) == after, "every box keeps its height when its figure is drawn"
     assert len(w.requested(r"/figures/[0-9a-f]+\.json$")) == len(before)
+    bundled = set(w.page.evaluate("Object.keys(Plotly.PlotSchema.get().traces)"))
+    assert bundled == PLOTLY_TRACE_TYPES, "the plotly.js bundle draws the trace types render.py allows"
     assert w.errors == [] and w.outside == []
     w.page.close()
 

@@ -12,7 +12,7 @@
 
   var script = document.currentScript;
   var BASE = script ? script.src.replace(/[^/]*$/, "") : ""; /* .../assets/nnbook/ */
-  var PLOTLY = BASE + "vendor/plotly-cartesian.min.js"; /* served by nnbook/plugin.py */
+  var PLOTLY = BASE + "vendor/plotly-nnbook.min.js"; /* served by nnbook/plugin.py */
   var LIVE = BASE + "live.js"; /* the drawing pads of live models, loaded by pages that have one */
   var NEAR = "1500px 0px"; /* once the reader moves, start a figure this far before it scrolls into view */
 
