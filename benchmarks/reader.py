@@ -116,7 +116,8 @@ def report(book: Path, plain: Path, pages: list[str]) -> list[str]:
         loads = [main_thread(browser, url) for _ in range(3)]
         return "{:4.0f} /{:5.0f}".format(*(statistics.median(m[k] for m in loads) for k in ("cpu_ms", "blocking_ms")))
 
-    lines = [f"{'page':12} {'HTML KiB':>9} {'gzip':>5} {'JS KiB at load':>15} {'JS KiB total':>13} "
+    width = max(len(name or "index") for name in pages)
+    lines = [f"{'page':{width}} {'HTML KiB':>9} {'gzip':>5} {'JS KiB at load':>15} {'JS KiB total':>13} "
              f"{'first fig ms':>12} {'top figs ms':>12} {'CPU ms / blocking at 4x':>24}   "
              "plain: HTML KiB, gzip, JS KiB, CPU ms / blocking at 4x"]
     with sync_playwright() as p, served(book) as book_url, served(plain) as plain_url:
@@ -129,7 +130,7 @@ def report(book: Path, plain: Path, pages: list[str]) -> list[str]:
                 base, (plain_raw, plain_gz) = measure(browser, plain_url + path), html_bytes(plain, page)
                 baseline = (f"{plain_raw / 1024:.1f}, {plain_gz / 1024:.1f}, {base['js_total'] / 1024:.0f}, "
                             f"{cpu(browser, plain_url + path)}")
-            lines.append(f"{page or 'index':12} {raw / 1024:9.1f} {gz / 1024:5.1f} {got['js_at_load'] / 1024:15.0f} "
+            lines.append(f"{page or 'index':{width}} {raw / 1024:9.1f} {gz / 1024:5.1f} {got['js_at_load'] / 1024:15.0f} "
                          f"{got['js_total'] / 1024:13.0f} {ms(got['first_figure_ms']):>12} "
                          f"{ms(got['near_top_ms']):>12} ({got['near_top']}) {cpu(browser, book_url + path):>20}   {baseline}")
         browser.close()
