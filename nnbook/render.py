@@ -100,7 +100,8 @@ def check_trace_types(fig: Any) -> None:
     missing = sorted({t.type for t in fig.data} - PLOTLY_TRACE_TYPES)
     if missing:
         raise ValueError(f"trace type {', '.join(missing)} is not in the site's plotly.js bundle "
-                         f"(it draws {', '.join(sorted(PLOTLY_TRACE_TYPES))})")
+                         f"(it draws {', '.join(sorted(PLOTLY_TRACE_TYPES))}; nnbook/assets/vendor/README.md "
+                         "says how to add one)")
 
 
 def _cell(value: Any) -> str:

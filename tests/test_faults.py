@@ -147,8 +147,14 @@ def hostile_outputs():
 
         return go.Figure(go.Scatter(x=np.arange(600_000.0), y=np.arange(600_000.0)))
 
+    @registry.figure("training/pie", uses="training/backprop")
+    def pie(r: dict):
+        import plotly.graph_objects as go
+
+        return go.Figure(go.Pie(values=[1, 2]))
+
     yield
-    for name in ("training/hostile-values", "training/hostile-table", "training/huge"):
+    for name in ("training/hostile-values", "training/hostile-table", "training/huge", "training/pie"):
         registry.OUTPUTS.pop(name)
 
 
@@ -203,6 +209,12 @@ def test_an_oversized_figure_fails_naming_it(tmp_path, smoke_results, hostile_ou
     overrides = docs(tmp_path, "# Page\n\n::: nnbook training/huge\n")
     error = build_error(caplog, tmp_path / "site", smoke_results, **overrides)
     assert "figure training/huge raised ValueError: its data is" in error and "over the limit" in error
+
+
+def test_a_figure_with_a_trace_type_the_bundle_lacks_fails_naming_it(tmp_path, smoke_results, hostile_outputs, caplog):
+    overrides = docs(tmp_path, "# Page\n\n::: nnbook training/pie\n")
+    error = build_error(caplog, tmp_path / "site", smoke_results, **overrides)
+    assert "figure training/pie raised ValueError: trace type pie is not in the site's plotly.js bundle" in error
 
 
 MALFORMED = """\
