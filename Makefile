@@ -71,17 +71,17 @@ bench: $(SITE_DEPS)        ## timing and page-weight measurements
 lighthouse: $(SITE_DEPS)   ## Lighthouse mobile scores of every page beside the plain build (npm, chromium; ~30 min)
 	$(BIN)/python benchmarks/lighthouse.py
 
-# plotly.js from npm, bundled with only the trace types of nnbook/assets/vendor/plotly-nnbook.js;
-# the version is the plotly.js of the plotly Python package (plotly.offline.get_plotlyjs_version()).
-PLOTLY_JS_VERSION := 4.1.1
+# plotly.js from npm, bundled with only the trace types of nnbook/assets/vendor/plotly-nnbook.js,
+# in the version the installed plotly Python package writes figures for.
+PLOTLY_JS_VERSION = $(shell $(BIN)/python -c "import plotly.offline as o; print(o.get_plotlyjs_version())")
 ESBUILD_VERSION   := 0.28.2
 PLOTLY_BUILD      := .cache/plotly-build
-plotly-bundle:             ## rebuild the vendored plotly.js bundle (npm; commit the result)
+plotly-bundle: $(SITE_DEPS)  ## rebuild the vendored plotly.js bundle (npm; commit the result)
 	npm install --no-save --no-audit --no-fund --prefix $(PLOTLY_BUILD) plotly.js@$(PLOTLY_JS_VERSION) esbuild@$(ESBUILD_VERSION)
 	NODE_PATH=$(PLOTLY_BUILD)/node_modules $(PLOTLY_BUILD)/node_modules/.bin/esbuild nnbook/assets/vendor/plotly-nnbook.js \
 	  --bundle --minify --format=iife --global-name=Plotly --target=es2016 --define:global=window \
 	  --define:define.amd=false --loader:.css=empty --log-level=warning \
-	  --banner:js='/* plotly.js v$(PLOTLY_JS_VERSION) (MIT, see plotly.js-LICENSE): core, bar, contour, heatmap */' \
+	  --banner:js='/* plotly.js v$(PLOTLY_JS_VERSION) (MIT, see plotly.js-LICENSE), the trace types of plotly-nnbook.js */' \
 	  --outfile=nnbook/assets/vendor/plotly-nnbook.min.js
 	cp $(PLOTLY_BUILD)/node_modules/plotly.js/LICENSE nnbook/assets/vendor/plotly.js-LICENSE
 

@@ -41,6 +41,10 @@ def test_pages_embed_figures_values_and_provenance(site):
 def test_pages_are_light_and_load_plotly_and_figure_data_from_the_site(site):
     plotly = site / "assets/nnbook/vendor/plotly-nnbook.min.js"
     assert 1_000_000 < plotly.stat().st_size < 1_500_000, "the partial plotly.js bundle is served"
+    from plotly.offline import get_plotlyjs_version
+
+    assert plotly.read_text()[:40].startswith(f"/* plotly.js v{get_plotlyjs_version()} "), \
+        "the bundle is the plotly.js the plotly package writes figures for (make plotly-bundle)"
     specs = {p.stem for p in (site / "assets/nnbook/figures").glob("*.json")}
     for name in PAGES:
         page = (site / name).read_text()
