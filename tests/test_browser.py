@@ -1,6 +1,6 @@
 """The built site in headless Chromium: figures drawn and laid out when they come near the
 viewport, plotly.js only where needed, instant navigation, back and forward, the palette toggle,
-no serious accessibility violations (axe-core), no console errors and nothing requested from
+figure menus and sliders from the keyboard, no serious accessibility violations (axe-core), no console errors and nothing requested from
 outside 127.0.0.1."""
 
 from __future__ import annotations
@@ -202,6 +202,70 @@ def test_palette_toggle_rethemes_figures(watched, path):
     assert {f["paper"] for f in watched.figures()} == before
     assert watched.errors == []
 
+
+CONTROLS = """() => Array.from(document.querySelectorAll('[data-nnbook-control]')).map(g => {
+  const [kind, index] = g.dataset.nnbookControl.split(':');
+  const el = g.closest('.nnbook-plot'), item = el.layout[kind][+index];
+  return {figure: el.dataset.nnbookId, control: g.dataset.nnbookControl, tabindex: g.getAttribute('tabindex'),
+          role: g.getAttribute('role'), name: g.getAttribute('aria-label'), now: +g.getAttribute('aria-valuenow'),
+          active: item.active || 0, options: (kind === 'sliders' ? item.steps : item.buttons).length};
+})"""
+
+# What option k of a control sets, read back from the figure: trace attributes (restyle, update)
+# on the traces it names (all by default), layout attributes (relayout, update) by their path.
+APPLIED = r"""([figure, control, k]) => {
+  const el = document.querySelector(`.nnbook-plot[data-nnbook-id="${figure}"]`);
+  const [kind, index] = control.split(':');
+  const item = el.layout[kind][+index], option = (kind === 'sliders' ? item.steps : item.buttons)[k];
+  const a = option.args || [];
+  const named = option.method === 'restyle' && typeof a[0] === 'string';
+  const traces = named ? {[a[0]]: a[1]} : ['restyle', 'update'].includes(option.method) ? a[0] : {};
+  const which = (named || option.method === 'update' ? a[2] : option.method === 'restyle' ? a[1] : null)
+                ?? el.data.map((_, i) => i);
+  const layout = option.method === 'relayout' ? a[0] : option.method === 'update' ? (a[1] || {}) : {};
+  const get = (root, path) => path.replace(/\[(\d+)\]/g, '.$1').split('.').reduce((o, key) => o == null ? o : o[key], root);
+  const same = (got, want) => want === null ? got == null : JSON.stringify(got) === JSON.stringify(want);  // null: unset
+  const wrong = [];
+  for (const [key, value] of Object.entries(traces || {}))
+    [which].flat().forEach((i, j) => { const want = Array.isArray(value) ? value[j % value.length] : value;
+      if (!same(get(el.data[i], key), want)) wrong.push(`trace ${i} ${key}`); });
+  for (const [key, value] of Object.entries(layout || {}))
+    if (!same(get(el.layout, key), value)) wrong.push(`layout ${key}`);
+  return {checked: Object.keys(traces || {}).length + Object.keys(layout || {}).length, wrong};
+}"""
+
+# three presses faster than plotly.js redraws: each one still counts
+PRESSED_AT_ONCE = """() => { for (let i = 0; i < 3; i++)
+  document.activeElement.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight', bubbles: true})); }"""
+
+@pytest.mark.parametrize("path", FIGURE_PAGES)
+def test_figure_menus_and_sliders_answer_the_keyboard(watched, path):
+    """Every menu and slider plotly.js draws is one tab stop: arrow keys, Home and End choose an
+    option as a click would, and focus stays on the control while plotly.js redraws it."""
+    page = watched.page
+    page.goto(watched.base + path)
+    watched.figures()
+    controls = page.evaluate(CONTROLS)
+    expected = page.evaluate("""() => Array.from(document.querySelectorAll('.nnbook-plot'))
+        .reduce((n, el) => n + (el.layout.updatemenus || []).length + (el.layout.sliders || []).length, 0)""")
+    assert len(controls) == expected
+    for c in controls:
+        assert c["tabindex"] == "0" and c["role"] in ("slider", "spinbutton") and c["name"], c
+        assert c["now"] == c["active"], c
+        control = page.locator(f".nnbook-plot[data-nnbook-id='{c['figure']}'] [data-nnbook-control='{c['control']}']")
+        control.focus()
+        moves = [("End", c["options"] - 1), ("Home", 0)] if c["active"] == 0 else [("Home", 0), ("ArrowRight", 1)]
+        for key, k in moves:
+            page.keyboard.press(key)
+            page.wait_for_function(f"() => document.activeElement.getAttribute('aria-valuenow') === '{k}'")
+            assert page.evaluate("() => document.activeElement.dataset.nnbookControl") == c["control"]
+            applied = page.evaluate(APPLIED, [c["figure"], c["control"], k])
+            assert applied["checked"] and applied["wrong"] == [], (c, key, applied)
+        page.keyboard.press("Home")
+        page.wait_for_function("() => document.activeElement.getAttribute('aria-valuenow') === '0'")
+        page.evaluate(PRESSED_AT_ONCE)
+        page.wait_for_function(f"() => document.activeElement.getAttribute('aria-valuenow') === '{min(3, c['options'] - 1)}'")
+    assert watched.errors == []
 
 @pytest.fixture(scope="session")
 def axe_script() -> Path:

@@ -1,5 +1,6 @@
 /* Draws the figures nnbook embeds, after direct loads and Material's instant navigation,
-   and re-themes them when the reader switches between the light and dark palettes.
+   re-themes them when the reader switches between the light and dark palettes, and lets the
+   keyboard work their menus and sliders.
 
    Nothing heavy loads with the page: plotly.js and each figure's data (a static JSON file
    named by its content hash) are fetched only when a figure comes near the viewport, so a
@@ -140,7 +141,92 @@
     return window.Plotly.newPlot(el, spec.data, layout, { responsive: true, displaylogo: false }).then(function () {
       el.setAttribute("data-nnbook-theme", name);
       el.removeAttribute("aria-busy");
+      keyboardControls(el);
       if (scheme() !== name) retheme(); /* the palette changed while it was being drawn */
+    });
+  }
+
+  /* plotly.js's menus and sliders answer only the mouse. Each one becomes a single tab stop that
+     arrow keys, Home and End move through its options, running the option as a click would
+     (plotly.js's own method and arguments), then marking it active. */
+  var CONTROLS = { updatemenus: "g.updatemenu-header-group", sliders: "g.slider-group" };
+
+  function optionsOf(el, kind, index) {
+    var item = el.layout[kind][index];
+    return { item: item, list: (kind === "sliders" ? item.steps : item.buttons) || [] };
+  }
+
+  function activeOf(item) {
+    return typeof item.active === "number" && item.active >= 0 ? item.active : 0;
+  }
+
+  function controlsOf(el) {
+    var found = [];
+    Object.keys(CONTROLS).forEach(function (kind) {
+      el.querySelectorAll(CONTROLS[kind]).forEach(function (g, order) {
+        var index = g.__data__ && typeof g.__data__._index === "number" ? g.__data__._index : order; /* plotly's datum */
+        if (el.layout[kind] && el.layout[kind][index]) found.push({ g: g, kind: kind, index: index });
+      });
+    });
+    return found;
+  }
+
+  function describe(el) {
+    controlsOf(el).forEach(function (c) {
+      var o = optionsOf(el, c.kind, c.index);
+      var at = Math.min(activeOf(o.item), o.list.length - 1);
+      var slider = c.kind === "sliders";
+      var prefix = slider && o.item.currentvalue && o.item.currentvalue.prefix;
+      c.g.setAttribute("tabindex", "0");
+      c.g.setAttribute("role", slider ? "slider" : "spinbutton");
+      c.g.setAttribute("aria-label", slider ? (prefix || "step").replace(/[:\s]+$/, "") : "figure view");
+      c.g.setAttribute("aria-valuemin", "0");
+      c.g.setAttribute("aria-valuemax", String(o.list.length - 1));
+      c.g.setAttribute("aria-valuenow", String(at));
+      c.g.setAttribute("aria-valuetext", at >= 0 ? String(o.list[at].label) : "");
+      c.g.setAttribute("data-nnbook-control", c.kind + ":" + c.index);
+    });
+  }
+
+  function choose(el, kind, index, k) {
+    var option = optionsOf(el, kind, index).list[k];
+    var P = window.Plotly;
+    var active = {};
+    active[kind + "[" + index + "].active"] = k;
+    var run = option.method && option.method !== "skip" ? P[option.method].apply(P, [el].concat(option.args || [])) : null;
+    return Promise.resolve(run).then(function () { return P.relayout(el, active); }).then(function () {
+      describe(el);
+      var again = el.querySelector('[data-nnbook-control="' + kind + ":" + index + '"]');
+      if (again && document.activeElement !== again) again.focus(); /* plotly.js redrew the control */
+    });
+  }
+
+  function target(key, at, count) {
+    var big = Math.max(1, Math.ceil(count / 10));
+    var step = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, PageUp: big, PageDown: -big }[key];
+    if (key === "Home") return 0;
+    if (key === "End") return count - 1;
+    return step === undefined ? null : Math.max(0, Math.min(count - 1, at + step));
+  }
+
+  function onControlKey(event) {
+    var g = event.target.closest && event.target.closest("[data-nnbook-control]");
+    if (!g || event.altKey || event.ctrlKey || event.metaKey || target(event.key, 0, 2) === null) return;
+    event.preventDefault(); /* the keys would otherwise scroll the page */
+    var el = g.closest(".nnbook-plot");
+    var where = g.getAttribute("data-nnbook-control").split(":");
+    el.nnbookKeys = (el.nnbookKeys || Promise.resolve()).then(function () { /* keys pressed quickly apply in order */
+      var o = optionsOf(el, where[0], Number(where[1]));
+      var to = target(event.key, activeOf(o.item), o.list.length);
+      if (to !== activeOf(o.item)) return choose(el, where[0], Number(where[1]), to);
+    }).catch(function (error) { console.error(error); });
+  }
+
+  function keyboardControls(el) {
+    describe(el);
+    el.addEventListener("keydown", onControlKey);
+    ["plotly_buttonclicked", "plotly_sliderchange", "plotly_relayout"].forEach(function (name) {
+      el.on(name, function () { describe(el); }); /* the mouse moved them */
     });
   }
 
