@@ -1,7 +1,7 @@
 """The built site in headless Chromium: figures drawn and laid out when they come near the
 viewport, plotly.js only where needed, instant navigation, back and forward, the palette toggle,
-figure menus and sliders from the keyboard, no serious accessibility violations (axe-core), no console errors and nothing requested from
-outside 127.0.0.1."""
+figure menus and sliders from the keyboard, no serious accessibility violations (axe-core), no
+console errors and nothing requested from outside 127.0.0.1."""
 
 from __future__ import annotations
 
