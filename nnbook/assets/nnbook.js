@@ -195,7 +195,6 @@
     active[kind + "[" + index + "].active"] = k;
     var run = option.method && option.method !== "skip" ? P[option.method].apply(P, [el].concat(option.args || [])) : null;
     return Promise.resolve(run).then(function () { return P.relayout(el, active); }).then(function () {
-      describe(el);
       var again = el.querySelector('[data-nnbook-control="' + kind + ":" + index + '"]');
       if (again && document.activeElement !== again) again.focus(); /* plotly.js redrew the control */
     });
@@ -211,14 +210,16 @@
 
   function onControlKey(event) {
     var g = event.target.closest && event.target.closest("[data-nnbook-control]");
-    if (!g || event.altKey || event.ctrlKey || event.metaKey || target(event.key, 0, 2) === null) return;
+    var answered = target(event.key, 0, 2) !== null; /* a key the controls answer */
+    if (!g || event.altKey || event.ctrlKey || event.metaKey || !answered) return;
     event.preventDefault(); /* the keys would otherwise scroll the page */
     var el = g.closest(".nnbook-plot");
     var where = g.getAttribute("data-nnbook-control").split(":");
     el.nnbookKeys = (el.nnbookKeys || Promise.resolve()).then(function () { /* keys pressed quickly apply in order */
       var o = optionsOf(el, where[0], Number(where[1]));
-      var to = target(event.key, activeOf(o.item), o.list.length);
-      if (to !== activeOf(o.item)) return choose(el, where[0], Number(where[1]), to);
+      var at = activeOf(o.item);
+      var to = target(event.key, at, o.list.length);
+      if (to !== at) return choose(el, where[0], Number(where[1]), to);
     }).catch(function (error) { console.error(error); });
   }
 
@@ -226,7 +227,7 @@
     describe(el);
     el.addEventListener("keydown", onControlKey);
     ["plotly_buttonclicked", "plotly_sliderchange", "plotly_relayout"].forEach(function (name) {
-      el.on(name, function () { describe(el); }); /* the mouse moved them */
+      el.on(name, function () { describe(el); }); /* the mouse or the keys moved them */
     });
   }
 
