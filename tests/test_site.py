@@ -55,6 +55,8 @@ def test_pages_are_light_and_load_plotly_and_figure_data_from_the_site(site):
         loads = re.findall(r'<(?:script|img|iframe)[^>]+src="(https?://[^"]+)"|<link[^>]+href="(https?://[^"]+)"', page)
         external = [u for pair in loads for u in pair if u and not u.startswith("http://127.0.0.1")]
         assert external == [], "nothing loads from outside"
+        blocking = [tag for tag in re.findall(r"<script[^>]+src=[^>]*>", page) if not re.search(r"\b(defer|async)\b", tag)]
+        assert blocking == [], f"{name}: no script holds up the first paint (overrides/main.html defers Material's)"
     assert len(specs) == sum((site / n).read_text().count("data-nnbook-spec=") for n in PAGES)
 
 
