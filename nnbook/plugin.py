@@ -14,6 +14,7 @@ import base64
 import html
 import logging
 import os
+import re
 from pathlib import Path
 
 from mkdocs.config import config_options as opt
@@ -49,6 +50,13 @@ class NNBookConfig(Config):
     profile = opt.Choice(("full", "smoke"), default="full")
 
 
+def compact_css(css: str) -> str:
+    """Style rules without comments and spare whitespace, as they go into every page."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL)
+    css = re.sub(r"\s*([{};])\s*", r"\1", re.sub(r"\s+", " ", css))
+    return re.sub(r"([:,]) ", r"\1", css).strip()
+
+
 def _plotly_js() -> Path:
     """The plotly.js bundle the site serves (see assets/vendor/README.md)."""
     return ASSETS / PLOTLY_JS
@@ -72,7 +80,7 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
         if config.repo_url:  # figures and tables link the code behind them
             self.book.source_url = config.repo_url.rstrip("/") + "/blob/main/"
         # The book's few style rules go inline into every page's head: no render-blocking request.
-        self.style = "<style>" + (ASSETS / "nnbook.css").read_text(encoding="utf-8").strip() + "</style>"
+        self.style = "<style>" + compact_css((ASSETS / "nnbook.css").read_text(encoding="utf-8")) + "</style>"
         # One small deferred script on every page; it fetches plotly.js and live.js when a page needs them.
         if not any(str(s) == NNBOOK_JS for s in config.extra_javascript):
             script = ExtraScriptValue(NNBOOK_JS)

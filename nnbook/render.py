@@ -166,12 +166,11 @@ def figure_html(id: str, fig: Any, caption: str, provenance: dict[str, Any],
     anchor = slug(id)
     table = _html_table(*data) if data else fallback_table(fig)
     height = int(fig.layout.height or 440)
-    label = html.escape("Interactive plot: " + re.sub(r"[`*]", "", caption))
-    page = (
+    page = (  # the plot is named by its caption, without repeating it
         f'<figure class="nnbook-figure" id="{anchor}">'
         f'<div class="nnbook-plot" data-nnbook-spec="{name}" data-nnbook-id="{html.escape(id)}" role="group" '
-        f'aria-label="{label}" style="min-height:{height}px"></div>'
-        f"<figcaption>{caption_html(caption)}"
+        f'aria-roledescription="interactive plot" aria-labelledby="{anchor}-caption" style="min-height:{height}px"></div>'
+        f'<figcaption><span id="{anchor}-caption">{caption_html(caption)}</span>'
         f'<span class="nnbook-provenance">{provenance_line(provenance)}</span></figcaption>'
         f"<details class=\"nnbook-fallback\" data-search-exclude><summary>The data behind this figure</summary>"
         f"{table}</details></figure>"

@@ -122,6 +122,21 @@ def test_direct_load_draws_every_figure(watched, path):
     assert watched.outside == []
 
 
+SAME_RULES = """css => {
+  const inlined = Array.from(document.querySelectorAll('style')).find(s => s.textContent.includes('.nnbook-figure{'));
+  const original = new CSSStyleSheet();
+  original.replaceSync(css);
+  const texts = sheet => Array.from(sheet.cssRules, r => r.cssText.replace(/, /g, ','));  /* var() keeps its spaces */
+  return {inlined: texts(inlined.sheet), original: texts(original)};
+}"""
+
+
+def test_inlined_style_rules_are_the_stylesheets_rules(watched):
+    watched.page.goto(watched.base + "about/")
+    found = watched.page.evaluate(SAME_RULES, (ROOT / "nnbook/assets/nnbook.css").read_text())
+    assert len(found["original"]) > 40 and found["inlined"] == found["original"]
+
+
 BOXES = """() => Array.from(document.querySelectorAll('.nnbook-plot')).map(e =>
   ({drawn: !!e.querySelector('.main-svg'), height: Math.round(e.getBoundingClientRect().height)}))"""
 
