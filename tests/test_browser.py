@@ -223,7 +223,7 @@ CONTROLS = """() => Array.from(document.querySelectorAll('[data-nnbook-control]'
   const el = g.closest('.nnbook-plot'), item = el.layout[kind][+index];
   return {figure: el.dataset.nnbookId, control: g.dataset.nnbookControl, tabindex: g.getAttribute('tabindex'),
           role: g.getAttribute('role'), name: g.getAttribute('aria-label'), now: +g.getAttribute('aria-valuenow'),
-          active: item.active || 0, options: (kind === 'sliders' ? item.steps : item.buttons).length};
+          given: item.name || null, active: item.active || 0, options: (kind === 'sliders' ? item.steps : item.buttons).length};
 })"""
 
 # What option k of a control sets, read back from the figure: trace attributes (restyle, update)
@@ -266,6 +266,8 @@ def test_figure_menus_and_sliders_answer_the_keyboard(watched, path):
     assert len(controls) == expected
     for c in controls:
         assert c["tabindex"] == "0" and c["role"] in ("slider", "spinbutton") and c["name"], c
+        if c["role"] == "spinbutton":
+            assert c["given"] and c["name"] == c["given"], f"{c}: name the menu in its figure module (updatemenus' name)"
         assert c["now"] == c["active"], c
         control = page.locator(f".nnbook-plot[data-nnbook-id='{c['figure']}'] [data-nnbook-control='{c['control']}']")
         control.focus()

@@ -179,7 +179,7 @@
       var prefix = slider && o.item.currentvalue && o.item.currentvalue.prefix;
       c.g.setAttribute("tabindex", "0");
       c.g.setAttribute("role", slider ? "slider" : "spinbutton");
-      c.g.setAttribute("aria-label", slider ? (prefix || "step").replace(/[:\s]+$/, "") : "figure view");
+      c.g.setAttribute("aria-label", slider ? (prefix || "step").replace(/[:\s]+$/, "") : o.item.name || "figure view");
       c.g.setAttribute("aria-valuemin", "0");
       c.g.setAttribute("aria-valuemax", String(o.list.length - 1));
       c.g.setAttribute("aria-valuenow", String(at));

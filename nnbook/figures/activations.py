@@ -45,7 +45,7 @@ def curves(r: dict) -> go.Figure:
     buttons = [show([True] * 2 * n, "All, with derivatives"), show([True, False] * n, "All functions"),
                show([False, True] * n, "All derivatives")]
     buttons += [show([j // 2 == i for j in range(2 * n)], label(name)) for i, name in enumerate(names)]
-    fig.update_layout(updatemenus=[{"buttons": buttons, "x": 1, "xanchor": "right", "y": 1.18, "yanchor": "top"}],
+    fig.update_layout(updatemenus=[{"name": "functions shown", "buttons": buttons, "x": 1, "xanchor": "right", "y": 1.18, "yanchor": "top"}],
                       xaxis_title="input x", yaxis_title="output", yaxis_range=[-1.6, 2.2])
     return tidy(fig, top=90)
 
@@ -316,7 +316,7 @@ def dying(r: dict) -> tuple[go.Figure, Table]:
     buttons = [{"label": f"hidden layer {layer + 1}", "method": "update",
                 "args": [{"visible": [k // per_layer == layer for k in range(per_layer * layers)]}]}
                for layer in range(layers)]
-    fig.update_layout(updatemenus=[{"buttons": buttons, "x": 1, "xanchor": "right", "y": 1.28, "yanchor": "top"}],
+    fig.update_layout(updatemenus=[{"name": "hidden layer shown", "buttons": buttons, "x": 1, "xanchor": "right", "y": 1.28, "yanchor": "top"}],
                       xaxis_title="epoch (0 = before training)", yaxis_title="units never positive",
                       yaxis_tickformat=".0%",
                       yaxis_range=[0, 1], xaxis_dtick=1)

@@ -119,7 +119,7 @@ def feature_maps(r: dict) -> tuple[go.Figure, Table]:
                         visible=k == 1, name=name, hovertemplate="value (scaled) %{z:.2f}<extra></extra>")
     buttons = [{"label": f"{name} ({len(maps)} × {maps.shape[1]}×{maps.shape[2]})", "method": "update",
                 "args": [{"visible": [j == k for j in range(len(views))]}]} for k, (name, maps, _) in enumerate(views)]
-    fig.update_layout(updatemenus=[{"buttons": buttons, "active": 1, "x": 0, "xanchor": "left", "y": 1.02,
+    fig.update_layout(updatemenus=[{"name": "layer shown", "buttons": buttons, "active": 1, "x": 0, "xanchor": "left", "y": 1.02,
                                     "yanchor": "bottom"}])
     _image_axes(fig)
     rows = [[name, str(len(maps)), f"{maps.shape[1]}×{maps.shape[2]}", pct(np.mean(maps > 0), 0), num(maps.max())]

@@ -256,7 +256,7 @@ def confusion_figure(r: dict) -> tuple[go.Figure, Table]:
     ])
     buttons = [{"label": text, "method": "update", "args": [{"visible": [k == 0, k == 1]}]}
                for k, text in enumerate(("counts", "shares of each true digit"))]
-    fig.update_layout(updatemenus=[{"buttons": buttons, "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"}],
+    fig.update_layout(updatemenus=[{"name": "cells show", "buttons": buttons, "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"}],
                       xaxis={"title": "the network's answer", "constrain": "domain", "type": "category"},
                       yaxis={"title": "true digit", "autorange": "reversed", "scaleanchor": "x", "type": "category"})
     header = ["true digit"] + [f"answered {d}" for d in digits]
@@ -372,7 +372,8 @@ def roc_figure(r: dict) -> tuple[go.Figure, Table]:
     above = 1 + (top - 4) / (height - top - bottom)  # the top of the figure, in plot heights
     menu = {"x": 0, "xanchor": "left", "y": above, "yanchor": "top"}
     fig.update_layout(**{k.replace(".", "_"): v for k, v in whole.items()},
-                      updatemenus=[menu | {"buttons": pick}, menu | {"buttons": zoom, "x": 0.3}])
+                      updatemenus=[menu | {"name": "curves shown", "buttons": pick},
+                                   menu | {"name": "zoom", "buttons": zoom, "x": 0.3}])
     tidy(fig, height=height, top=top, bottom=bottom)
     fig.update_layout(legend={"title_text": "digit", "y": above - 46 / (height - top - bottom)})
     return fig, (["digit", "ROC AUC", "average precision"], rows)

@@ -167,7 +167,7 @@ def graph(r: dict) -> tuple[go.Figure, Table]:
     trained = [True] * traces_per_state + [False] * traces_per_state + [True] * nodes_traces
     initial = [False] * traces_per_state + [True] * traces_per_state + [True] * nodes_traces
     fig.update_layout(
-        updatemenus=[{"type": "buttons", "direction": "right", "x": 1, "xanchor": "right", "y": 1.16, "yanchor": "top",
+        updatemenus=[{"name": "weights shown", "type": "buttons", "direction": "right", "x": 1, "xanchor": "right", "y": 1.16, "yanchor": "top",
                       "buttons": [{"label": "trained", "method": "update", "args": [{"visible": trained}]},
                                   {"label": "untrained", "method": "update", "args": [{"visible": initial}]}]}],
         xaxis={"tickvals": [0, 1, 2, 3], "ticktext": list(LAYER_TITLES), "showgrid": False, "zeroline": False},
@@ -260,7 +260,7 @@ def forward(r: dict) -> tuple[go.Figure, Table]:
                     hovertemplate="digit %{x}: %{y:.1%}<extra></extra>", row=1, col=4)
     buttons = [{"label": f"digit {d + 1} (a {int(r['digit_labels'][d])})", "method": "update",
                 "args": [{"visible": [k // 4 == d for k in range(4 * count)]}]} for d in range(count)]
-    fig.update_layout(updatemenus=[{"buttons": buttons, "x": 1, "xanchor": "right", "y": 1.25, "yanchor": "top"}])
+    fig.update_layout(updatemenus=[{"name": "digit shown", "buttons": buttons, "x": 1, "xanchor": "right", "y": 1.25, "yanchor": "top"}])
     for col, x in ((1, "x"), (2, "x2"), (3, "x3")):
         fig.update_xaxes(visible=False, constrain="domain", row=1, col=col)
         fig.update_yaxes(visible=False, autorange="reversed", scaleanchor=x, row=1, col=col)

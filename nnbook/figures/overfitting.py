@@ -321,7 +321,7 @@ def cure_curves(r: dict) -> tuple[go.Figure, Table]:
     for cure in cures[1:]:
         buttons.append({"label": f"{cure} vs none", "method": "restyle",
                         "args": ["visible", [o in (cure, "none") for o in owners]]})
-    fig.update_layout(updatemenus=[{"buttons": buttons, "x": 1, "xanchor": "right", "y": 1.3, "yanchor": "top"}])
+    fig.update_layout(updatemenus=[{"name": "cures shown", "buttons": buttons, "x": 1, "xanchor": "right", "y": 1.3, "yanchor": "top"}])
     fig.update_xaxes(title_text="epoch")
     final_acc = r["val_accuracy"][:, :, -1].mean(1)
     fig.update_yaxes(tickformat=".0%", range=[float(final_acc.min()) - 0.15, float(r["val_accuracy"].max()) + 0.02],

@@ -104,7 +104,7 @@ def backprop(r: dict) -> tuple[go.Figure, Table]:
     kinds = [("before the step", "before"), ("gradients ∂L/∂w", "grad"), ("after one step", "after")]
     fig.update_layout(
         annotations=labels("before"),
-        updatemenus=[{"type": "buttons", "direction": "right", "x": 1, "xanchor": "right", "y": 1.15, "yanchor": "top",
+        updatemenus=[{"name": "values shown", "type": "buttons", "direction": "right", "x": 1, "xanchor": "right", "y": 1.15, "yanchor": "top",
                       "buttons": [{"label": label, "method": "relayout", "args": [{"annotations": labels(kind)}]}
                                   for label, kind in kinds]}],
         xaxis={"visible": False, "range": [-0.3, 2.3]}, yaxis={"visible": False, "range": [0, 1]})
