@@ -23,6 +23,8 @@ from pathlib import Path
 import reader
 from run import ROOT, baseline_config, nav_pages
 
+from nnbook import npm
+
 VERSION = "12.8.2"
 CACHE = ROOT / ".cache" / "lighthouse"
 METRICS = {"perf": ("categories", "performance"), "a11y": ("categories", "accessibility"),
@@ -31,12 +33,8 @@ METRICS = {"perf": ("categories", "performance"), "a11y": ("categories", "access
 
 
 def lighthouse() -> Path:
-    binary = CACHE / "node_modules" / ".bin" / "lighthouse"
-    installed = CACHE / "node_modules" / "lighthouse" / "package.json"
-    if not installed.exists() or json.loads(installed.read_text())["version"] != VERSION:
-        subprocess.run(["npm", "install", "--no-save", "--no-audit", "--no-fund", "--prefix", str(CACHE),
-                        f"lighthouse@{VERSION}"], check=True, capture_output=True)
-    return binary
+    npm.package("lighthouse", VERSION, CACHE)
+    return CACHE / "node_modules" / ".bin" / "lighthouse"
 
 
 def build(config: Path, site: Path, url: str) -> None:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import math
 import re
-import subprocess
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
 from conftest import ROOT, nav_pages, page_url
+from nnbook import npm
 from nnbook.render import PLOTLY_TRACE_TYPES
 
 pytestmark = pytest.mark.browser
@@ -287,11 +287,7 @@ def test_figure_menus_and_sliders_answer_the_keyboard(watched, path):
 @pytest.fixture(scope="session")
 def axe_script() -> Path:
     """axe-core's browser script, installed with npm into .cache/ the first time it is needed."""
-    script = AXE_CACHE / "node_modules" / "axe-core" / "axe.min.js"
-    if not script.exists():
-        subprocess.run(["npm", "install", "--no-save", "--no-audit", "--no-fund", "--prefix", str(AXE_CACHE),
-                        f"axe-core@{AXE_VERSION}"], check=True, capture_output=True)
-    return script
+    return npm.package("axe-core", AXE_VERSION, AXE_CACHE) / "axe.min.js"
 
 
 AXE_RUN = """() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations
