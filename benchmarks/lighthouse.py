@@ -3,7 +3,9 @@ built without the nnbook plugin, each site served locally without compression.
 
 Lighthouse simulates a slow phone from one observed load, so one run's score can move by 0.1 on
 a busy 2-core machine: every page is measured several times, alternating book and plain, and the
-medians are reported. Lighthouse comes from npm, pinned, installed under .cache/ on first use
+medians are reported. The last column is Lighthouse's own measure of the machine's speed during
+the page's runs (its benchmarkIndex, median); a row measured while the host was slow shows a low
+one, for book and plain alike. Lighthouse comes from npm, pinned, installed under .cache/ on first use
 (12.8 rather than 12.2, whose LCP-element audit fails on the traces of Debian's Chromium 156).
 
     python benchmarks/lighthouse.py [--runs 5] [PAGE ...]     (PAGE: "" for home, "network", ...)
@@ -48,18 +50,18 @@ def audit(binary: Path, url: str, report: Path) -> dict[str, float]:
                     f"--output-path={report}", "--chrome-flags=--headless=new " + " ".join(reader.FLAGS[1:])],
                    check=True, env=os.environ | {"CHROME_PATH": reader.CHROMIUM})
     found = json.loads(report.read_text())
-    values = {}
+    values = {"speed": found["environment"]["benchmarkIndex"]}
     for name, (group, key) in METRICS.items():
         item = found[group][key]
         values[name] = item["score"] if group == "categories" else item["numericValue"]
     return values
 
 
-def row(page: str, book: dict[str, float], plain: dict[str, float] | None) -> str:
+def row(page: str, book: dict[str, float], plain: dict[str, float] | None, speed: float) -> str:
     def cell(m: dict[str, float], a11y: bool) -> str:
         text = f"{m['perf']:.2f} / {m['tbt']:.0f} ms / {m['fcp'] / 1000:.1f} s / {m['lcp'] / 1000:.1f} s / {m['bytes'] / 1024:.0f} KiB"
         return text + (f" / {m['a11y']:.2f}" if a11y else "")
-    return f"| {page or 'home'} | {cell(book, True)} | {cell(plain, False) if plain else '—'} |"
+    return f"| {page or 'home'} | {cell(book, True)} | {cell(plain, False) if plain else '—'} | {speed:.0f} |"
 
 
 def main() -> None:
@@ -77,7 +79,7 @@ def main() -> None:
             build(baseline_config(tmp), sites["plain"], plain_url)
             print(f"Lighthouse {VERSION}, mobile, medians of {args.runs} runs: "
                   "performance / total blocking time / FCP / LCP / transferred / accessibility")
-            print("| page | nnbook | plain Material, same page |\n|---|---|---|")
+            print("| page | nnbook | plain Material, same page | machine speed |\n|---|---|---|---|")
             for page in pages:
                 runs: dict[str, list[dict[str, float]]] = {"book": [], "plain": []}
                 has_plain = (sites["plain"] / page / "index.html").exists()  # generated pages have none
@@ -87,7 +89,8 @@ def main() -> None:
                             runs[name].append(audit(binary, base + (page + "/" if page else ""), tmp / "report.json"))
                 medians = {name: {k: statistics.median(r[k] for r in found) for k in METRICS}
                            for name, found in runs.items() if found}
-                print(row(page, medians["book"], medians.get("plain")), flush=True)
+                speed = statistics.median(r["speed"] for found in runs.values() for r in found)
+                print(row(page, medians["book"], medians.get("plain"), speed), flush=True)
 
 
 if __name__ == "__main__":
