@@ -118,6 +118,8 @@ def test_direct_load_draws_every_figure(watched, path):
     if not figures:
         assert watched.requested(r"plotly|/figures/") == [], "a page without figures loads no plotly.js"
     assert_laid_out(figures)
+    assert not watched.page.evaluate("document.body.hasAttribute('data-md-color-switching')"), \
+        "Material unmarks <body> once the palette is set up (plugin.py marks it), so transitions run"
     assert watched.errors == []
     assert watched.outside == []
 

@@ -60,6 +60,7 @@ def test_pages_are_light_and_load_plotly_and_figure_data_from_the_site(site):
         assert external == [], "nothing loads from outside"
         blocking = [tag for tag in re.findall(r"<script[^>]+src=[^>]*>", page) if not re.search(r"\b(defer|async)\b", tag)]
         assert blocking == [], f"{name}: no script holds up the first paint (overrides/main.html defers Material's)"
+        assert re.search(r"<body [^>]*data-md-color-switching", page), f"{name}: <body> starts marked (plugin.py)"
     assert len(specs) == sum((site / n).read_text().count("data-nnbook-spec=") for n in PAGES)
 
 
