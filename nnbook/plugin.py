@@ -24,7 +24,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File
 
-from . import math, refs, render, timings
+from . import math, refs, render, scripts, timings
 from .book import ENV_PROFILE, ENV_RESULTS, Book, BuildError
 from .notebooks import notebook_json
 
@@ -178,10 +178,18 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
         return html_text
 
     def on_post_page(self, output: str, page, config) -> str:
+        return self._finish(output)
+
+    def on_post_template(self, output_content: str, template_name: str, config) -> str:
+        return self._finish(output_content) if template_name == "404.html" else output_content  # not the sitemap
+
+    def _finish(self, output: str) -> str:
+        """A built page as it is served: its style inline, <body> marked, scripts after the first paint."""
         output = output.replace("</head>", self.style + "</head>", 1)
         # Material's script marks <body> while it applies the palette (no transitions), then unmarks it.
         # Marked from the start, the marking changes nothing: one restyle of the whole page fewer at load.
-        return output.replace("<body ", "<body data-md-color-switching ", 1)
+        output = output.replace("<body ", "<body data-md-color-switching ", 1)
+        return scripts.after_first_paint(output)
 
 
 def _inline_error(text: str) -> str:

@@ -110,8 +110,15 @@ def assert_laid_out(figures: list[dict]) -> None:
         assert f["modebar"] in (None, "flex", "inline-block", "block"), f
 
 
+# When Material's script element enters the page (it runs after that).
+MATERIAL_ADDED = """new MutationObserver(records => records.forEach(r => r.addedNodes.forEach(node => {
+  if (node.tagName === 'SCRIPT' && /bundle\\.\\w+\\.min\\.js$/.test(node.src)) window.__materialAdded ??= performance.now();
+}))).observe(document, {childList: true, subtree: true});"""
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_direct_load_draws_every_figure(watched, path):
+    watched.page.add_init_script(MATERIAL_ADDED)
     watched.page.goto(watched.base + path)
     figures = watched.figures()
     assert len(figures) == FIGURES.get(path, 0), "every figure the page's Markdown names is on the page"
@@ -120,6 +127,8 @@ def test_direct_load_draws_every_figure(watched, path):
     assert_laid_out(figures)
     assert not watched.page.evaluate("document.body.hasAttribute('data-md-color-switching')"), \
         "Material unmarks <body> once the palette is set up (plugin.py marks it), so transitions run"
+    first_paint = watched.page.evaluate("performance.getEntriesByName('first-contentful-paint')[0].startTime")
+    assert watched.page.evaluate("window.__materialAdded") > first_paint, "Material's script runs after the first paint"
     assert watched.errors == []
     assert watched.outside == []
 

@@ -122,3 +122,4 @@ def test_pages_carry_social_metadata_an_edit_link_and_the_repository(built_site,
 def test_missing_pages_get_a_404_that_leads_home(built_site, site_url):
     page = (built_site / "404.html").read_text()
     assert "<h1>Page not found</h1>" in page and f'<a href="{site_url}">home page</a>' in page
+    assert "<style>.nnbook-figure{" in page and "<script src=" not in page, "served like every page (plugin.py)"

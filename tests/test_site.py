@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -58,8 +59,11 @@ def test_pages_are_light_and_load_plotly_and_figure_data_from_the_site(site):
         loads = re.findall(r'<(?:script|img|iframe)[^>]+src="(https?://[^"]+)"|<link[^>]+href="(https?://[^"]+)"', page)
         external = [u for pair in loads for u in pair if u and not u.startswith("http://127.0.0.1")]
         assert external == [], "nothing loads from outside"
-        blocking = [tag for tag in re.findall(r"<script[^>]+src=[^>]*>", page) if not re.search(r"\b(defer|async)\b", tag)]
-        assert blocking == [], f"{name}: no script holds up the first paint (overrides/main.html defers Material's)"
+        assert "<script src=" not in page, f"{name}: scripts run after the first paint (scripts.py), none from a tag"
+        run = json.loads(re.search(r"\}\)\((\[[^\]]*\])\);</script></body>", page).group(1))
+        assert [Path(src).name.split(".")[0] for src in run] == ["bundle", "nnbook"], f"{name}: Material's, then the book's"
+        preloaded = re.findall(r'<link rel="preload" as="script" href="([^"]+)">', page.split("</head>")[0])
+        assert preloaded == run, f"{name}: the scripts download from the start, as before"
         assert re.search(r"<body [^>]*data-md-color-switching", page), f"{name}: <body> starts marked (plugin.py)"
     assert len(specs) == sum((site / n).read_text().count("data-nnbook-spec=") for n in PAGES)
 

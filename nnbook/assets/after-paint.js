@@ -1,0 +1,26 @@
+/* Runs the page's scripts once it is parsed and its first frame is on screen (nnbook/scripts.py).
+   SOURCES is replaced by the page's script URLs, in page order. */
+(function (sources) {
+  function run() {
+    sources.forEach(function (src, i) {
+      var script = document.createElement("script");
+      script.src = src;
+      script.async = false; /* in order, as the deferred scripts they replace */
+      if (i === sources.length - 1) script.onload = script.onerror = function () {
+        /* Material starts on DOMContentLoaded, which has passed: replay it for the scripts just run */
+        document.dispatchEvent(new Event("DOMContentLoaded", { bubbles: true }));
+      };
+      document.body.appendChild(script);
+    });
+  }
+  function afterFirstPaint() {
+    if ((window.PerformanceObserver && PerformanceObserver.supportedEntryTypes || []).indexOf("paint") < 0) return run();
+    new PerformanceObserver(function (list, observer) {
+      if (!list.getEntriesByName("first-contentful-paint").length) return;
+      observer.disconnect();
+      run();
+    }).observe({ type: "paint", buffered: true });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", afterFirstPaint, { once: true });
+  else afterFirstPaint();
+})(SOURCES);
