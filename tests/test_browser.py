@@ -83,6 +83,12 @@ class Watched:
             self.outside.append(url)
             route.abort()
 
+    def open(self, path: str) -> None:
+        """Load a page of the book and wait for its scripts, which run after its first paint
+        (nnbook/scripts.py), possibly after the load event: nnbook.js runs last, after Material's."""
+        self.page.goto(self.base + path)
+        self.page.wait_for_function("() => !!window.nnbook")
+
     def requested(self, pattern: str) -> list[str]:
         return [u for u in self.urls if re.search(pattern, u)]
 
@@ -119,7 +125,7 @@ MATERIAL_ADDED = """new MutationObserver(records => records.forEach(r => r.added
 @pytest.mark.parametrize("path", PAGES)
 def test_direct_load_draws_every_figure(watched, path):
     watched.page.add_init_script(MATERIAL_ADDED)
-    watched.page.goto(watched.base + path)
+    watched.open(path)
     figures = watched.figures()
     assert len(figures) == FIGURES.get(path, 0), "every figure the page's Markdown names is on the page"
     if not figures:
@@ -143,7 +149,7 @@ SAME_RULES = """css => {
 
 
 def test_inlined_style_rules_are_the_stylesheets_rules(watched):
-    watched.page.goto(watched.base + "about/")
+    watched.open("about/")
     found = watched.page.evaluate(SAME_RULES, (ROOT / "nnbook/assets/nnbook.css").read_text())
     assert len(found["original"]) > 40 and found["inlined"] == found["original"]
 
@@ -155,7 +161,7 @@ BOXES = """() => Array.from(document.querySelectorAll('.nnbook-plot')).map(e =>
 def test_figures_load_and_draw_only_near_the_viewport_without_moving_the_page(browser, served_site):
     w = Watched(browser, served_site)
     w.page.set_viewport_size({"width": 1280, "height": 500})
-    w.page.goto(served_site + "network/")
+    w.open("network/")
     w.page.wait_for_load_state("networkidle")
     before = w.page.evaluate(BOXES)
     assert not before[-1]["drawn"], "a figure far below the viewport is drawn only when the reader gets near it"
@@ -175,7 +181,7 @@ def test_figures_load_and_draw_only_near_the_viewport_without_moving_the_page(br
 
 def test_instant_navigation_draws_figures_with_their_layout(watched):
     page = watched.page
-    page.goto(watched.base)
+    watched.open("")
     page.evaluate("window.__sameDocument = true")
     for path in FIGURE_PAGES + FIGURE_PAGES[:1]:  # every page, and back to the first: styles survive repeated swaps
         page.click(f"nav.md-nav--primary a.md-nav__link[href='{watched.base}{path}']")
@@ -191,7 +197,7 @@ def test_instant_navigation_draws_figures_with_their_layout(watched):
 
 def test_back_and_forward_draw_figures(watched):
     page = watched.page
-    page.goto(watched.base + FIGURE_PAGES[0])
+    watched.open(FIGURE_PAGES[0])
     watched.figures()
     page.evaluate("window.__sameDocument = true")
 
@@ -214,7 +220,7 @@ def test_back_and_forward_draw_figures(watched):
 @pytest.mark.parametrize("path", FIGURE_PAGES)
 def test_palette_toggle_rethemes_figures(watched, path):
     page = watched.page
-    page.goto(watched.base + path)
+    watched.open(path)
     before = {f["paper"] for f in watched.figures()}
     page.click("label[title='Switch to dark mode']")
     page.wait_for_function("() => document.body.getAttribute('data-md-color-scheme') === 'slate'")
@@ -269,7 +275,7 @@ def test_figure_menus_and_sliders_answer_the_keyboard(watched, path):
     """Every menu and slider plotly.js draws is one tab stop: arrow keys, Home and End choose an
     option as a click would, and focus stays on the control while plotly.js redraws it."""
     page = watched.page
-    page.goto(watched.base + path)
+    watched.open(path)
     watched.figures()
     controls = page.evaluate(CONTROLS)
     expected = page.evaluate("""() => Array.from(document.querySelectorAll('.nnbook-plot'))
@@ -317,7 +323,7 @@ def test_no_serious_accessibility_violations(watched, axe_script, palette):
     page = watched.page
     found = []
     for path in PAGES:
-        page.goto(watched.base + path)
+        watched.open(path)
         if palette == "dark" and page.evaluate("document.body.getAttribute('data-md-color-scheme')") != "slate":
             page.click("label[title='Switch to dark mode']")
             page.wait_for_function("() => document.body.getAttribute('data-md-color-scheme') === 'slate'")
@@ -337,8 +343,10 @@ LIVE_PAGE = "playground/"
 LIVE_MODEL = "network/mlp"
 LIVE_TOLERANCE = 1e-5  # largest |browser - Keras| probability: float32 weights, float64 sums in the browser
 
-# live.js arrives after the page (nnbook.js fetches it): until then window.nnbook.models does not exist
-LIVE_READY = (f"() => !!window.nnbook.models && !!window.nnbook.models[{LIVE_MODEL!r}]"
+# nnbook.js runs after the first paint, which can come after the load event, and fetches live.js:
+# until then window.nnbook, then window.nnbook.models, do not exist
+LIVE_IN = f"() => !!window.nnbook && !!window.nnbook.models && !!window.nnbook.models[{LIVE_MODEL!r}]"
+LIVE_READY = (f"{LIVE_IN}"
               f" && window.nnbook.models[{LIVE_MODEL!r}].net !== null")
 WIDGET = "document.querySelector('.nnbook-live').nnbookLive"
 
@@ -346,7 +354,7 @@ WIDGET = "document.querySelector('.nnbook-live').nnbookLive"
 def open_live(watched, height: int = 900):
     page = watched.page
     page.set_viewport_size({"width": 1280, "height": height})
-    page.goto(watched.base + LIVE_PAGE)
+    watched.open(LIVE_PAGE)
     page.locator(".nnbook-live").scroll_into_view_if_needed()
     page.wait_for_function(LIVE_READY)
     return page
@@ -458,8 +466,8 @@ def test_live_model_costs_nothing_until_near_and_little_after(watched):
       style.textContent = '.nnbook-live { margin-top: 3000px !important; }';
       document.head.appendChild(style);
     });""")
-    page.goto(watched.base + LIVE_PAGE)
-    page.wait_for_function(f"() => !!window.nnbook.models && !!window.nnbook.models[{LIVE_MODEL!r}]")  # live.js is in
+    watched.open(LIVE_PAGE)
+    page.wait_for_function(LIVE_IN)
     page.wait_for_timeout(500)
     assert weights == [] and page.evaluate(f"window.nnbook.models[{LIVE_MODEL!r}].net") is None
     page.locator(".nnbook-live").scroll_into_view_if_needed()
@@ -487,7 +495,7 @@ def test_live_model_costs_nothing_until_near_and_little_after(watched):
 
 def test_live_widget_follows_the_palette_and_instant_navigation(watched):
     page = watched.page
-    page.goto(watched.base)
+    watched.open("")
     page.evaluate("window.__sameDocument = true")
     page.click(f"nav.md-nav--primary a.md-nav__link[href='{watched.base}{LIVE_PAGE}']")
     page.wait_for_url(f"**/{LIVE_PAGE}")
