@@ -81,11 +81,10 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
             self.book.source_url = config.repo_url.rstrip("/") + "/blob/main/"
         # The book's few style rules go inline into every page's head: no render-blocking request.
         self.style = "<style>" + compact_css((ASSETS / "nnbook.css").read_text(encoding="utf-8")) + "</style>"
-        # One small deferred script on every page; it fetches plotly.js and live.js when a page needs them.
+        # One small script on every page, run after the first paint (scripts.py); it fetches
+        # plotly.js and live.js when a page needs them.
         if not any(str(s) == NNBOOK_JS for s in config.extra_javascript):
-            script = ExtraScriptValue(NNBOOK_JS)
-            script.defer = True
-            config.extra_javascript.append(script)
+            config.extra_javascript.append(ExtraScriptValue(NNBOOK_JS))
         return config
 
     def on_serve(self, server, config, builder):

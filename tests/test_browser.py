@@ -343,9 +343,8 @@ LIVE_PAGE = "playground/"
 LIVE_MODEL = "network/mlp"
 LIVE_TOLERANCE = 1e-5  # largest |browser - Keras| probability: float32 weights, float64 sums in the browser
 
-# nnbook.js runs after the first paint, which can come after the load event, and fetches live.js:
-# until then window.nnbook, then window.nnbook.models, do not exist
-LIVE_IN = f"() => !!window.nnbook && !!window.nnbook.models && !!window.nnbook.models[{LIVE_MODEL!r}]"
+# live.js arrives after the page (nnbook.js fetches it): until then window.nnbook.models does not exist
+LIVE_IN = f"() => !!window.nnbook.models && !!window.nnbook.models[{LIVE_MODEL!r}]"
 LIVE_READY = (f"{LIVE_IN}"
               f" && window.nnbook.models[{LIVE_MODEL!r}].net !== null")
 WIDGET = "document.querySelector('.nnbook-live').nnbookLive"
