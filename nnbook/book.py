@@ -18,7 +18,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from . import machine, refs, registry, render
+from . import interrupt, machine, refs, registry, render
 from .cache import DamagedEntry, RenderCache, Result, ResultStore, library_versions, result_key
 from .fingerprint import fingerprint, package_stamp
 
@@ -71,7 +71,7 @@ class Book:
         """`read_only`: write nothing under `results` (for commands that only look)."""
         if profile not in registry.PROFILES:
             raise ValueError(f"unknown profile {profile!r}; use one of {', '.join(registry.PROFILES)}")
-        self.results = Path(results)
+        self.results = Path(results).absolute()  # an experiment that changes folder cannot move it
         if self.results.exists() and not self.results.is_dir():
             raise ValueError(f"results folder {self.results} is a file")
         self.profile = profile
@@ -144,12 +144,14 @@ class Book:
                 pass
         return found
 
-    def run(self, experiment_id: str) -> Result:
-        """Run one experiment now and store its result (the stored one stays until it is replaced)."""
+    def compute(self, experiment_id: str) -> Result:
+        """Run one experiment now and return its result, storing nothing; the working folder is
+        restored afterwards, whatever the experiment did with it."""
         from .backend import THREADS, seed_everything
 
         experiment = self.experiments[experiment_id]
         params = experiment.params(self.profile)
+        cwd = os.getcwd()
         try:
             try:
                 seed_everything(experiment.seed)
@@ -159,6 +161,7 @@ class Book:
             start = time.perf_counter()
             values = _check_results(experiment.func(seed=experiment.seed, **params), experiment_id)
             seconds = time.perf_counter() - start
+            interrupt.check()  # a Ctrl-C that TensorFlow swallowed still stops the run here
             provenance = {
                 "experiment": experiment_id,
                 "seed": experiment.seed,
@@ -170,13 +173,28 @@ class Book:
                 "machine": machine.description(THREADS),
                 "key": self.key(experiment_id),
             }
-            result = Result(values, provenance)
-            self.store.save(experiment_id, self.key(experiment_id), result)  # refuses what it cannot store
+            return Result(values, provenance)
         except BuildError:
             raise
         except Exception as e:
             raise BuildError(f"experiment {experiment_id} ({self.profile}) raised {type(e).__name__}: {e}",
                              traceback.format_exc()) from e
+        finally:
+            os.chdir(cwd)
+
+    def save(self, experiment_id: str, result: Result) -> None:
+        """Store a computed result in place of the entries it supersedes."""
+        try:
+            self.store.save(experiment_id, self.key(experiment_id), result)  # refuses what it cannot store
+        except Exception as e:
+            raise BuildError(f"experiment {experiment_id} ({self.profile}): its result cannot be stored: "
+                             f"{type(e).__name__}: {e}", traceback.format_exc()) from e
+
+    def run(self, experiment_id: str) -> Result:
+        """Run one experiment now and store its result (the stored one stays until it is replaced)."""
+        interrupt.check()
+        result = self.compute(experiment_id)
+        self.save(experiment_id, result)
         return result
 
     def todo(self, ids: Iterable[str] | None = None, force: bool = False) -> list[str]:

@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from . import interrupt
 from .book import ENV_PROFILE, ENV_RESULTS, Book, BuildError, results_for_mkdocs
 from .registry import PROFILES
 
@@ -202,6 +203,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def main(argv: list[str] | None = None) -> int:
+    interrupt.install()
     try:
         return _main(argv)
     except UsageError as e:
