@@ -42,6 +42,23 @@ def results_for_mkdocs(results: Path, profile: str) -> Iterator[None]:
                 os.environ[key] = value
 
 
+def setting(name: str) -> str | None:
+    """An environment setting, `None` when unset. An empty one is an error: an empty results
+    folder would silently mean the project folder itself."""
+    value = os.environ.get(name)
+    if value is not None and not value.strip():
+        raise ValueError(f"{name} is set but empty; unset it or give it a value")
+    return value
+
+
+def obstacle(path: Path) -> Path | None:
+    """The file, if any, that stands where `path` or one of its parent folders must be a folder."""
+    for folder in (path, *path.parents):
+        if folder.exists():
+            return None if folder.is_dir() else folder
+    return None
+
+
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # terminal colours, as Keras prints in some messages
 
 
@@ -72,8 +89,10 @@ class Book:
         if profile not in registry.PROFILES:
             raise ValueError(f"unknown profile {profile!r}; use one of {', '.join(registry.PROFILES)}")
         self.results = Path(results).absolute()  # an experiment that changes folder cannot move it
-        if self.results.exists() and not self.results.is_dir():
-            raise ValueError(f"results folder {self.results} is a file")
+        for folder in (self.results / profile, self.results / ".rendered" / profile):
+            if (blocked := obstacle(folder)) is not None:
+                what = "is a file" if blocked == self.results else f"cannot hold folders: {blocked} is a file"
+                raise ValueError(f"results folder {self.results} {what}")
         self.profile = profile
         self.log = log
         self.read_only = read_only
@@ -106,7 +125,8 @@ class Book:
         """The keys of every experiment and output of the package, computed once per version of its
         code and libraries: a warm build reads them from one small file instead of parsing sources."""
         stamp = hashlib.sha256((package_stamp(__package__) + str(library_versions())).encode()).hexdigest()[:24]
-        keys = self.rendered.get(f"keys-{stamp}")
+        keys = self.rendered.get(f"keys-{stamp}", valid=lambda found: isinstance(found, dict) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in found.items()))
         if keys is None:
             self._keys = {}
             for experiment_id, experiment in self.experiments.items():
@@ -116,7 +136,7 @@ class Book:
                 if output.func.__module__.startswith(f"{__package__}."):
                     self._output_key(output)
             keys = self._keys
-            if not self.read_only and self.results.is_dir():  # never creates the results folder
+            if not self.read_only and self.results.is_dir():  # never creates the results folder (nor fails on it)
                 self.rendered.put(f"keys-{stamp}", keys, replace="keys-*")
         return keys
 
@@ -186,6 +206,10 @@ class Book:
         """Store a computed result in place of the entries it supersedes."""
         try:
             self.store.save(experiment_id, self.key(experiment_id), result)  # refuses what it cannot store
+        except OSError as e:
+            where = f"{e.filename}: " if e.filename else ""
+            raise BuildError(f"experiment {experiment_id} ({self.profile}): its result cannot be stored: "
+                             f"{where}{e.strerror or e}", "") from e
         except Exception as e:
             raise BuildError(f"experiment {experiment_id} ({self.profile}): its result cannot be stored: "
                              f"{type(e).__name__}: {e}", traceback.format_exc()) from e
@@ -313,7 +337,7 @@ class Book:
             output = self.outputs[output_id]
             recipe = self._output_key(output) + self._stored_digest(output.uses) + self.source_url
             key = hashlib.sha256(recipe.encode()).hexdigest()[:24]
-            made = self.rendered.get(key)
+            made = self.rendered.get(key, valid=lambda value: render.is_rendered(output.kind, value))
             if made is None:
                 made = self._make(output)
                 self.rendered.put(key, made)
@@ -374,6 +398,13 @@ class Book:
         stored = self.store.entries()
         for experiment_id in sorted(self.experiments):
             key = self.key(experiment_id)
+            path = self.store.path(experiment_id, key)
+            if path.exists() and not path.is_file():
+                problems.append(f"{experiment_id}: damaged: {path} is not a file; remove it")
+                continue
+            if (blocked := obstacle(path.parent)) is not None:
+                problems.append(f"{experiment_id}: {blocked} is a file where a results folder must be; remove it")
+                continue
             if not self.store.has(experiment_id, key):
                 what = "stale (its code, parameters or versions changed)" if experiment_id in stored else "missing"
                 problems.append(f"{experiment_id}: {what}; run `nnbook figures`")

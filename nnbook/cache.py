@@ -25,11 +25,12 @@ import zlib
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from .fingerprint import fingerprint
+from .provenance import BadProvenance, validate
 from .registry import Experiment, Results
 
 META = "__meta__"
@@ -95,14 +96,27 @@ def result_key(experiment: Experiment, profile: str) -> str:
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()[:KEY_LENGTH]
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+FILE_MODE = 0o666 & ~_umask()  # what a plain `open(..., "w")` would give: shared checkouts can read results
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     """Write `data` to `path` so that readers see the old file or the new one, never half.
 
     The temporary file's name carries this process's id, so that a later run can tell a
-    leftover of a killed run (see `leftovers`) from a write in progress."""
+    leftover of a killed run (see `leftovers`) from a write in progress. The file gets the
+    mode the umask gives, not `mkstemp`'s private 0600."""
+    if path.is_dir():
+        raise IsADirectoryError(21, "a folder is in the way of a file; remove it", str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
     try:
+        os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -183,17 +197,42 @@ def encode(result: Result) -> bytes:
     return buffer.getvalue()
 
 
+UNREADABLE = (zipfile.BadZipFile, zlib.error, ValueError, KeyError, TypeError, OSError, EOFError, UnicodeDecodeError)
+
+
+def _check_members(data: bytes) -> None:
+    """Every member's array header promises exactly the bytes the member holds, so that no header
+    can make the reader allocate more than the file contains."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            with archive.open(info) as f:
+                version = np.lib.format.read_magic(f)
+                read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) \
+                    else np.lib.format.read_array_header_2_0
+                shape, _, dtype = read_header(f)
+                if dtype.hasobject:
+                    raise ValueError(f"member {info.filename} holds Python objects")
+                expected = f.tell() + int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
+                if expected != info.file_size:
+                    raise ValueError(f"member {info.filename} claims {expected} bytes and holds {info.file_size}")
+
+
 def decode(data: bytes) -> Result:
-    """The stored result; `DamagedEntry` when it cannot be read whole or fails its checksum."""
+    """The stored result; `DamagedEntry` when it cannot be read whole, fails its checksum, or its
+    provenance is not of the shape nnbook writes (see `provenance.validate`)."""
     try:
+        _check_members(data)
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             members = {name: npz[name] for name in npz.files}
         meta = json.loads(members.pop(META).tobytes().decode())
         values = {**members, **meta["scalars"]}
         stored, provenance = meta["checksum"], meta["provenance"]
-    except (zipfile.BadZipFile, zlib.error, ValueError, KeyError, TypeError, OSError, EOFError,
-            UnicodeDecodeError) as e:
+    except UNREADABLE as e:
         raise DamagedEntry(f"unreadable ({type(e).__name__}: {e})") from e
+    try:
+        validate(provenance)
+    except BadProvenance as e:
+        raise DamagedEntry(str(e)) from e
     if _checksum(values_digest(values), provenance) != stored:
         raise DamagedEntry("checksum mismatch: its contents changed after it was written")
     return Result(values, provenance)
@@ -228,22 +267,47 @@ class ResultStore:
     def has(self, experiment_id: str, key: str) -> bool:
         return self.path(experiment_id, key).is_file()
 
+    def _read(self, path: Path) -> bytes:
+        """The bytes of an entry; `FileNotFoundError` if absent, `DamagedEntry` if it is not a file."""
+        if path.exists() and not path.is_file():
+            raise DamagedEntry(f"{path}: not a file; remove it")
+        try:
+            return path.read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            raise FileNotFoundError(2, "no stored result", str(path)) from None
+
+    def _belongs(self, path: Path, experiment_id: str, key: str, provenance: dict[str, Any]) -> None:
+        """An entry copied over another one's file is refused: its provenance names its place."""
+        found = (provenance["experiment"], provenance["key"], provenance["profile"])
+        if found != (experiment_id, key, self.profile):
+            raise DamagedEntry(f"{path}: holds the result of {found[0]} ({found[2]}, key {found[1]}), "
+                               "not of the experiment, key and profile its path names")
+
     def load(self, experiment_id: str, key: str) -> Result:
         """The stored result; `FileNotFoundError` if absent, `DamagedEntry` if unreadable."""
         path = self.path(experiment_id, key)
         try:
-            return decode(path.read_bytes())
+            result = decode(self._read(path))
         except DamagedEntry as e:
             raise DamagedEntry(f"{path}: {e}") from e
+        self._belongs(path, experiment_id, key, result.provenance)
+        return result
 
     def provenance(self, experiment_id: str, key: str) -> dict[str, Any]:
-        """A stored result's provenance alone (its arrays are not read)."""
+        """A stored result's provenance alone (its arrays are not read), checked like `load` checks it."""
         path = self.path(experiment_id, key)
         try:
-            with np.load(path, allow_pickle=False) as npz:
-                return json.loads(npz[META].tobytes().decode())["provenance"]
-        except (zipfile.BadZipFile, zlib.error, ValueError, KeyError, OSError, EOFError) as e:
+            with zipfile.ZipFile(io.BytesIO(self._read(path))) as archive:
+                with archive.open(f"{META}.npy") as f:
+                    meta = json.loads(np.lib.format.read_array(f, allow_pickle=False).tobytes().decode())
+            provenance = meta["provenance"]
+            validate(provenance)
+        except BadProvenance as e:
+            raise DamagedEntry(f"{path}: {e}") from e
+        except UNREADABLE as e:
             raise DamagedEntry(f"{path}: unreadable ({type(e).__name__}: {e})") from e
+        self._belongs(path, experiment_id, key, provenance)
+        return provenance
 
     def save(self, experiment_id: str, key: str, result: Result) -> Path:
         """Store a result in place of the entries it supersedes, which move aside.
@@ -265,8 +329,8 @@ class ResultStore:
         """Bring back a superseded entry for `key` (code that ran before), if one is kept whole."""
         old = self.superseded(experiment_id, key)
         try:
-            decode(old.read_bytes())
-        except (FileNotFoundError, DamagedEntry):
+            self._belongs(old, experiment_id, key, decode(old.read_bytes()).provenance)
+        except (OSError, DamagedEntry):
             return False
         path = self.path(experiment_id, key)
         write_atomically(path, old.read_bytes())
@@ -305,21 +369,34 @@ class ResultStore:
 
 
 class RenderCache:
-    """Rendered outputs (HTML, Markdown, values) by a key of their code and result."""
+    """Rendered outputs (HTML, Markdown, values) by a key of their code and result.
+
+    Each entry carries a checksum of its content, and the caller says what shape it must have:
+    an entry that fails either is rendered again, never served. The cache only saves time, so a
+    folder that cannot be written (a read-only checkout) builds without it."""
 
     def __init__(self, root: Path, profile: str):
         self.folder = Path(root) / ".rendered" / profile
+        self.unwritable: OSError | None = None  # the first write that failed, if one did
 
-    def get(self, key: str) -> Any | None:
+    def get(self, key: str, valid: Callable[[Any], bool] = lambda value: True) -> Any | None:
         try:
-            return json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            entry = json.loads((self.folder / f"{key}.json").read_bytes())
+            value, checksum = entry["value"], entry["sha256"]
+        except (OSError, ValueError, TypeError, KeyError):
             return None
+        if checksum != hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest() or not valid(value):
+            return None
+        return value
 
     def put(self, key: str, value: Any, replace: str = "") -> None:
         """Store `value`; `replace` is a glob of older entries that this one supersedes."""
+        checksum = hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
         path = self.folder / f"{key}.json"
-        write_atomically(path, json.dumps(value).encode())
-        for old in self.folder.glob(f"{replace}.json") if replace else ():
-            if old != path:
-                old.unlink(missing_ok=True)
+        try:
+            write_atomically(path, json.dumps({"sha256": checksum, "value": value}).encode())
+            for old in self.folder.glob(f"{replace}.json") if replace else ():
+                if old != path:
+                    old.unlink(missing_ok=True)
+        except OSError as e:
+            self.unwritable = self.unwritable or e

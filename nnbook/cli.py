@@ -16,8 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import interrupt
-from .book import ENV_PROFILE, ENV_RESULTS, Book, BuildError, results_for_mkdocs
+from . import interrupt, sitedir
+from .book import ENV_PROFILE, ENV_RESULTS, Book, BuildError, results_for_mkdocs, setting
 from .registry import PROFILES
 
 
@@ -61,10 +61,21 @@ def figures(args: argparse.Namespace) -> int:
 
             run_with_progress(book, todo)
     except BuildError as e:
-        print(f"nnbook: {e.what}\n{e.detail}", file=sys.stderr)
+        print(f"nnbook: {e.what}" + (f"\n{e.detail}" if e.detail else ""), file=sys.stderr)
         return 1
     print(f"nnbook: {len(todo)} experiment(s) ran, {len(wanted) - len(todo)} up to date ({args.profile})")
     return 0
+
+
+def _site_dir(args: argparse.Namespace) -> Path:
+    """The `--site-dir` folder, refused (`UsageError`) when it is, holds or lies inside the project's own folders."""
+    site = (args.root / args.site_dir).resolve()
+    folders = sitedir.protected(args.root, _docs_dir(args.root), args.root / args.results)
+    try:
+        sitedir.check_target(site, "--site-dir", folders)
+    except sitedir.SiteDirError as e:
+        raise UsageError(str(e)) from e
+    return site
 
 
 def build(args: argparse.Namespace) -> int:
@@ -74,11 +85,14 @@ def build(args: argparse.Namespace) -> int:
     from mkdocs.exceptions import MkDocsException
 
     logging.basicConfig(format="%(levelname)-7s -  %(message)s", level=logging.INFO)
-    site = (args.root / args.site_dir).resolve()
-    _docs_dir(args.root)
-    if site.exists() and not site.is_dir():
-        raise UsageError(f"--site-dir {args.site_dir} is a file; name a folder")
-    tmp = site.with_name(f".{site.name}.tmp-{os.getpid()}")
+    site = _site_dir(args)
+    for leftover in sitedir.remove_leftovers(site):
+        print(f"nnbook: removed {leftover}, left by an interrupted build", file=sys.stderr)
+    try:
+        sitedir.check_replaceable(site, "--site-dir")
+    except sitedir.SiteDirError as e:
+        raise UsageError(str(e)) from e
+    tmp, old = sitedir.scratch(site, "tmp"), sitedir.scratch(site, "old")
     try:
         with results_for_mkdocs(args.root / args.results, args.profile):
             config = load_config(str(args.root / "mkdocs.yml"), site_dir=str(tmp), strict=True)
@@ -87,18 +101,31 @@ def build(args: argparse.Namespace) -> int:
                 mkdocs_build(config)
             finally:
                 config.plugins.on_shutdown()
-        old = site.with_name(f".{site.name}.old-{os.getpid()}")
         if site.exists():
             site.rename(old)
         tmp.rename(site)
-        shutil.rmtree(old, ignore_errors=True)
-    except (MkDocsException, KeyboardInterrupt) as e:
+    except KeyboardInterrupt:
+        print(f"nnbook: interrupted; {site} left as it was", file=sys.stderr)
+        return 130
+    except MkDocsException as e:
         print(f"nnbook: build failed, {site} left as it was: {e}", file=sys.stderr)
         return 1
+    except OSError as e:
+        print(f"nnbook: build failed, {site} left as it was: {_os_error(e)}", file=sys.stderr)
+        return 1
     finally:
+        if old.exists() and not site.exists():
+            old.rename(site)  # stopped between the two renames: the old site goes back
         shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
     print(f"nnbook: site built in {site}")
     return 0
+
+
+def _os_error(e: OSError) -> str:
+    """An operating-system error as one line naming the file."""
+    where = f"{e.filename}: " if e.filename else ""
+    return f"{where}{e.strerror or e}"
 
 
 def _check_address(address: str) -> None:
@@ -156,7 +183,7 @@ def verify(args: argparse.Namespace) -> int:
     try:
         reports = rerun(book, wanted, pages)
     except BuildError as e:
-        print(f"nnbook: {e.what}\n{e.detail}", file=sys.stderr)
+        print(f"nnbook: {e.what}" + (f"\n{e.detail}" if e.detail else ""), file=sys.stderr)
         return 1
     for report in reports:
         print("\n".join(report.lines()))
@@ -188,11 +215,31 @@ def notebooks(args: argparse.Namespace) -> int:
 
 
 def clean(args: argparse.Namespace) -> int:
-    """Remove the built site, smoke results and rendered outputs; committed results stay."""
-    for path in (args.root / args.site_dir, args.root / args.results / "smoke", args.root / args.results / ".rendered"):
-        if path.exists():
-            shutil.rmtree(path)
-            print(f"removed {path}")
+    """Remove the built site (only a folder nnbook built), smoke results and rendered outputs;
+    committed results stay. Anything else found in those folders stays too, named."""
+    site = _site_dir(args)
+    results = args.root / args.results
+    if site.exists():
+        try:
+            sitedir.check_replaceable(site, "--site-dir")
+        except sitedir.SiteDirError as e:
+            raise UsageError(str(e)) from e
+        shutil.rmtree(site)
+        print(f"removed {site}")
+    for folder, made in ((results / "smoke", ("*/*/*.npz", "*/*/.*.tmp")), (results / ".rendered", ("*/*.json", "*/.*.tmp"))):
+        if not folder.is_dir():
+            continue
+        ours = {p for pattern in made for p in folder.glob(pattern) if p.is_file()}
+        for path in ours:
+            path.unlink()
+        for path in sorted(folder.rglob("*"), reverse=True):  # folders emptied above, deepest first
+            if path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+        if any(folder.iterdir()):
+            print(f"nnbook: kept {folder}: it holds files nnbook did not make", file=sys.stderr)
+        else:
+            folder.rmdir()
+            print(f"removed {folder}")
     return 0
 
 
@@ -215,6 +262,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:
         print(f"nnbook: {e}", file=sys.stderr)
         return 2
+    except OSError as e:
+        print(f"nnbook: {_os_error(e)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("nnbook: interrupted; stored results and the site are as they were", file=sys.stderr)
         return 130
@@ -223,8 +273,8 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     parser = _Parser(prog="nnbook", description="Build the nnbook site from real Keras experiments.")
     parser.add_argument("--root", type=Path, default=Path("."), help="project folder holding mkdocs.yml")
-    parser.add_argument("--results", default=os.environ.get(ENV_RESULTS, "results"), help="results folder")
-    parser.add_argument("--profile", choices=PROFILES, default=os.environ.get(ENV_PROFILE, "full"))
+    parser.add_argument("--results", default=setting(ENV_RESULTS) or "results", help="results folder")
+    parser.add_argument("--profile", choices=PROFILES, default=setting(ENV_PROFILE) or "full")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser("figures", help="run stale experiments")
     p.add_argument("ids", nargs="*", help="experiment ids or topics (default: all)")

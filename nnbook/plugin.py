@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import html
 import logging
-import os
 import re
 from pathlib import Path
 
@@ -24,8 +23,8 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File
 
-from . import math, refs, render, scripts, timings
-from .book import ENV_PROFILE, ENV_RESULTS, Book, BuildError
+from . import math, refs, render, scripts, sitedir, timings
+from .book import ENV_PROFILE, ENV_RESULTS, Book, BuildError, setting
 from .notebooks import notebook_json
 
 log = logging.getLogger("mkdocs.plugins.nnbook")
@@ -70,13 +69,13 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
 
     def on_config(self, config):
         root = Path(config.config_file_path).parent
-        results = root / os.environ.get(ENV_RESULTS, self.config.results)
-        profile = os.environ.get(ENV_PROFILE, self.config.profile)
-        if self.book is None or (self.book.results, self.book.profile) != (results, profile):
-            try:
+        try:
+            results = (root / (setting(ENV_RESULTS) or self.config.results)).absolute()
+            profile = setting(ENV_PROFILE) or self.config.profile
+            if self.book is None or (self.book.results, self.book.profile) != (results, profile):
                 self.book = Book(results, profile, log=log.info)
-            except ValueError as e:
-                raise PluginError(f"nnbook: {e}") from e
+        except ValueError as e:
+            raise PluginError(f"nnbook: {e}") from e
         if config.repo_url:  # figures and tables link the code behind them
             self.book.source_url = config.repo_url.rstrip("/") + "/blob/main/"
         # The book's few style rules go inline into every page's head: no render-blocking request.
@@ -181,6 +180,10 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
 
     def on_post_template(self, output_content: str, template_name: str, config) -> str:
         return self._finish(output_content) if template_name == "404.html" else output_content  # not the sitemap
+
+    def on_post_build(self, config) -> None:
+        """Mark the site as nnbook's: `nnbook build` replaces, and `nnbook clean` removes, only marked folders."""
+        (Path(config.site_dir) / sitedir.MARK).write_text(sitedir.MARK_TEXT, encoding="utf-8")
 
     def _finish(self, output: str) -> str:
         """A built page as it is served: its style inline, <body> marked, scripts after the first paint."""

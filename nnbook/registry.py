@@ -72,6 +72,12 @@ class Claim:
     text: str
 
 
+class Trusted(str):
+    """Markdown that a figure module wrote itself (a bold total row, say), placed in the page as it
+    is. Every other string of a table or a `@values` group reaches the page as plain text, never
+    as Markdown or HTML: strings that come from results are never trusted."""
+
+
 @dataclass(frozen=True)
 class LiveModel:
     """A small trained dense network that a page runs in the browser (`@model`).

@@ -19,6 +19,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .registry import Claim, Trusted
+
 FALLBACK_ROWS = 12
 MAX_FIGURE_BYTES = 2_000_000  # one figure's data; past it the build fails, naming the figure
 # The trace types of the plotly.js bundle the site serves (assets/vendor/plotly-nnbook.js).
@@ -29,19 +31,34 @@ def slug(id: str) -> str:
     return "nnbook-" + re.sub(r"[^a-z0-9]+", "-", id.lower()).strip("-")
 
 
+# Characters that HTML or Markdown (with the site's extensions: tables, attribute lists, math)
+# would read as syntax: no link, image, emphasis, code, tag, cell or formula starts without
+# one of them. In `text` they become character references, which show as the character itself.
+_SYNTAX = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'\\`*_[]{}#|$~^"})
+
+
+def text(value: Any, one_line: bool = True) -> str:
+    """A string from results as it goes into a page: plain text in HTML and in Markdown alike."""
+    value = str(value)
+    if one_line:
+        value = " ".join(value.splitlines())
+    return value.translate(_SYNTAX)
+
+
 def provenance_line(p: dict[str, Any]) -> str:
     versions = p.get("versions", {})
     machine = p.get("machine")
     where = ""
     if machine:
         isa = "AVX-512" if "avx512f" in machine["isa"] else "AVX2" if "avx2" in machine["isa"] else machine["arch"]
-        where = f" · {html.escape(machine['cpu'])} ({isa}), {machine['threads']} thread{'s' * (machine['threads'] != 1)}"
+        threads = int(machine["threads"])
+        where = f" · {text(machine['cpu'])} ({text(isa)}), {threads} thread{'s' * (threads != 1)}"
     return (
-        f"Experiment <code>{html.escape(p['experiment'])}</code> · seed {p['seed']} · "
-        f"profile {html.escape(p['profile'])} · ran {p['seconds']:.1f} s on {html.escape(p['date'])} · "
-        f"TensorFlow {html.escape(versions.get('tensorflow', '?'))}, Keras {html.escape(versions.get('keras', '?'))}"
+        f"Experiment <code>{text(p['experiment'])}</code> · seed {int(p['seed'])} · "
+        f"profile {text(p['profile'])} · ran {float(p['seconds']):.1f} s on {text(p['date'])} · "
+        f"TensorFlow {text(versions.get('tensorflow', '?'))}, Keras {text(versions.get('keras', '?'))}"
         f"{where}"
-        + "".join(f' · <a href="{html.escape(url)}">{html.escape(label)} source</a>' for label, url in p.get("sources", []))
+        + "".join(f' · <a href="{html.escape(url)}">{text(label)} source</a>' for label, url in p.get("sources", []))
     )
 
 
@@ -107,7 +124,7 @@ def check_trace_types(fig: Any) -> None:
 def _cell(value: Any) -> str:
     if isinstance(value, (float, np.floating)):
         return f"{value:.4g}"
-    return html.escape(str(value))
+    return text(value)
 
 
 def _sample(n: int) -> list[int]:
@@ -117,7 +134,7 @@ def _sample(n: int) -> list[int]:
 
 
 def _html_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    head = "".join(f"<th>{text(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
@@ -188,8 +205,8 @@ def caption_html(caption: str) -> str:
 def table_markdown(id: str, header: Sequence[str], rows: Sequence[Sequence[Any]], caption: str,
                    provenance: dict[str, Any]) -> str:
     """A Markdown table (styled like every other table of the site) with its caption."""
-    def cell(value: Any) -> str:  # escaped: strings from results never become markup
-        return html.escape(str(value), quote=False).replace("|", "\\|")
+    def cell(value: Any) -> str:  # strings from results never become markup; see `Trusted`
+        return " ".join(value.splitlines()).replace("|", "\\|") if isinstance(value, Trusted) else text(value)
 
     lines = ["| " + " | ".join(cell(h) for h in header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
@@ -199,32 +216,53 @@ def table_markdown(id: str, header: Sequence[str], rows: Sequence[Sequence[Any]]
 
 
 def stored_value(value: Any) -> Any:
-    """A `@values` entry as it is cached: a string, or a claim as `{"claim": text, "holds": bool}`."""
-    from .registry import Claim
-
+    """A `@values` entry as it is cached: a string, a claim as `{"claim": text, "holds": bool}`, or
+    Markdown the figure module wrote itself as `{"trusted": markdown}`."""
     if isinstance(value, Claim):
-        return {"claim": value.text, "holds": value.holds}
+        return {"claim": str(value.text), "holds": bool(value.holds)}
+    if isinstance(value, Trusted):
+        return {"trusted": str(value)}
     return str(value)
 
 
 def is_false_claim(value: Any) -> bool:
-    return isinstance(value, dict) and not value["holds"]
+    return isinstance(value, dict) and "claim" in value and not value["holds"]
 
 
 def value_html(value: Any) -> str:
-    """A value as it appears in prose: the escaped text, or a claim's check mark."""
+    """A value as it appears in prose: its text, a claim's check mark, or trusted Markdown."""
+    if isinstance(value, dict) and "trusted" in value:
+        return value["trusted"]
     if isinstance(value, dict):
         mark, state = ("✓", "checked") if value["holds"] else ("✗", "contradicted")
-        text = html.escape(f"Claim {state} against the results at build time: {value['claim']}")
-        return f'<span class="nnbook-claim nnbook-claim--{state}" title="{text}" aria-label="{text}" role="note">{mark}</span>'
-    return html.escape(value)
+        title = text(f"Claim {state} against the results at build time: {value['claim']}")
+        return f'<span class="nnbook-claim nnbook-claim--{state}" title="{title}" aria-label="{title}" role="note">{mark}</span>'
+    return text(value)
+
+
+def _is_value(value: Any) -> bool:
+    if isinstance(value, str):
+        return True
+    if isinstance(value, dict) and set(value) == {"claim", "holds"}:
+        return isinstance(value["claim"], str) and isinstance(value["holds"], bool)
+    return isinstance(value, dict) and set(value) == {"trusted"} and isinstance(value["trusted"], str)
+
+
+def is_rendered(kind: str, value: Any) -> bool:
+    """Whether a cached rendering has the shape that `kind` renders to (else it is rendered again)."""
+    if kind == "table":
+        return isinstance(value, str)
+    if kind == "values":
+        return isinstance(value, dict) and all(isinstance(k, str) and _is_value(v) for k, v in value.items())
+    return isinstance(value, dict) and set(value) == {"html", "asset", "bytes"} \
+        and all(isinstance(v, str) for v in value.values()) and re.fullmatch(r"[\w./\-]+", value["asset"]) is not None
 
 
 def error_box(title: str, detail: str) -> str:
     return (
         '<div class="admonition failure nnbook-error">'
-        f'<p class="admonition-title">{html.escape(title)}</p>'
-        f"<pre><code>{html.escape(detail)}</code></pre></div>"
+        f'<p class="admonition-title">{text(title)}</p>'
+        f"<pre><code>{text(detail, one_line=False)}</code></pre></div>"
     )
 
 

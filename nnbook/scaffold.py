@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Callable, Iterator
@@ -101,25 +102,35 @@ def new_topic(root: Path, topic: str, title: str = "", say: Callable[[str], None
     for path in files:
         if path.exists():
             raise FileExistsError(f"{path} already exists")
+    config = root / "mkdocs.yml"
+    updated, before = _with_nav_entry(config, title, f"{topic}.md")  # checked before anything is written
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         yield path
-    config = root / "mkdocs.yml"
-    before = _add_to_nav(config, title, f"{topic}.md")
+    config.write_text(updated, encoding="utf-8")
     say(f"updated {config}: '{title}' added to the navigation" + (f" before '{before}'" if before else ""))
 
 
-def _add_to_nav(config: Path, title: str, page: str) -> str | None:
-    """Insert `- title: page` in `nav`, before the last page (about.md) when it is there.
+def _with_nav_entry(config: Path, title: str, page: str) -> tuple[str, str | None]:
+    """`mkdocs.yml`'s text with `- title: page` in `nav`, before the last page (about.md) when it is
+    there, and the title of the entry it went before. The title is written plain when YAML reads it
+    back as it is, else as a quoted string; the new text must parse to a navigation holding it."""
+    from mkdocs.utils.yaml import yaml_load
 
-    Returns the title of the entry it went before, if any."""
     lines = config.read_text(encoding="utf-8").split("\n")
     start = lines.index("nav:")
     end = start + 1
     while end < len(lines) and lines[end].startswith("  "):
         end += 1
     last = next((i for i in range(start + 1, end) if lines[i].rstrip().endswith(f": {LAST_PAGE}")), None)
-    lines.insert(end if last is None else last, f"  - {title}: {page}")
-    config.write_text("\n".join(lines), encoding="utf-8")
-    return None if last is None else lines[last + 1].split("- ", 1)[1].rsplit(":", 1)[0]
+    for written in (title, json.dumps(title, ensure_ascii=False)):
+        text = "\n".join(lines[: end if last is None else last] + [f"  - {written}: {page}"]
+                         + lines[end if last is None else last :])
+        try:
+            nav = yaml_load(text).get("nav", [])
+        except Exception:
+            continue
+        if {title: page} in nav:
+            return text, None if last is None else next(iter(nav[nav.index({title: page}) + 1]))
+    raise ValueError(f"title {title!r} cannot be written to the navigation of {config}; nothing was written")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .book import Book
 from .cache import DamagedEntry
-from .render import slug
+from .render import slug, text
 
 PAGE = "computation-times.md"
 
@@ -25,7 +25,8 @@ def page(book: Book, pages: set[str]) -> str:
             p = book.store.provenance(experiment_id, book.key(experiment_id))
         except (FileNotFoundError, DamagedEntry):
             continue
-        total += p["seconds"]
+        seconds = float(p["seconds"])  # provenance is checked on load; every field is still shown as text
+        total += seconds
         topic_page = f"{experiment.topic}.md"
         where = f"[{experiment.topic}]({topic_page})" if topic_page in pages else experiment.topic
         figures = sorted(o.id for o in book.outputs.values() if o.uses == experiment_id and o.kind == "figure")
@@ -33,9 +34,9 @@ def page(book: Book, pages: set[str]) -> str:
             else f"`{experiment_id}`"
         versions = p.get("versions", {})
         machine = p.get("machine", {})
-        ran_on = f"{machine['cpu']}, {machine['threads']} thread(s)" if machine else "not recorded"
-        rows.append((p["seconds"], f"| {name} | {where} | {p['seconds']:.1f} | {p['date']} | "
-                     f"{versions.get('tensorflow', '?')} / {versions.get('keras', '?')} | {ran_on} |"))
+        ran_on = f"{text(machine['cpu'])}, {int(machine['threads'])} thread(s)" if machine else "not recorded"
+        rows.append((seconds, f"| {name} | {where} | {seconds:.1f} | {text(p['date'])} | "
+                     f"{text(versions.get('tensorflow', '?'))} / {text(versions.get('keras', '?'))} | {ran_on} |"))
     table = ["| experiment | page | seconds | date | TensorFlow / Keras | machine |", "|---|---|--:|---|---|---|"]
     table += [row for _, row in sorted(rows, key=lambda r: -r[0])]
     table.append(f"| **total** | | **{total:.1f}** | | | |")

@@ -74,9 +74,15 @@ def test_key_changes_with_experiment_source_and_what_it_uses(fakebook):
     assert key_of(fakebook) != changed
 
 
+def provenance(experiment: str = "t/x", key: str = "a" * 16, profile: str = "smoke") -> dict:
+    """Provenance of the shape `Book.compute` writes."""
+    return {"experiment": experiment, "seed": 1, "profile": profile, "params": {"n": 3}, "seconds": 0.5,
+            "date": "2026-01-01", "versions": {"tensorflow": "2.21.0", "keras": "3.15.1"}, "key": key}
+
+
 def test_result_round_trips():
     result = Result({"a": np.arange(6, dtype=np.float32).reshape(2, 3), "n": np.int64(3), "names": ["x", "y"],
-                     "f": 0.5}, {"experiment": "t/x", "seed": 1})
+                     "f": 0.5}, provenance())
     back = decode(encode(result))
     assert back.values["a"].dtype == np.float32 and np.array_equal(back["a"], result["a"])
     assert back["n"] == 3 and back["names"] == ["x", "y"] and back["f"] == 0.5
@@ -90,13 +96,14 @@ def test_object_arrays_are_refused():
 
 def test_damaged_entry_is_detected_and_replacement_removes_old(tmp_path):
     store = ResultStore(tmp_path, "smoke")
-    store.save("t/x", "aaaa", Result({"a": np.ones(1000)}, {}))
-    path = store.path("t/x", "aaaa")
+    a, b = "a" * 16, "b" * 16
+    store.save("t/x", a, Result({"a": np.ones(1000)}, provenance(key=a)))
+    path = store.path("t/x", a)
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     with pytest.raises(DamagedEntry, match=str(path)):
-        store.load("t/x", "aaaa")
-    store.save("t/x", "bbbb", Result({"a": np.zeros(3)}, {}))
-    assert [p.name for p in store.folder("t/x").iterdir()] == ["bbbb.npz"]
+        store.load("t/x", a)
+    store.save("t/x", b, Result({"a": np.zeros(3)}, provenance(key=b)))
+    assert [p.name for p in store.folder("t/x").iterdir()] == [f"{b}.npz"]
 
 
 def test_a_local_variable_named_like_a_module_function_is_no_dependency(fakebook):

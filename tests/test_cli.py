@@ -7,7 +7,7 @@ import shutil
 
 import nbformat
 
-from nnbook import registry
+from nnbook import registry, sitedir
 from nnbook.backend import seed_everything
 from nnbook.book import Book
 from nnbook.cli import main
@@ -78,6 +78,7 @@ def test_build_replaces_the_site_only_when_complete(tmp_path, smoke_results):
     shutil.copy(ROOT / "mkdocs.yml", project / "mkdocs.yml")
     (project / "site").mkdir()
     (project / "site/old.html").write_text("the previous site")
+    (project / "site" / sitedir.MARK).write_text(sitedir.MARK_TEXT)  # a site nnbook built
     args = ["--root", str(project), "--results", str(smoke_results), "--profile", "smoke", "build"]
     page = project / "content/activations.md"
     page.write_text(page.read_text() + "\n::: nnbook activations/no-such-figure\n")

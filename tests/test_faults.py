@@ -168,7 +168,7 @@ def test_strings_from_results_are_escaped(tmp_path, smoke_results, hostile_outpu
         """)
     build_site(tmp_path / "site", smoke_results, **overrides)
     page = (tmp_path / "site/index.html").read_text()
-    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
+    assert "<script>alert(1)" not in page and "&#60;script&#62;alert(1)" in page
     assert "<img src=x" not in page and "<b>name</b>" not in page
     assert 'class="nnbook-claim nnbook-claim--checked"' in page
 

@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from nnbook.figures.style import Table, color, pct, tidy
+from nnbook.figures.style import Table, color, pct, strong, tidy
 from nnbook.registry import claim, figure, table, values
 
 EXTRA_COLORS = ("#bcbd22", "#17becf")  # a 9th and 10th colour, for ten digit classes
@@ -321,9 +321,9 @@ def class_scores_table(r: dict) -> Table:
             + [score_text(se["f1"][d])] for d in range(10)]
     avg = [averages(s) for s in per_run]
     for kind in ("macro", "weighted"):
-        rows.append([f"**{kind} average**", str(int(per_run[0]["support"].sum())), "",
+        rows.append([strong(f"{kind} average"), str(int(per_run[0]["support"].sum())), "",
                      *[mean_sd([a[kind][m] for a in avg]) for m in ("precision", "recall", "f1")], ""])
-    rows.append(["**accuracy (all ten digits)**", str(int(per_run[0]["support"].sum())),
+    rows.append([strong("accuracy (all ten digits)"), str(int(per_run[0]["support"].sum())),
                  mean_sd([accuracy(cm) for cm in run_confusions(r)], pct), "", "", "", ""])
     return header, rows
 
@@ -510,7 +510,7 @@ def regression_scores_table(r: dict) -> Table:
     fmt = REGRESSION_FORMATS
     rows = [[f"run {i + 1} (seed {int(s)})"] + [fmt[m](scores[m][i]) for m in REGRESSION_METRICS]
             for i, s in enumerate(r["run_seeds"])]
-    rows.append(["**mean ± sd**"] + [mean_sd(scores[m], fmt[m]) for m in REGRESSION_METRICS])
+    rows.append([strong("mean ± sd")] + [mean_sd(scores[m], fmt[m]) for m in REGRESSION_METRICS])
     se = regression_se(r)
     rows.append(["test-set standard error (run 1)"] + [fmt[m](se[m]) for m in REGRESSION_METRICS])
     rows.append(["always the training mean"] + [fmt[m](f(y, baseline)) for m, f in REGRESSION_METRICS.items()])

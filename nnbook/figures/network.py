@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from nnbook.figures.style import Table, color, num, pct, tidy
+from nnbook.figures.style import Table, color, num, pct, strong, tidy
 from nnbook.registry import claim, figure, table, values
 
 LAYER_TITLES = ("input (784 pixels)", "hidden 1 (256, ReLU)", "hidden 2 (128, ReLU)", "output (10, softmax)")
@@ -21,7 +21,7 @@ def architecture(r: dict) -> Table:
     for name, units, act, params in zip(r["layer_names"], r["units"], r["activations"], r["params"]):
         rows.append([name, str(units), act, f"{params:,}", f"{inputs} × {units} + {units}"])
         inputs = units
-    rows.append(["**total**", "", "", f"**{r['total_params']:,}**", ""])
+    rows.append([strong("total"), "", "", strong(f"{r['total_params']:,}"), ""])
     return ["layer", "neurons", "activation", "parameters", "weights + biases"], rows
 
 
@@ -283,6 +283,6 @@ def neuron(r: dict) -> Table:
         rows.append([f"hidden 1, unit {i}", f"{x:.4f}", f"{w:+.4f}", f"{x * w:+.4f}"])
     rows.append([f"the other {r['neuron_rest_count']} inputs", "", "", f"{r['neuron_rest']:+.4f}"])
     rows.append(["bias", "", "", f"{r['neuron_bias']:+.4f}"])
-    rows.append(["**weighted sum z**", "", "", f"**{r['neuron_sum']:+.4f}**"])
-    rows.append(["**output ReLU(z) = max(0, z)**", "", "", f"**{r['neuron_output']:.4f}**"])
+    rows.append([strong("weighted sum z"), "", "", strong(f"{r['neuron_sum']:+.4f}")])
+    rows.append([strong("output ReLU(z) = max(0, z)"), "", "", strong(f"{r['neuron_output']:.4f}")])
     return ["input", "value x", "weight w", "x · w"], rows

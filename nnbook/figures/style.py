@@ -10,7 +10,15 @@ from typing import Any, Callable
 import numpy as np
 import plotly.graph_objects as go
 
+from nnbook.registry import Trusted
+from nnbook.render import text
+
 Table = tuple[list[str], list[list[str]]]  # (header, rows)
+
+
+def strong(value: Any) -> Trusted:
+    """A table cell in bold (a total row, say); the text itself stays plain text."""
+    return Trusted(f"**{text(value)}**")
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 NAMES = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "sigmoid": "sigmoid", "tanh": "tanh",

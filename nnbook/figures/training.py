@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from nnbook.figures.style import Table, apart, color, mean_range, num, pct, rgba, seed_band, tidy
+from nnbook.figures.style import Table, apart, color, mean_range, num, pct, rgba, seed_band, strong, tidy
 from nnbook.registry import claim, figure, table, values
 
 
@@ -256,7 +256,7 @@ def backprop_hidden(r: dict) -> Table:
         rows.append([f"({v['x1']:.0f}, {v['x2']:.0f})", f"{v['d_z']:+.5f}", f"{r['W2'][0, 0]:+.4f}",
                      f"{v['h1'] * (1 - v['h1']):.4f}", f"{v['x1']:.0f}", f"{v['d_w1_11']:+.6f}"])
     total = sum(_chain(r, p)["d_w1_11"] for p in range(len(r["x"])))
-    rows.append(["**sum = ∂L/∂W1[1,1]**", "", "", "", "", f"**{total:+.6f}**"])
+    rows.append([strong("sum = ∂L/∂W1[1,1]"), "", "", "", "", strong(f"{total:+.6f}")])
     header = ["point", "∂ℓ/∂z (output)", "× W2[1,1]", "× h₁(1 − h₁)", "× x₁", "= ∂ℓ/∂W1[1,1]"]
     return header, rows
 
