@@ -246,8 +246,7 @@ class Book:
             except BuildError as e:
                 if not keep_going:
                     raise
-                self.failures[experiment_id] = e
-                self.log(f"nnbook: {e.what}\n{e.detail}")
+                self.failures[experiment_id] = e  # the caller reports it (the plugin, as an error)
                 continue
             self.log(f"nnbook: {experiment_id} done in {result.provenance['seconds']:.1f} s")
         return todo
@@ -407,7 +406,8 @@ class Book:
                 continue
             if not self.store.has(experiment_id, key):
                 what = "stale (its code, parameters or versions changed)" if experiment_id in stored else "missing"
-                problems.append(f"{experiment_id}: {what}; run `nnbook figures`")
+                problems.append(f"{experiment_id}: {what}; run `nnbook figures` and commit what it writes under "
+                                f"{self.store.folder(experiment_id)}")
                 continue
             try:
                 self.store.load(experiment_id, key)

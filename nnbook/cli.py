@@ -163,8 +163,12 @@ def list_(args: argparse.Namespace) -> int:
 
 
 def check(args: argparse.Namespace) -> int:
-    """Exit 1, naming them, when stored results are missing, stale or damaged."""
-    problems = _book(args, read_only=True).check()
+    """Exit 1, naming them, when stored results are missing, stale or damaged, or when git would
+    not commit them as they are (untracked, or changed or deleted without staging)."""
+    from .gitstate import uncommitted
+
+    book = _book(args, read_only=True)
+    problems = book.check() + uncommitted(book.store.root / args.profile)
     for problem in problems:
         print(f"nnbook: {problem}", file=sys.stderr)
     if not problems:

@@ -97,6 +97,7 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
             book.reload()  # a rebuild under `mkdocs serve`: experiments or figures may have changed
         self.builds += 1
         self.reported: set[str] = set()  # each failure is logged once per build
+        self.problems: list[str] = []  # every problem of the build, reported together at its end
         pages = refs.scan_pages(Path(config.docs_dir))
         self.with_assets = sorted({ref.id for found in pages.values() for ref in found
                                    if (o := book.target(ref)) and o.kind in ("figure", "model")})
@@ -104,17 +105,24 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
         try:
             book.refresh(book.experiments_used(pages), keep_going=self.serving)
         except BuildError as e:
-            raise PluginError(f"nnbook: {e.what}\n{e.detail}") from e
-        for failure in book.failures.values():  # under serve: logged here, shown in the page's box
+            raise PluginError("\n".join([f"nnbook: {e.what}\n{e.detail}"] + self._report())) from e
+        for failure in book.failures.values():  # under serve: an error in the log, a box on its page
             self.reported.add(failure.what)
+            log.error("nnbook: %s\n%s", failure.what, failure.detail)
         self._fail_or_log(book.unknown_references(pages, values=True))
+        self._raise_problems()  # before MkDocs empties the site folder
 
     def _fail_or_log(self, problems: list[str]) -> None:
-        """Fail a build; under `mkdocs serve`, log and go on (the page shows an error box)."""
-        if problems and not self.serving:
-            raise PluginError("nnbook: " + "\nnnbook: ".join(problems))
-        for problem in problems:
+        """Under `mkdocs serve` log each problem as an error (the page shows a box); a build fails
+        with all of them together: every reference of the book before the site folder is
+        touched, every formula once every page is rendered (`on_env`)."""
+        if not self.serving:
+            self.problems += problems
+        for problem in problems if self.serving else ():
             log.error("nnbook: %s", problem)
+
+    def _report(self) -> list[str]:
+        return [f"nnbook: {problem}" for problem in self.problems]
 
     def _output(self, output_id: str):
         try:
@@ -157,7 +165,9 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
                 return _inline_error(detail) if ref.inline else "\n" + render.error_box("Unknown reference", detail) + "\n"
             made = self._output(ref.id)
             if isinstance(made, BuildError):
-                return _inline_error(made.what) if ref.inline else "\n" + render.error_box(made.what, made.detail) + "\n"
+                if ref.inline:  # the full message is in the log and in the page's box, once
+                    return _inline_error(f"{ref} is not available: {ref.id} failed")
+                return "\n" + render.error_box(made.what, made.detail) + "\n"
             if ref.inline:
                 return render.value_html(made[ref.name]) if ref.name in made else _inline_error(f"unknown value '{ref}'")
             return f"\n{made['html'] if isinstance(made, dict) else made}\n"  # a figure or model: its box
@@ -180,6 +190,15 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
 
     def on_post_template(self, output_content: str, template_name: str, config) -> str:
         return self._finish(output_content) if template_name == "404.html" else output_content  # not the sitemap
+
+    def on_env(self, env, config, files):
+        """Every page is rendered and none is written yet: fail with every problem of the pages (formulas)."""
+        self._raise_problems()
+        return env
+
+    def _raise_problems(self) -> None:
+        if self.problems:
+            raise PluginError(f"{len(self.problems)} problem(s) in the book:\n" + "\n".join(self._report()))
 
     def on_post_build(self, config) -> None:
         """Mark the site as nnbook's: `nnbook build` replaces, and `nnbook clean` removes, only marked folders."""

@@ -495,3 +495,31 @@ def test_a_build_with_an_empty_results_setting_fails_in_one_line(project, monkey
     assert main(["--root", str(project), "--profile", "smoke", "build"]) == 2
     assert "NNBOOK_RESULTS is set but empty" in one_line(capsys.readouterr().err)
     assert snapshot(project) == before
+
+
+# -- check sees git ---------------------------------------------------------------------------
+
+def git(project: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(project), "-c", "user.name=t", "-c", "user.email=t@t", *args], check=True,
+                   capture_output=True)
+
+
+def test_check_reports_results_git_would_not_commit_with_the_command_that_fixes_it(project, capsys, monkeypatch):
+    monkeypatch.chdir(project)
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "book")
+    assert main(run(project, "check")) == 0
+    current = entry(project / "results")
+    shutil.move(current, project / "kept.npz")  # as after an edit: the old entry gone, the new one new
+    other = entry(project / "results", "training/backprop")
+    data = other.read_bytes()
+    other.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    fresh = current.parent / "0123456789abcdef.npz"
+    shutil.copy(project / "kept.npz", fresh)
+    assert main(run(project, "check")) == 1
+    err = capsys.readouterr().err
+    relative = lambda p: p.relative_to(project)  # noqa: E731
+    assert f"{relative(current)}: deleted but the deletion is not staged; run `git rm {relative(current)}`" in err
+    assert f"{relative(fresh)}: not in git (untracked); run `git add {relative(fresh)}`" in err
+    assert f"{relative(other)}: changed but the change is not staged; run `git add {relative(other)}`" in err
+    assert f"{QUICK}: stale (its code, parameters or versions changed); run `nnbook figures` and commit what it writes under" in err

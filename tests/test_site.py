@@ -127,6 +127,26 @@ def test_unknown_figure_fails_with_page_line_and_suggestion_and_keeps_the_site(t
     assert (site / "keep.html").read_text() == "previous build"
 
 
+def test_a_build_reports_every_problem_of_the_book_at_once(tmp_path, smoke_results, caplog):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "keep.html").write_text("previous build")
+    overrides = docs(tmp_path, """\
+        # Page
+
+        ::: nnbook activations/curve
+
+        ReLU reached {{ activations/training-value.relu-acc }} and {{ activations/training-values.relu-accuracy }}.
+        """)
+    error = build_error(caplog, site, smoke_results, **overrides)
+    assert "3 problem(s) in the book" in error
+    for line, text in [(3, "unknown figure or table 'activations/curve'"),
+                       (5, "unknown values group 'activations/training-value.relu-acc'"),
+                       (5, "unknown value 'activations/training-values.relu-accuracy'")]:
+        assert f"docs/index.md:{line}: {text}" in error, error
+    assert (site / "keep.html").read_text() == "previous build" and len(list(site.iterdir())) == 1
+
+
 def test_unknown_value_name_fails_with_suggestion(tmp_path, smoke_results, caplog):
     overrides = docs(tmp_path, "# Page\n\nReLU reached {{ activations/training-values.relu-accuracy }}.\n")
     error = build_error(caplog, tmp_path / "site", smoke_results, **overrides)
