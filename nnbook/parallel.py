@@ -20,6 +20,8 @@ import os
 import signal
 import socket
 import tempfile
+import threading
+import time
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
@@ -89,11 +91,19 @@ _books: dict[tuple[str, str], "Book"] = {}
 _started: Any = None  # a queue to the coordinator: (experiment id, pid) as each task starts
 
 
-def _init_worker(started: Any) -> None:
-    """A local worker process: Ctrl-C is the coordinator's to handle (it terminates workers)."""
+def _init_worker(started: Any, coordinator: int) -> None:
+    """A local worker process: Ctrl-C is the coordinator's to handle (it terminates workers), and
+    a worker whose coordinator died (killed) exits instead of waiting forever to send a result."""
     global _started
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _started = started
+    threading.Thread(target=_exit_with, args=(coordinator,), daemon=True).start()
+
+
+def _exit_with(coordinator: int) -> None:
+    while os.getppid() == coordinator:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def compute(profile: str, experiment_id: str, key: str, module: str, results: str = "") -> "Result":
@@ -148,7 +158,7 @@ class _Local:
 
     def _pool(self) -> cf.ProcessPoolExecutor:
         return cf.ProcessPoolExecutor(self.jobs, mp_context=self.context, initializer=_init_worker,
-                                      initargs=(self.started,))
+                                      initargs=(self.started, os.getpid()))
 
     def submit(self, experiment_id: str, priority: int) -> None:
         experiment = self.book.experiments[experiment_id]

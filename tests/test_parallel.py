@@ -112,11 +112,9 @@ def test_a_dead_worker_loses_nothing_and_its_experiment_runs_again(faults, tmp_p
     assert_only_whole_results(tmp_path)
 
 
-def test_ctrl_c_stops_the_workers_at_once_and_stores_nothing(smoke_results, tmp_path):
+def start_with_workers(results: Path):
+    """`nnbook figures --force -j 2` in a subprocess, once its two workers are up; (process, workers)."""
     psutil = pytest.importorskip("psutil")
-    results = tmp_path / "results"
-    shutil.copytree(smoke_results, results, ignore=shutil.ignore_patterns(".rendered"))
-    before = {p: p.read_bytes() for p in results_of(results).values()}
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     run = subprocess.Popen([sys.executable, "-m", "nnbook.cli", *args(results, "figures", "--force", "-j", "2", *QUICK)],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
@@ -124,8 +122,18 @@ def test_ctrl_c_stops_the_workers_at_once_and_stores_nothing(smoke_results, tmp_
         if "worker processes" in line:
             break
     deadline = time.monotonic() + 60
-    while len(workers := psutil.Process(run.pid).children(recursive=True)) < 2 and time.monotonic() < deadline:
+    while len(workers := [p for p in psutil.Process(run.pid).children() if "spawn_main" in " ".join(p.cmdline())]) < 2 \
+            and time.monotonic() < deadline:
         time.sleep(0.1)
+    return run, workers
+
+
+def test_ctrl_c_stops_the_workers_at_once_and_stores_nothing(smoke_results, tmp_path):
+    psutil = pytest.importorskip("psutil")
+    results = tmp_path / "results"
+    shutil.copytree(smoke_results, results, ignore=shutil.ignore_patterns(".rendered"))
+    before = {p: p.read_bytes() for p in results_of(results).values()}
+    run, workers = start_with_workers(results)
     run.send_signal(signal.SIGINT)
     output = run.communicate(timeout=30)[0]
     assert run.returncode == 130, output
@@ -134,6 +142,16 @@ def test_ctrl_c_stops_the_workers_at_once_and_stores_nothing(smoke_results, tmp_
     assert not alive, "no worker process outlives the run"
     assert {p: p.read_bytes() for p in results_of(results).values()} == before
     assert_only_whole_results(results)
+
+
+def test_workers_of_a_killed_coordinator_exit(tmp_path):
+    psutil = pytest.importorskip("psutil")
+    run, workers = start_with_workers(tmp_path)
+    assert len(workers) == 2
+    run.kill()
+    run.wait(timeout=30)
+    gone, alive = psutil.wait_procs(workers, timeout=15)
+    assert not alive, "orphaned workers stop instead of waiting forever to send their results"
 
 
 def test_bad_jobs_and_a_missing_cluster_package_get_one_line(tmp_path, capsys, monkeypatch):
