@@ -3,6 +3,8 @@
 # TensorFlow comes in with the `experiments` extra, when an experiment has to run.
 PYTHON  ?= python3
 ADDRESS ?= 127.0.0.1:8000
+JOBS    ?=
+JOBS_OPTION := $(if $(JOBS),-j $(JOBS))
 VENV    := .venv
 BIN     := $(VENV)/bin
 UV      := $(BIN)/uv
@@ -46,14 +48,14 @@ stale-needs-tensorflow: $(SITE_DEPS)  # stale results must be recomputed: instal
 	  echo "nnbook: some results are stale and must be recomputed, which needs TensorFlow"; \
 	  $(MAKE) --no-print-directory $(EXPERIMENT_DEPS); }
 
-figures: $(EXPERIMENT_DEPS)  ## run the experiments whose results are stale
-	$(BIN)/nnbook figures
+figures: $(EXPERIMENT_DEPS)  ## run the experiments whose results are stale (JOBS=N worker processes; default: the cores)
+	$(BIN)/nnbook figures $(JOBS_OPTION)
 
 site: stale-needs-tensorflow  ## nnbook build (mkdocs build --strict) into site/
-	$(BIN)/nnbook build
+	$(BIN)/nnbook build $(JOBS_OPTION)
 
 serve: stale-needs-tensorflow  ## browse the book at http://$(ADDRESS)/ (make serve ADDRESS=0.0.0.0:8000)
-	NNBOOK_SITE_URL=http://$(ADDRESS)/ $(BIN)/nnbook serve --address $(ADDRESS)
+	NNBOOK_SITE_URL=http://$(ADDRESS)/ $(BIN)/nnbook serve --address $(ADDRESS) $(JOBS_OPTION)
 
 deploy: $(SITE_DEPS)       ## publish to GitHub Pages (the gh-pages branch) with mkdocs gh-deploy
 	$(BIN)/nnbook check
@@ -65,8 +67,9 @@ test: $(DEV_DEPS)          ## unit, experiment (smoke), site and browser tests
 check: $(SITE_DEPS)        ## fail when committed results are stale
 	$(BIN)/nnbook check
 
-bench: $(SITE_DEPS)        ## timing and page-weight measurements
-	$(BIN)/python benchmarks/run.py
+BENCH_ARGS ?=
+bench: $(SITE_DEPS)        ## timing and page-weight measurements; BENCH_ARGS=--full adds cold full-profile runs
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 lighthouse: $(SITE_DEPS)   ## Lighthouse mobile scores of every page beside the plain build (npm, chromium; ~30 min)
 	$(BIN)/python benchmarks/lighthouse.py

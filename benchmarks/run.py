@@ -5,12 +5,16 @@ The baseline is the same site (same pages, theme and extensions) without the nnb
 plugin, so the ratio is the price of the figures. Run with `make bench`; nothing here is
 a test, and no number here is asserted.
 
-    python benchmarks/run.py [--repeat 5] [--no-browser]
+    python benchmarks/run.py [--repeat 5] [--no-browser] [--no-parallel] [--full]
+
+With TensorFlow installed it also times cold runs of every experiment with `-j 1`, `-j 2`
+and on a local Dask cluster (benchmarks/parallel.py; `--full` adds the full profile).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import statistics
@@ -23,6 +27,7 @@ from pathlib import Path
 import yaml
 from mkdocs.utils.yaml import yaml_load
 
+import parallel
 import reader
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,6 +74,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-browser", action="store_true", help="skip the reader's side (headless Chromium)")
+    parser.add_argument("--no-parallel", action="store_true", help="skip the cold runs of the experiments")
+    parser.add_argument("--full", action="store_true", help="cold runs of the full profile too (minutes each)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -97,6 +104,12 @@ def main() -> None:
         if not args.no_browser:
             print("\nthe reader's side, headless Chromium (figures: time from navigation to drawn)")
             print("\n".join(reader.report(tmp / "book", tmp / "plain", nav_pages())))
+    if not args.no_parallel:
+        if importlib.util.find_spec("tensorflow") is None:
+            print("\ncold experiment runs: skipped, TensorFlow is not installed (make experiments-setup)")
+            return
+        print("\nevery experiment from an empty results folder, as ratios against -j 1")
+        print("\n".join(parallel.report(full=args.full)))
 
 
 if __name__ == "__main__":

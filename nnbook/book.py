@@ -73,6 +73,9 @@ class BuildError(Exception):
         self.what = what
         self.detail = detail
 
+    def __reduce__(self):  # sent back from worker processes whole
+        return type(self), (self.what, self.detail)
+
 
 def _check_results(values: Any, experiment_id: str) -> dict[str, Any]:
     if not isinstance(values, dict) or not all(isinstance(k, str) for k in values):
@@ -231,14 +234,23 @@ class Book:
             return sorted(self.experiments if ids is None else ids)
         return sorted(set(self.stale(ids)) | set(self.damaged(ids)))
 
-    def refresh(self, ids: Iterable[str] | None = None, keep_going: bool = False, force: bool = False) -> list[str]:
+    def refresh(self, ids: Iterable[str] | None = None, keep_going: bool = False, force: bool = False,
+                jobs: int | None = None, scheduler: str | None = None) -> list[str]:
         """Run the stale experiments among `ids` (all by default; with `force`, all of `ids`),
         one progress line each.
 
         Without `keep_going` the first failure raises `BuildError`; with it, failures are
         kept in `self.failures` and the others still run. Returns the ids that ran.
+        With `jobs` > 1 (default: `NNBOOK_JOBS`, else 1) they run in that many worker processes,
+        with a `scheduler` (default: `NNBOOK_SCHEDULER`) on a Dask cluster (see `parallel`).
         """
+        from . import parallel
+
         todo = self.todo(ids, force) if force else self.stale(ids)
+        jobs = parallel.jobs_from_env() if jobs is None else jobs
+        scheduler = parallel.scheduler_from_env() if scheduler is None else scheduler
+        if todo and (scheduler or (jobs > 1 and len(todo) > 1)):
+            return parallel.run(self, todo, jobs, scheduler, keep_going, parallel.Logged(self))
         for n, experiment_id in enumerate(todo, start=1):
             self.log(f"nnbook: running {experiment_id} ({self.profile}) [{n}/{len(todo)}]")
             try:

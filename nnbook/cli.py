@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import interrupt, sitedir
+from . import interrupt, parallel, sitedir
 from .book import ENV_PROFILE, ENV_RESULTS, Book, BuildError, results_for_mkdocs, setting
 from .registry import PROFILES
 
@@ -59,7 +59,7 @@ def figures(args: argparse.Namespace) -> int:
         if todo:
             from .progress import run_with_progress
 
-            run_with_progress(book, todo)
+            run_with_progress(book, todo, args.jobs, args.scheduler)
     except BuildError as e:
         print(f"nnbook: {e.what}" + (f"\n{e.detail}" if e.detail else ""), file=sys.stderr)
         return 1
@@ -284,17 +284,21 @@ def _main(argv: list[str] | None) -> int:
     p.add_argument("ids", nargs="*", help="experiment ids or topics (default: all)")
     p.add_argument("--force", action="store_true", help="rerun even when up to date")
     p.set_defaults(func=figures)
+    _parallel_options(p)
     p = sub.add_parser("build", help="build the site (strict) into --site-dir")
     p.add_argument("--site-dir", default="site")
     p.set_defaults(func=build)
+    _parallel_options(p)
     p = sub.add_parser("serve", help="serve the book with live reload")
     p.add_argument("--address", default="127.0.0.1:8000")
     p.set_defaults(func=serve)
+    _parallel_options(p)
     sub.add_parser("list", help="experiments, their state and outputs").set_defaults(func=list_)
     sub.add_parser("check", help="fail when stored results are stale").set_defaults(func=check)
     p = sub.add_parser("verify", help="rerun experiments and report what changes")
     p.add_argument("ids", nargs="*", help="experiment ids or topics (default: all)")
     p.set_defaults(func=verify)
+    _parallel_options(p)
     p = sub.add_parser("new", help="start a topic: page, experiment and figure modules")
     p.add_argument("topic")
     p.add_argument("--title", default="")
@@ -311,7 +315,27 @@ def _main(argv: list[str] | None) -> int:
         raise UsageError(f"profile {args.profile!r} (from {ENV_PROFILE}) is not one of {', '.join(PROFILES)}")
     if not args.root.is_dir():
         raise UsageError(f"--root {args.root} is not a folder")
-    return args.func(args)
+    if not hasattr(args, "jobs"):
+        return args.func(args)
+    if args.jobs < 1:
+        raise UsageError(f"-j {args.jobs}: run experiments in 1 or more worker processes")
+    if args.scheduler:
+        try:
+            parallel.check_cluster_installed()
+        except ModuleNotFoundError as e:
+            raise UsageError(str(e)) from e
+    with parallel.settings(args.jobs, args.scheduler):  # for the MkDocs builds it runs too
+        return args.func(args)
+
+
+def _parallel_options(p: argparse.ArgumentParser) -> None:
+    """`-j N` and `--scheduler ADDRESS`: where stale experiments run."""
+    jobs = os.environ.get(parallel.ENV_JOBS, "")
+    p.add_argument("-j", "--jobs", type=int, default=int(jobs) if jobs.isdigit() else parallel.cores(),
+                   help=f"worker processes for stale experiments (default: {parallel.ENV_JOBS} or the cores, "
+                        "here %(default)s; 1 runs them in this process)")
+    p.add_argument("--scheduler", default=parallel.scheduler_from_env(), metavar="ADDRESS",
+                   help=f"run them on this Dask scheduler instead (also {parallel.ENV_SCHEDULER})")
 
 
 if __name__ == "__main__":

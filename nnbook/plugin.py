@@ -6,6 +6,10 @@ Options (`mkdocs.yml`), each overridable by an environment variable:
       - nnbook:
           results: results      # NNBOOK_RESULTS, relative to mkdocs.yml
           profile: full         # NNBOOK_PROFILE: full or smoke
+
+Stale experiments run in `NNBOOK_JOBS` worker processes, or on the Dask scheduler at
+`NNBOOK_SCHEDULER` (`nnbook build -j N` and `nnbook serve -j N` set them; unset, one after
+another in this process): see `nnbook/parallel.py`.
 """
 
 from __future__ import annotations
