@@ -83,6 +83,14 @@ def _check_results(values: Any, experiment_id: str) -> dict[str, Any]:
     return values
 
 
+def claim_problem(value: Any) -> str:
+    """Why a stored claim fails the build ('' when it does not): false, or an audit it fails."""
+    if render.is_false_claim(value):
+        return "does not hold for these results"
+    failed = render.failed_audits(value)
+    return f"fails the audit{'s' * (len(failed) > 1)} {'; '.join(failed)}" if failed else ""
+
+
 class Book:
     """The experiments and outputs of the book, against one results folder and one profile."""
 
@@ -292,7 +300,8 @@ class Book:
         name = f"output:{output.id}"
         if name not in self._keys:
             render_code = "".join(fingerprint(f) for f in (render.figure_html, render.table_markdown,
-                                                             render.model_asset, render.model_html))
+                                                             render.model_asset, render.model_html,
+                                                             render.stored_value))
             recipe = "\n".join([output.kind, output.caption, fingerprint(output.func), render_code,
                                 self.key(output.uses)])
             self._keys[name] = hashlib.sha256(recipe.encode()).hexdigest()[:24]
@@ -369,8 +378,8 @@ class Book:
     def unknown_references(self, pages: dict[str, list[refs.Ref]], values: bool = False) -> list[str]:
         """References in `pages` to outputs that do not exist, as `page:line: ... Did you mean ...`.
 
-        With `values`, instead, value names that their group does not produce and claims that the
-        results make false: this needs the
+        With `values`, instead, value names that their group does not produce, claims that the
+        results make false and claims that fail an audit of `nnbook.evidence`: this needs the
         group's results, so it runs after `refresh`; groups whose experiment or code failed are
         left to the page's error box.
         """
@@ -392,9 +401,8 @@ class Book:
                     if ref.name not in names:
                         known = [f"{ref.id}.{name}" for name in names]
                         problems.append(str(refs.unknown(page, ref, "value", known)))
-                    elif render.is_false_claim(names[ref.name]):
-                        problem = f"{page}:{ref.line}: claim '{ref}' does not hold for these results: " \
-                                  f"{names[ref.name]['claim']}"
+                    elif problem := claim_problem(names[ref.name]):
+                        problem = f"{page}:{ref.line}: claim '{ref}' {problem}: {names[ref.name]['claim']}"
                         if self.profile == CLAIMS_PROFILE:
                             problems.append(problem)
                         else:  # claims are about the published results; tiny smoke runs may not bear them out

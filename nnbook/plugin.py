@@ -27,7 +27,9 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File
 
-from . import math, refs, render, scripts, sitedir, timings
+from mkdocs.utils import get_relative_url
+
+from . import ledger, math, refs, render, scripts, sitedir, timings
 from .book import ENV_PROFILE, ENV_RESULTS, Book, BuildError, setting
 from .notebooks import notebook_json
 
@@ -102,7 +104,7 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
         self.builds += 1
         self.reported: set[str] = set()  # each failure is logged once per build
         self.problems: list[str] = []  # every problem of the build, reported together at its end
-        pages = refs.scan_pages(Path(config.docs_dir))
+        self.pages = pages = refs.scan_pages(Path(config.docs_dir))
         self.with_assets = sorted({ref.id for found in pages.values() for ref in found
                                    if (o := book.target(ref)) and o.kind in ("figure", "model")})
         self._fail_or_log(book.unknown_references(pages))
@@ -157,10 +159,15 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
         if not files.get_file_from_path(timings.PAGE):
             pages = {f.src_uri for f in files.documentation_pages()}
             files.append(File.generated(config, timings.PAGE, content=timings.page(self.book, pages)))
+        if not files.get_file_from_path(ledger.PAGE):
+            pages = {f.src_uri for f in files.documentation_pages()} | {ledger.PAGE}
+            files.append(File.generated(config, ledger.PAGE, content=ledger.page(self.book, self.pages, pages)))
         return files
 
     def on_page_markdown(self, markdown: str, page, config, files) -> str:
         book = self.book
+        ledger_file = files.get_file_from_path(ledger.PAGE)
+        ledger_url = get_relative_url(ledger_file.url, page.url) if ledger_file else ""
 
         def embed(ref: refs.Ref) -> str:
             if book.target(ref) is None:
@@ -172,8 +179,11 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
                 if ref.inline:  # the full message is in the log and in the page's box, once
                     return _inline_error(f"{ref} is not available: {ref.id} failed")
                 return "\n" + render.error_box(made.what, made.detail) + "\n"
-            if ref.inline:
-                return render.value_html(made[ref.name]) if ref.name in made else _inline_error(f"unknown value '{ref}'")
+            if ref.inline and ref.name not in made:
+                return _inline_error(f"unknown value '{ref}'")
+            if ref.inline:  # a claim's mark links to its row on the Evidence page
+                href = f"{ledger_url}#{render.claim_anchor(ref.id, ref.name)}" if ledger_url else ""
+                return render.value_html(made[ref.name], href)
             return f"\n{made['html'] if isinstance(made, dict) else made}\n"  # a figure or model: its box
 
         markdown = refs.substitute(markdown, embed)

@@ -66,10 +66,16 @@ class Claim:
     A `@values` function returns it under a name like any value; the page references it
     where the sentence stands (`{{ topic/values.name }}`), and a build whose results make
     it false fails with the page, the line and the text.
+
+    `evidence` (an `nnbook.evidence.Evidence`) is the test behind it, audited at build time;
+    a claim without one is a bare condition, listed as not yet stated with the rules of
+    evidence. A `fact` is guaranteed by the code: stated as plain text, never tested.
     """
 
     holds: bool
     text: str
+    evidence: Any = None
+    fact: bool = False
 
 
 class Trusted(str):
@@ -98,7 +104,8 @@ class LiveModel:
 
 
 def claim(holds: Any, text: str) -> Claim:
-    """`holds` (a condition computed from the results) backs the sentence `text`."""
+    """`holds` (a condition computed from the results) backs the sentence `text`: a bare
+    condition, not audited (`nnbook.evidence` states claims with their test)."""
     return Claim(bool(holds), text)
 
 

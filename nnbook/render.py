@@ -216,35 +216,107 @@ def table_markdown(id: str, header: Sequence[str], rows: Sequence[Sequence[Any]]
 
 
 def stored_value(value: Any) -> Any:
-    """A `@values` entry as it is cached: a string, a claim as `{"claim": text, "holds": bool}`, or
-    Markdown the figure module wrote itself as `{"trusted": markdown}`."""
+    """A `@values` entry as it is cached: a string; a claim as `{"claim": text, "holds": bool}`,
+    with `"evidence"` (see `Evidence.stored`) when a test backs it; a fact as `{"fact": text}`;
+    or Markdown the figure module wrote itself as `{"trusted": markdown}`."""
+    if isinstance(value, Claim) and value.fact:
+        return {"fact": str(value.text)}
     if isinstance(value, Claim):
-        return {"claim": str(value.text), "holds": bool(value.holds)}
+        stored = {"claim": str(value.text), "holds": bool(value.holds)}
+        return stored | ({"evidence": value.evidence.stored()} if value.evidence is not None else {})
     if isinstance(value, Trusted):
         return {"trusted": str(value)}
     return str(value)
 
 
+def is_claim(value: Any) -> bool:
+    return isinstance(value, dict) and "claim" in value
+
+
 def is_false_claim(value: Any) -> bool:
-    return isinstance(value, dict) and "claim" in value and not value["holds"]
+    return is_claim(value) and not value["holds"]
 
 
-def value_html(value: Any) -> str:
-    """A value as it appears in prose: its text, a claim's check mark, or trusted Markdown."""
+def failed_audits(value: Any) -> list[str]:
+    """The audits a stored claim fails, each as 'name (reason)'; none for a claim without a test."""
+    if not is_claim(value) or "evidence" not in value:
+        return []
+    return [f"{name} ({reason})" for name, (verdict, reason) in value["evidence"]["audits"].items()
+            if verdict == "fail"]
+
+
+def claim_anchor(output_id: str, name: str) -> str:
+    """The id of a claim's row on the Evidence page."""
+    return slug(f"claim {output_id} {name}")
+
+
+def claim_state(value: dict[str, Any]) -> str:
+    """'checked', 'contradicted', or 'unsupported' (true, but it fails an audit)."""
+    if not value["holds"]:
+        return "contradicted"
+    return "unsupported" if failed_audits(value) else "checked"
+
+
+def claim_hover(value: dict[str, Any]) -> str:
+    """What a check mark says on hover and to screen readers: what was tested, in words."""
+    evidence = value.get("evidence")
+    if evidence is None:
+        head = ("Claim checked against the results at build time as a bare condition, not yet "
+                "stated with the rules of evidence")
+        return f"{head}{'' if value['holds'] else ' (it does not hold)'}: {value['claim']}"
+    state = {"checked": "Tested at build time", "contradicted": "Tested at build time and not borne out",
+             "unsupported": "Tested at build time, but it fails an audit"}[claim_state(value)]
+    audits = "; ".join(f"{name}: {reason}" for name, (verdict, reason) in evidence["audits"].items()
+                       if verdict == "fail")
+    return f"{state}: {value['claim']}. {evidence['description']}" + (f". Fails: {audits}" if audits else "")
+
+
+MARKS = {"checked": "✓", "contradicted": "✗", "unsupported": "?"}
+
+
+def value_html(value: Any, href: str = "") -> str:
+    """A value as it appears in prose: its text, a fact's sentence, a claim's check mark (a link
+    to `href`, its row on the Evidence page, when given), or trusted Markdown."""
     if isinstance(value, dict) and "trusted" in value:
         return value["trusted"]
+    if isinstance(value, dict) and "fact" in value:
+        return text(value["fact"])
     if isinstance(value, dict):
-        mark, state = ("✓", "checked") if value["holds"] else ("✗", "contradicted")
-        title = text(f"Claim {state} against the results at build time: {value['claim']}")
-        return f'<span class="nnbook-claim nnbook-claim--{state}" title="{title}" aria-label="{title}" role="note">{mark}</span>'
+        state = claim_state(value)
+        title = text(claim_hover(value))
+        attributes = f'class="nnbook-claim nnbook-claim--{state}" title="{title}" aria-label="{title}"'
+        if href:
+            return f'<a {attributes} href="{html.escape(href)}">{MARKS[state]}</a>'
+        return f'<span {attributes} role="note">{MARKS[state]}</span>'
     return text(value)
+
+
+EVIDENCE_KEYS = {"test": str, "description": str, "verdict": str, "statistic": float, "low": (float, type(None)),
+                 "high": (float, type(None)), "level": float, "margin": float, "seeds": int, "examples": int,
+                 "wins": int, "per_seed": list, "audits": dict}
+AUDIT_NAMES = ("fragile", "one seed decides", "cannot fail")
+
+
+def _is_evidence(value: Any) -> bool:
+    """The shape `Evidence.stored` writes, and nothing else."""
+    if not isinstance(value, dict) or set(value) != set(EVIDENCE_KEYS):
+        return False
+    if not all(isinstance(value[k], t) and not isinstance(value[k], bool) for k, t in EVIDENCE_KEYS.items()):
+        return False
+    audits = value["audits"]
+    return all(isinstance(v, float) for v in value["per_seed"]) and set(audits) == set(AUDIT_NAMES) and all(
+        isinstance(a, list) and len(a) == 2 and a[0] in ("pass", "fail", "n/a") and isinstance(a[1], str)
+        for a in audits.values())
 
 
 def _is_value(value: Any) -> bool:
     if isinstance(value, str):
         return True
-    if isinstance(value, dict) and set(value) == {"claim", "holds"}:
-        return isinstance(value["claim"], str) and isinstance(value["holds"], bool)
+    if isinstance(value, dict) and set(value) in ({"claim", "holds"}, {"claim", "holds", "evidence"}):
+        return isinstance(value["claim"], str) and isinstance(value["holds"], bool) \
+            and ("evidence" not in value or _is_evidence(value["evidence"]))
+    if isinstance(value, dict) and set(value) == {"fact"}:
+        return isinstance(value["fact"], str)
     return isinstance(value, dict) and set(value) == {"trusted"} and isinstance(value["trusted"], str)
 
 

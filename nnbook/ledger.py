@@ -1,0 +1,80 @@
+"""The "Evidence" page: every claim of the book, where it stands, what tests it, and its audits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import refs, render
+from .book import Book, BuildError
+from .render import text
+
+PAGE = "evidence.md"
+
+INTRO = """# Evidence
+
+Every sentence of this book that reads a result is listed here, with the page and line
+where it stands, the test behind it and what the test found ({profile} profile). A tested
+claim states a statistic over seeds (and over test examples where the results keep them),
+its interval, the margin the sentence promises and how many seeds agree, and passes three
+audits: it holds by more than its uncertainty (*fragile*), with any one seed left out
+(*one seed decides*), and not on its control, at least with the two groups swapped
+(*cannot fail*). The check mark after each sentence links to its row.
+
+"""
+
+LEGACY = "not yet stated with the rules of evidence"
+
+
+def claims(book: Book, pages: dict[str, list[refs.Ref]]) -> dict[tuple[str, str], tuple[dict[str, Any], list[str]]]:
+    """Each claim the pages reference, by (values group, name): its stored form and its places
+    (`activations.md:12`). Groups that fail to render are left to their page's error box."""
+    found: dict[tuple[str, str], tuple[dict[str, Any], list[str]]] = {}
+    for page, page_refs in pages.items():
+        name = page.split("/", 1)[1] if "/" in page else page
+        for ref in page_refs:
+            if not ref.inline or book.target(ref) is None or book.target(ref).uses in book.failures:
+                continue
+            try:
+                value = book.output(ref.id).get(ref.name)
+            except BuildError:
+                continue
+            if render.is_claim(value):
+                found.setdefault((ref.id, ref.name), (value, []))[1].append(f"{name}:{ref.line}")
+    return found
+
+
+def _place(place: str) -> tuple[str, int]:
+    page, line = place.rsplit(":", 1)
+    return page, int(line)
+
+
+def _audits(evidence: dict[str, Any]) -> str:
+    return "<br>".join(f"{text(name)}: **{text(verdict)}**, {text(reason)}"
+                       for name, (verdict, reason) in evidence["audits"].items())
+
+
+def _row(key: tuple[str, str], value: dict[str, Any], places: list[str], site_pages: set[str]) -> str:
+    anchor = render.claim_anchor(*key)
+    where = ", ".join(f"[{text(p)}]({p.split(':')[0]})" if p.split(":")[0] in site_pages else text(p)
+                      for p in places)
+    sentence = f'<a id="{anchor}"></a>{text(value["claim"])}'
+    state = render.claim_state(value)
+    evidence = value.get("evidence")
+    if evidence is None:
+        return f"| {sentence} | {where} | {LEGACY} | | | | {state if state != 'checked' else 'holds'} |"
+    examples = f"{evidence['examples']:,}" if evidence["examples"] else "none kept"
+    return (f"| {sentence} | {where} | {text(evidence['description'])} | {evidence['seeds']} | {examples} | "
+            f"{text(evidence['verdict'])} | {state}<br>{_audits(evidence)} |")
+
+
+def page(book: Book, pages: dict[str, list[refs.Ref]], site_pages: set[str]) -> str:
+    """The page's Markdown; `pages` are the scanned references, `site_pages` the site's page paths."""
+    found = claims(book, pages)
+    tested = {k: v for k, v in found.items() if "evidence" in v[0]}
+    counts = (f"{len(found)} claims: {len(tested)} stated with a test, {len(found) - len(tested)} "
+              f"{LEGACY} (bare conditions, checked but not audited).\n\n")
+    table = ["| claim | where | test | seeds | test examples | interval says | verdict and audits |",
+             "|---|---|---|--:|--:|---|---|"]
+    ordered = sorted(found.items(), key=lambda item: ("evidence" not in item[1][0], _place(item[1][1][0])))
+    table += [_row(key, value, places, site_pages) for key, (value, places) in ordered]
+    return INTRO.format(profile=text(book.profile)) + counts + "\n".join(table) + "\n"
