@@ -28,11 +28,15 @@ CLAIMS_PROFILE = "full"  # the profile whose results claims must hold for
 
 
 @contextlib.contextmanager
-def results_for_mkdocs(results: Path, profile: str) -> Iterator[None]:
-    """Point MkDocs builds in this process at a results folder and profile, then restore."""
-    saved = {k: os.environ.get(k) for k in (ENV_RESULTS, ENV_PROFILE)}
-    os.environ.update({ENV_RESULTS: str(results), ENV_PROFILE: profile})
+def environment(values: dict[str, str | None]) -> Iterator[None]:
+    """Set (or, for `None`, unset) environment variables for this process and what it starts, then restore them."""
+    saved = {k: os.environ.get(k) for k in values}
     try:
+        for key, value in values.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
         yield
     finally:
         for key, value in saved.items():
@@ -40,6 +44,11 @@ def results_for_mkdocs(results: Path, profile: str) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def results_for_mkdocs(results: Path, profile: str) -> contextlib.AbstractContextManager[None]:
+    """Point MkDocs builds in this process at a results folder and profile, then restore."""
+    return environment({ENV_RESULTS: str(results), ENV_PROFILE: profile})
 
 
 def setting(name: str) -> str | None:

@@ -238,7 +238,8 @@ def decode(data: bytes) -> Result:
     return Result(values, provenance)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process `pid` still runs (a temporary file or folder of it is not a leftover)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -363,7 +364,7 @@ class ResultStore:
         found = []
         for path in sorted((self.root / self.profile).glob("*/*/.*.tmp")):
             pid = path.name.split(".")[-3]
-            if not (pid.isdigit() and _alive(int(pid))):
+            if not (pid.isdigit() and process_alive(int(pid))):
                 found.append(path)
         return found
 

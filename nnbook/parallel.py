@@ -24,7 +24,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from . import interrupt
 
@@ -65,24 +65,12 @@ def check_cluster_installed() -> None:
         raise ModuleNotFoundError(INSTALL_CLUSTER) from e
 
 
-@contextlib.contextmanager
-def settings(jobs: int, scheduler: str = "") -> Iterator[None]:
+def settings(jobs: int, scheduler: str = "") -> contextlib.AbstractContextManager[None]:
     """Run experiments with `jobs` processes (or on `scheduler`) in this process and in the MkDocs
     builds it starts (`nnbook build`, `nnbook serve`), then restore the environment."""
-    saved = {k: os.environ.get(k) for k in (ENV_JOBS, ENV_SCHEDULER)}
-    os.environ[ENV_JOBS] = str(jobs)
-    if scheduler:
-        os.environ[ENV_SCHEDULER] = scheduler
-    else:
-        os.environ.pop(ENV_SCHEDULER, None)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    from .book import environment
+
+    return environment({ENV_JOBS: str(jobs), ENV_SCHEDULER: scheduler or None})
 
 
 # -- the worker's side ---------------------------------------------------------------------

@@ -13,6 +13,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from .cache import process_alive
+
 MARK = ".nnbook-site"  # written into every site the plugin builds
 MARK_TEXT = "Built by nnbook: `nnbook build` may replace this folder and `nnbook clean` may remove it.\n"
 
@@ -67,16 +69,6 @@ def check_replaceable(site: Path, option: str) -> None:
                            "remove it yourself or name another folder")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def scratch(site: Path, kind: str, pid: int | None = None) -> Path:
     """The folder beside the site where a build of process `pid` writes (`tmp`) or parks the old site (`old`)."""
     return site.with_name(f".{site.name}.{kind}-{os.getpid() if pid is None else pid}")
@@ -88,7 +80,7 @@ def remove_leftovers(site: Path) -> list[Path]:
     removed = []
     for path in sorted(site.parent.glob(f".{site.name}.*-*")):
         kind, _, pid = path.name.removeprefix(f".{site.name}.").partition("-")
-        if kind not in ("tmp", "old") or not pid.isdigit() or not path.is_dir() or _alive(int(pid)):
+        if kind not in ("tmp", "old") or not pid.isdigit() or not path.is_dir() or process_alive(int(pid)):
             continue
         if kind == "old" and not site.exists():
             path.rename(site)
