@@ -55,7 +55,7 @@ def _audits(evidence: dict[str, Any]) -> str:
                        for name, (verdict, reason) in evidence["audits"].items())
 
 
-def _row(key: tuple[str, str], value: dict[str, Any], places: list[str], site_pages: set[str]) -> str:
+def _row(key: tuple[str, str], value: dict[str, Any], places: list[str], site_pages: dict[str, str]) -> str:
     anchor = render.claim_anchor(*key)
     where = ", ".join(f"[{text(p)}]({p.split(':')[0]})" if p.split(":")[0] in site_pages else text(p)
                       for p in places)
@@ -68,8 +68,9 @@ def _row(key: tuple[str, str], value: dict[str, Any], places: list[str], site_pa
             f"**{state}**<br>{_audits(evidence)} |")
 
 
-def page(book: Book, pages: dict[str, list[refs.Ref]], site_pages: set[str]) -> str:
-    """The page's Markdown; `pages` are the scanned references, `site_pages` the site's page paths.
+def page(book: Book, pages: dict[str, list[refs.Ref]], site_pages: dict[str, str]) -> str:
+    """The page's Markdown; `pages` are the scanned references, `site_pages` the site's page paths
+    with their titles.
     One table per page of the book, its claims in the order they are read; no table of contents
     beside it, so that the three columns get the width."""
     found = claims(book, pages)
@@ -81,7 +82,7 @@ def page(book: Book, pages: dict[str, list[refs.Ref]], site_pages: set[str]) -> 
         by_page.setdefault(_place(places[0])[0], []).append(_row(key, value, places, site_pages))
     sections = []
     for name, rows in by_page.items():
-        title = f"[{text(name)}]({name})" if name in site_pages else text(name)
+        title = f"[{text(site_pages[name] or name)}]({name})" if name in site_pages else text(name)
         sections.append(f"## {title}\n\n| claim, and where it stands | test and interval | verdict and audits |\n"
                         "|---|---|---|\n" + "\n".join(rows) + "\n")
     return FRONT + INTRO.format(profile=text(book.profile)) + counts + "\n".join(sections)
