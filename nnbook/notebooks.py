@@ -7,7 +7,6 @@ built as plain nbformat-4 dictionaries, so that the site build does not import n
 
 from __future__ import annotations
 
-import inspect
 import json
 from pathlib import Path
 from typing import Any
@@ -51,8 +50,8 @@ def topic_notebook(book: Book, topic: str, results: str | None = None) -> dict[s
              new_code_cell(SETUP.format(results=results or str(book.results.resolve()), profile=book.profile,
                                         where=where))]
     for experiment in sorted(experiments, key=lambda e: e.id):
-        doc = inspect.getdoc(experiment.func) or ""
-        params = experiment.params(book.profile)
+        doc = experiment.doc
+        params = experiment.params_text(book.profile)
         cells.append(new_markdown_cell(f"## {experiment.title or experiment.id}\n\n{doc}\n\n"
                                        f"Experiment `{experiment.id}`, seed {experiment.seed}, "
                                        f"{book.profile} parameters: `{params}`."))
