@@ -109,7 +109,9 @@ def main() -> None:
             print(f"{page}: page HTML {book['html'] / 1024:.0f} KiB vs {plain_page['html'] / 1024:.0f} KiB plain "
                   f"({book['html'] / plain_page['html']:.1f}x); plotly.js, figure data and nnbook assets "
                   f"{book['figure_assets'] / 1024:.0f} KiB for the whole site, each file loaded when needed")
-        if not args.no_browser:
+        if not args.no_browser and not Path(reader.CHROMIUM).exists():
+            print(f"\nthe reader's side: skipped, {reader.CHROMIUM} is missing (apt-get install -y chromium)")
+        elif not args.no_browser:
             print("\nthe reader's side, headless Chromium (figures: time from navigation to drawn)")
             print("\n".join(reader.report(tmp / "book", tmp / "plain", nav_pages())))
     if not args.no_parallel:

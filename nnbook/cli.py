@@ -213,9 +213,14 @@ def new(args: argparse.Namespace) -> int:
 
 
 def notebooks(args: argparse.Namespace) -> int:
-    from .notebooks import write_notebooks
+    from mkdocs.utils.yaml import yaml_load
 
-    for path in write_notebooks(_book(args), args.root / args.out, execute=args.execute):
+    from .notebooks import titles, write_notebooks
+
+    _docs_dir(args.root)
+    with open(args.root / "mkdocs.yml", encoding="utf-8") as f:
+        page_titles = titles(yaml_load(f).get("nav"))
+    for path in write_notebooks(_book(args), args.root / args.out, execute=args.execute, page_titles=page_titles):
         print(f"wrote {path}")
     return 0
 
