@@ -201,7 +201,7 @@ def verify(args: argparse.Namespace) -> int:
 
 
 def new(args: argparse.Namespace) -> int:
-    from .scaffold import new_topic
+    from .scaffold import new_topic, next_steps
 
     try:
         for path in new_topic(args.root, args.topic, args.title):
@@ -209,6 +209,7 @@ def new(args: argparse.Namespace) -> int:
     except (FileExistsError, ValueError) as e:
         print(f"nnbook: {e}", file=sys.stderr)
         return 1
+    print(next_steps(args.topic))
     return 0
 
 
