@@ -353,8 +353,20 @@ class Book:
             root = Path(__file__).resolve().parent.parent
             if path.is_relative_to(root):
                 line = inspect.getsourcelines(func)[1]
-                links.append((label, f"{self.source_url}{path.relative_to(root).as_posix()}#L{line}"))
+                where = path.relative_to(root).as_posix()
+                # the link names the file on main: one the last commit lacks is not there before it is merged
+                shown = f"uncommitted {label}" if where in self._uncommitted_sources() else label
+                links.append((shown, f"{self.source_url}{where}#L{line}"))
         return links
+
+    def _uncommitted_sources(self) -> frozenset[str]:
+        """The package's files that the last commit does not hold as they are (see `sources`)."""
+        if "uncommitted" not in self._made:
+            from .gitstate import uncommitted_sources
+
+            package = Path(__file__).resolve().parent
+            self._made["uncommitted"] = uncommitted_sources(package) if self.source_url else frozenset()
+        return self._made["uncommitted"]
 
     def _make(self, output: registry.Output) -> Any:
         result = self.result(output.uses)
@@ -392,7 +404,8 @@ class Book:
         that makes it and the bytes of the stored result it shows."""
         if output_id not in self._made:
             output = self.outputs[output_id]
-            recipe = self._output_key(output) + self._stored_digest(output.uses) + self.source_url
+            recipe = self._output_key(output) + self._stored_digest(output.uses) + self.source_url \
+                + "\n".join(sorted(self._uncommitted_sources()))
             key = hashlib.sha256(recipe.encode()).hexdigest()[:24]
             made = self.rendered.get(key, valid=lambda value: render.is_rendered(output.kind, value))
             if made is None:
