@@ -78,8 +78,23 @@ def _site_dir(args: argparse.Namespace) -> Path:
     return site
 
 
+GENERATORS = ("mkdocs", "properdocs")  # the site generators that run the nnbook plugin
+ENV_GENERATOR = "NNBOOK_GENERATOR"
+
+
+def _generator(args: argparse.Namespace) -> None:
+    """Make `mkdocs.*` mean the chosen generator in this process: ProperDocs, a maintained fork of
+    MkDocs 1.6, answers for `mkdocs.*` imports once `properdocs.replacement` is imported."""
+    if args.generator == "properdocs":
+        try:
+            import properdocs.replacement  # noqa: F401
+        except ModuleNotFoundError:
+            raise UsageError("--generator properdocs: install it with `pip install properdocs`") from None
+
+
 def build(args: argparse.Namespace) -> int:
     """`mkdocs build --strict` into a fresh folder that replaces the site only when complete."""
+    _generator(args)
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
@@ -146,7 +161,7 @@ def serve(args: argparse.Namespace) -> int:
     _check_address(args.address)
     env = os.environ | {ENV_PROFILE: args.profile, ENV_RESULTS: str(args.root / args.results),
                         "NNBOOK_SITE_URL": f"http://{args.address}/"}  # served at the root, instant navigation on
-    command = [sys.executable, "-m", "mkdocs", "serve", "-f", str(args.root / "mkdocs.yml"), "-a", args.address]
+    command = [sys.executable, "-m", args.generator, "serve", "-f", str(args.root / "mkdocs.yml"), "-a", args.address]
     return subprocess.call(command, env=env)
 
 
@@ -295,10 +310,12 @@ def _main(argv: list[str] | None) -> int:
     _parallel_options(p)
     p = sub.add_parser("build", help="build the site (strict) into --site-dir")
     p.add_argument("--site-dir", default="site")
+    _generator_option(p)
     p.set_defaults(func=build)
     _parallel_options(p)
     p = sub.add_parser("serve", help="serve the book with live reload")
     p.add_argument("--address", default="127.0.0.1:8000")
+    _generator_option(p)
     p.set_defaults(func=serve)
     _parallel_options(p)
     sub.add_parser("list", help="experiments, their state and outputs").set_defaults(func=list_)
@@ -334,6 +351,11 @@ def _main(argv: list[str] | None) -> int:
             raise UsageError(str(e)) from e
     with parallel.settings(args.jobs, args.scheduler):  # for the MkDocs builds it runs too
         return args.func(args)
+
+
+def _generator_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--generator", choices=GENERATORS, default=os.environ.get(ENV_GENERATOR) or "mkdocs",
+                   help=f"the site generator (also {ENV_GENERATOR}; default mkdocs)")
 
 
 def _parallel_options(p: argparse.ArgumentParser) -> None:
