@@ -62,6 +62,7 @@ def baseline_config(folder: Path) -> Path:
     with open(ROOT / "mkdocs.yml", encoding="utf-8") as f:
         config = yaml_load(f)  # resolves mkdocs.yml's !ENV tags
     config["plugins"] = [p for p in config["plugins"] if not (isinstance(p, dict) and "nnbook" in p)]
+    config["markdown_extensions"] = [e for e in config["markdown_extensions"] if e != "nnbook.guard"]
     config["docs_dir"] = str(ROOT / config["docs_dir"])
     if "custom_dir" in config["theme"]:
         config["theme"]["custom_dir"] = str(ROOT / config["theme"]["custom_dir"])
