@@ -137,6 +137,45 @@ def build(args: argparse.Namespace) -> int:
     return 0
 
 
+def export(args: argparse.Namespace) -> int:
+    """The rendered pages (references replaced, the files they load beside them) as a project that
+    a generator without the nnbook plugin builds: `<out>/docs`, `<out>/overrides`, `<out>/mkdocs.yml`."""
+    import tempfile
+
+    import yaml
+    from mkdocs.utils.yaml import yaml_load
+
+    from .book import environment
+    from .plugin import ASSET_DIR, ENV_EXPORT, NNBOOK_JS
+
+    out = (args.root / args.out).resolve()
+    docs = _docs_dir(args.root)
+    try:
+        sitedir.check_target(out, "--out", sitedir.protected(args.root, docs, args.root / args.results))
+    except sitedir.SiteDirError as e:
+        raise UsageError(str(e)) from e
+    if out.exists() and any(out.iterdir()):
+        raise UsageError(f"--out {out} is not empty; give a new folder")
+    with tempfile.TemporaryDirectory() as tmp, environment({ENV_EXPORT: str(out)}):
+        args.site_dir = str(Path(tmp) / "site")
+        if (code := build(args)) != 0:
+            return code
+    shutil.copytree(docs, out / "docs", ignore=shutil.ignore_patterns("*.md"), dirs_exist_ok=True)
+    with open(args.root / "mkdocs.yml", encoding="utf-8") as f:
+        config = yaml_load(f)
+    config["docs_dir"] = "docs"
+    config["plugins"] = [p for p in config.get("plugins", []) if not (isinstance(p, dict) and "nnbook" in p)]
+    config["markdown_extensions"] = [e for e in config.get("markdown_extensions", []) if e != "nnbook.guard"]
+    config["extra_css"] = [*config.get("extra_css", []), f"{ASSET_DIR}/nnbook.css"]
+    config["extra_javascript"] = [*config.get("extra_javascript", []), NNBOOK_JS]
+    if custom := config.get("theme", {}).get("custom_dir"):
+        shutil.copytree(args.root / custom, out / "overrides")
+        config["theme"]["custom_dir"] = "overrides"
+    (out / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    print(f"nnbook: rendered pages written to {out} (build them with any generator that reads {out / 'mkdocs.yml'})")
+    return 0
+
+
 def _os_error(e: OSError) -> str:
     """An operating-system error as one line naming the file."""
     where = f"{e.filename}: " if e.filename else ""
@@ -312,6 +351,10 @@ def _main(argv: list[str] | None) -> int:
     p.add_argument("--site-dir", default="site")
     _generator_option(p)
     p.set_defaults(func=build)
+    _parallel_options(p)
+    p = sub.add_parser("export", help="write the rendered pages for a generator without the nnbook plugin")
+    p.add_argument("--out", default="rendered")
+    p.set_defaults(func=export, generator="mkdocs")
     _parallel_options(p)
     p = sub.add_parser("serve", help="serve the book with live reload")
     p.add_argument("--address", default="127.0.0.1:8000")

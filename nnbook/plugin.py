@@ -18,6 +18,7 @@ import base64
 import html
 import logging
 import re
+import shutil
 from pathlib import Path
 
 from mkdocs.config import config_options as opt
@@ -37,6 +38,7 @@ ASSETS = Path(__file__).parent / "assets"
 ASSET_DIR = "assets/nnbook"
 PLOTLY_JS = "vendor/plotly-nnbook.min.js"  # nnbook.js loads it from here when a figure needs it
 NNBOOK_JS = f"{ASSET_DIR}/nnbook.js"
+ENV_EXPORT = "NNBOOK_EXPORT"  # set by `nnbook export`: where the rendered pages go
 
 
 NOTEBOOK_NOTE = """
@@ -76,6 +78,8 @@ def _plotly_js() -> Path:
 class NNBookPlugin(BasePlugin[NNBookConfig]):
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"  # keeps this instance alive across serve rebuilds
+        export = setting(ENV_EXPORT)  # `nnbook export`: the rendered pages, for a generator without plugins
+        self.export = Path(export) if export else None
         self.book: Book | None = None
         self.builds = 0
 
@@ -181,9 +185,10 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
 
         def hold(html_text: str, ref: refs.Ref) -> str:
             """A word in place of HTML (a value, a figure's box) that Markdown need not read; it is
-            put back in `on_page_content`. A heading keeps its HTML: the table of contents reads it."""
-            if ref.inline and lines[ref.line - 1].lstrip().startswith("#"):
-                return html_text
+            put back in `on_page_content`. A heading keeps its HTML: the table of contents reads it;
+            so does an exported page, which another generator reads."""
+            if self.export or (ref.inline and lines[ref.line - 1].lstrip().startswith("#")):
+                return html_text if ref.inline else f"\n{html_text}\n"
             held.append(html_text)
             return PLACEHOLDER.format(len(held) - 1) if ref.inline else f"\n{PLACEHOLDER.format(len(held) - 1)}\n"
 
@@ -213,6 +218,10 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
         topic = page.file.src_uri.removesuffix(".md")
         if topic in self.notebooks:
             markdown += NOTEBOOK_NOTE.format(topic=topic)
+        if self.export:  # the page as any Markdown generator can build it
+            target = self.export / "docs" / page.file.src_uri
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(markdown, encoding="utf-8")
         return markdown
 
     def on_page_content(self, html_text: str, page, config, files) -> str:
@@ -241,8 +250,14 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
             raise PluginError(f"{len(self.problems)} problem(s) in the book:\n" + "\n".join(self._report()))
 
     def on_post_build(self, config) -> None:
-        """Mark the site as nnbook's: `nnbook build` replaces, and `nnbook clean` removes, only marked folders."""
+        """Mark the site as nnbook's: `nnbook build` replaces, and `nnbook clean` removes, only marked
+        folders. An export takes the files the pages load (figure data, scripts, notebooks)."""
         (Path(config.site_dir) / sitedir.MARK).write_text(sitedir.MARK_TEXT, encoding="utf-8")
+        if self.export:
+            for folder in (ASSET_DIR, "notebooks"):
+                if (Path(config.site_dir) / folder).is_dir():
+                    shutil.copytree(Path(config.site_dir) / folder, self.export / "docs" / folder, dirs_exist_ok=True)
+            shutil.copy(ASSETS / "nnbook.css", self.export / "docs" / ASSET_DIR / "nnbook.css")
 
     def _finish(self, output: str) -> str:
         """A built page as it is served: its style inline, <body> marked, scripts after the first paint."""
