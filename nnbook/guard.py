@@ -9,10 +9,15 @@ and the reference.
 
 from __future__ import annotations
 
+import re
+
 from markdown import Extension
 from markdown.preprocessors import Preprocessor
 
 from . import refs
+
+
+MAYBE_BLOCK = re.compile(r"^\s*::: *nnbook\b", re.MULTILINE)
 
 
 class UnreplacedReference(Exception):
@@ -21,7 +26,10 @@ class UnreplacedReference(Exception):
 
 class _Guard(Preprocessor):
     def run(self, lines: list[str]) -> list[str]:
-        found = refs.find("\n".join(lines))
+        text = "\n".join(lines)
+        if "{{" not in text and not MAYBE_BLOCK.search(text):  # the usual case, with the plugin: at once
+            return lines
+        found = refs.find(text)
         if found:
             first = found[0]
             raise UnreplacedReference(
