@@ -17,8 +17,7 @@ import json
 import re
 from typing import Any, Sequence
 
-import numpy as np
-
+from .lazy import numpy as np
 from .registry import Claim, Trusted
 
 FALLBACK_ROWS = 12
