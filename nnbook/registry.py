@@ -49,7 +49,8 @@ class Output:
     A figure returns a Plotly figure (or `(figure, (header, rows))` to choose the data table
     shown to readers who cannot see the plot), a table returns `(header, rows)`, values
     return a mapping of names to formatted strings or `Claim`s (referenced as `{{ id.name }}`),
-    and a model returns a `LiveModel`, which the page runs in the reader's browser.
+    and a model returns a `LiveModel`, which the page runs in the reader's browser (or a
+    `LiveTrainer`, whose presets the page trains there).
     """
 
     id: str
@@ -101,6 +102,20 @@ class LiveModel:
     examples: Any = None
     labels: Any = None
     probabilities: Any = None
+
+
+@dataclass(frozen=True)
+class LiveTrainer:
+    """Presets of the live training widget (`@model`), each with the run Keras made of it.
+
+    `presets` maps a name to its settings (plain numbers and strings, as the widget names
+    them), `arrays` maps `"<name>.<field>"` to that preset's arrays: its data, initial weights,
+    the loss of every step, the train and test loss per epoch, the final test probabilities.
+    The page trains each preset again in the reader's browser from the same start.
+    """
+
+    presets: dict[str, dict[str, Any]]
+    arrays: dict[str, Any]
 
 
 def claim(holds: Any, text: str) -> Claim:

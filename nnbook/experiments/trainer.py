@@ -1,0 +1,172 @@
+"""The live training widget's presets, trained by Keras from the weights the widget starts from.
+
+Each preset is a small dense binary classifier on 2-D data. Keras trains it in float64 (the
+widget's engine computes in float64 too) with the optimizer's own update rules, taking the
+batches of each epoch in the order of the `mulberry32` shuffle that `assets/trainer.js` uses,
+so that the browser can repeat the run step by step. The experiment stores each preset's data,
+its initial weights, the loss of every step and the train and test loss after every epoch.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import numpy as np
+
+from nnbook import data
+from nnbook.backend import tensorflow
+from nnbook.registry import experiment
+
+# Settings as the widget names them (see `assets/trainer.js`): data set, points, noise, share
+# held out for testing, hidden widths, activation, optimizer, rate, batch (0: full batch), L2,
+# epochs, and the seed of the data, the initial weights and the batch order.
+PRESETS: dict[str, dict[str, Any]] = {
+    "neuron": dict(data="linear", points=200, noise=0.1, test=0.3, layers=[], activation="tanh",
+                   optimizer="sgd", rate=0.5, batch=0, l2=0.0, epochs=150, seed=1),
+    "moons": dict(data="moons", points=300, noise=0.2, test=0.3, layers=[8, 8], activation="tanh",
+                  optimizer="adam", rate=0.01, batch=32, l2=0.0, epochs=80, seed=1),
+    "circles": dict(data="circles", points=300, noise=0.1, test=0.3, layers=[8, 8], activation="relu",
+                    optimizer="momentum", rate=0.05, batch=16, l2=0.0, epochs=40, seed=2),
+    "xor": dict(data="xor", points=300, noise=0.05, test=0.3, layers=[4], activation="tanh",
+                optimizer="sgd", rate=0.5, batch=0, l2=0.0, epochs=400, seed=3),
+    "spirals": dict(data="spirals", points=400, noise=0.2, test=0.3, layers=[16, 16, 16], activation="relu",
+                    optimizer="adam", rate=0.01, batch=32, l2=0.0, epochs=100, seed=4),
+    "sigmoid-stalls": dict(data="circles", points=300, noise=0.1, test=0.3, layers=[8, 8, 8, 8],
+                           activation="sigmoid", optimizer="sgd", rate=0.3, batch=0, l2=0.0, epochs=400, seed=5),
+    "relu-trains": dict(data="circles", points=300, noise=0.1, test=0.3, layers=[8, 8, 8, 8],
+                        activation="relu", optimizer="sgd", rate=0.3, batch=0, l2=0.0, epochs=400, seed=5),
+    "overfits": dict(data="moons", points=60, noise=0.35, test=0.5, layers=[16, 16], activation="relu",
+                     optimizer="adam", rate=0.03, batch=0, l2=0.0, epochs=400, seed=6),
+    "l2-cures": dict(data="moons", points=60, noise=0.35, test=0.5, layers=[16, 16], activation="relu",
+                     optimizer="adam", rate=0.03, batch=0, l2=0.01, epochs=400, seed=6),
+    "more-data": dict(data="moons", points=400, noise=0.35, test=0.5, layers=[16, 16], activation="relu",
+                      optimizer="adam", rate=0.03, batch=0, l2=0.0, epochs=400, seed=6),
+}
+MOMENTUM = 0.9  # the "momentum" optimizer: SGD with this momentum
+ADAM = {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7}  # Keras's defaults
+MASK = 0xFFFFFFFF
+
+
+def mulberry32(seed: int) -> Iterator[float]:
+    """Uniform numbers in [0, 1) from the 32-bit generator `mulberry32`, as `assets/trainer.js` draws them."""
+    a = seed & MASK
+    while True:
+        a = (a + 0x6D2B79F5) & MASK
+        t = ((a ^ (a >> 15)) * (a | 1)) & MASK
+        t ^= (t + (((t ^ (t >> 7)) * (t | 61)) & MASK)) & MASK
+        yield ((t ^ (t >> 14)) & MASK) / 4294967296
+
+
+def batch_orders(n: int, seed: int) -> Iterator[list[int]]:
+    """Each epoch's order of the `n` training points: a Fisher-Yates shuffle, one random stream."""
+    rand = mulberry32(seed)
+    order = list(range(n))
+    while True:
+        for i in range(n - 1, 0, -1):
+            j = int(next(rand) * (i + 1))
+            order[i], order[j] = order[j], order[i]
+        yield list(order)
+
+
+def points(name: str, n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """`n` labelled 2-D points of data set `name` (float32 coordinates, labels 0/1)."""
+    if name == "moons":
+        return data.moons(n, noise, seed)
+    if name == "circles":
+        return data.circles(n, noise, seed)
+    if name == "spirals":
+        return data.spirals(n, noise, seed=seed)
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, (n, 2))
+    y = x[:, 0] * x[:, 1] > 0 if name == "xor" else x[:, 0] + x[:, 1] > 0
+    x = x + rng.normal(0, noise, x.shape)
+    return x.astype(np.float32), y.astype(np.int64)
+
+
+def split(preset: dict[str, Any]) -> tuple[np.ndarray, ...]:
+    """The preset's points, shuffled and split into train and test (train first)."""
+    x, y = points(preset["data"], preset["points"], preset["noise"], preset["seed"])
+    order = np.random.default_rng(preset["seed"]).permutation(len(x))
+    held = int(round(preset["test"] * len(x)))
+    test, train = order[:held], order[held:]
+    return x[train], y[train], x[test], y[test]
+
+
+def build(preset: dict[str, Any]):
+    """The preset's network in float64: hidden layers, then one sigmoid unit."""
+    _, keras = tensorflow()
+    regularizer = keras.regularizers.L2(preset["l2"]) if preset["l2"] else None
+    layers = [keras.Input((2,), dtype="float64")]
+    layers += [keras.layers.Dense(units, preset["activation"], kernel_regularizer=regularizer, dtype="float64")
+               for units in preset["layers"]]
+    layers.append(keras.layers.Dense(1, "sigmoid", kernel_regularizer=regularizer, dtype="float64"))
+    return keras.Sequential(layers)
+
+
+def optimizer(preset: dict[str, Any]):
+    _, keras = tensorflow()
+    if preset["optimizer"] == "adam":
+        return keras.optimizers.Adam(preset["rate"], **ADAM)
+    return keras.optimizers.SGD(preset["rate"], momentum=MOMENTUM if preset["optimizer"] == "momentum" else 0.0)
+
+
+def train(preset: dict[str, Any], epochs: int) -> dict[str, np.ndarray]:
+    """One preset trained by Keras: its data, initial weights, the loss of every step (the batch's
+    cross-entropy before the update), the train and test loss before training and after each
+    epoch, and the final probabilities on the test points."""
+    tf, keras = tensorflow()
+    keras.utils.set_random_seed(preset["seed"])
+    x_train, y_train, x_test, y_test = split(preset)
+    model = build(preset)
+    # the initial weights as float32 numbers, so that the file the page loads holds them exactly
+    initial = [w.astype(np.float32) for w in model.get_weights()]
+    model.set_weights([w.astype(np.float64) for w in initial])
+    opt = optimizer(preset)
+
+    def cross_entropy(y, x):
+        return keras.ops.mean(keras.losses.binary_crossentropy(y, model(x, training=True)))
+
+    spec = [tf.TensorSpec([None, 2], tf.float64), tf.TensorSpec([None, 1], tf.float64)]
+
+    @tf.function(input_signature=spec)  # one trace for every batch size
+    def step(x, y):
+        with tf.GradientTape() as tape:
+            loss = cross_entropy(y, x)
+            objective = loss + tf.add_n(model.losses) if model.losses else loss
+        variables = model.trainable_variables
+        opt.apply_gradients(zip(tape.gradient(objective, variables), variables))
+        return loss
+
+    evaluate = tf.function(lambda y, x: cross_entropy(y, x), input_signature=spec[::-1])
+    xs = {k: tf.constant(v.astype(np.float64)) for k, v in (("train", x_train), ("test", x_test))}
+    ys = {k: tf.constant(v.astype(np.float64)[:, None]) for k, v in (("train", y_train), ("test", y_test))}
+    n = len(x_train)
+    batch = preset["batch"] or n
+    steps, curves = [], {"train": [float(evaluate(ys["train"], xs["train"]))],
+                         "test": [float(evaluate(ys["test"], xs["test"]))]}
+    orders = batch_orders(n, preset["seed"])
+    for _ in range(epochs):
+        order = next(orders) if preset["batch"] else list(range(n))
+        for start in range(0, n, batch):
+            take = order[start:start + batch]
+            steps.append(float(step(tf.gather(xs["train"], take), tf.gather(ys["train"], take))))
+        for part in curves:
+            curves[part].append(float(evaluate(ys[part], xs[part])))
+    probabilities = model(xs["test"]).numpy()[:, 0]
+    out = {"x_train": x_train, "y_train": y_train.astype(np.uint8), "x_test": x_test,
+           "y_test": y_test.astype(np.uint8), "steps": np.asarray(steps), "train_loss": np.asarray(curves["train"]),
+           "test_loss": np.asarray(curves["test"]), "test_probs": probabilities}
+    out |= {f"w{i}": w for i, w in enumerate(initial)}
+    return out
+
+
+@experiment("trainer/presets", seed=0, full={"epochs": 1.0}, smoke={"epochs": 0.25},
+            title="The live training widget's presets, trained by Keras")
+def presets(epochs: float, seed: int) -> dict:
+    """Every preset for its share `epochs` of its epochs (at least two); each preset has its own seed."""
+    results: dict[str, Any] = {"presets": {}, "momentum": MOMENTUM, "adam": ADAM}
+    for name, preset in PRESETS.items():
+        preset = dict(preset, epochs=max(2, int(round(preset["epochs"] * epochs))))
+        results["presets"][name] = preset
+        results |= {f"{name}.{k}": v for k, v in train(preset, preset["epochs"]).items()}
+    return results
