@@ -9,7 +9,8 @@ its initial weights, the loss of every step and the train and test loss after ev
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -17,31 +18,24 @@ from nnbook import data
 from nnbook.backend import tensorflow
 from nnbook.registry import experiment
 
-# Settings as the widget names them (see `assets/trainer.js`): data set, points, noise, share
-# held out for testing, hidden widths, activation, optimizer, rate, batch (0: full batch), L2,
-# epochs, and the seed of the data, the initial weights and the batch order.
-PRESETS: dict[str, dict[str, Any]] = {
-    "neuron": dict(data="linear", points=200, noise=0.1, test=0.3, layers=[], activation="tanh",
-                   optimizer="sgd", rate=0.5, batch=0, l2=0.0, epochs=150, seed=1),
-    "moons": dict(data="moons", points=300, noise=0.2, test=0.3, layers=[8, 8], activation="tanh",
-                  optimizer="adam", rate=0.01, batch=32, l2=0.0, epochs=80, seed=1),
-    "circles": dict(data="circles", points=300, noise=0.1, test=0.3, layers=[8, 8], activation="relu",
-                    optimizer="momentum", rate=0.05, batch=16, l2=0.0, epochs=40, seed=2),
-    "xor": dict(data="xor", points=300, noise=0.05, test=0.3, layers=[4], activation="tanh",
-                optimizer="sgd", rate=0.5, batch=0, l2=0.0, epochs=400, seed=3),
-    "spirals": dict(data="spirals", points=400, noise=0.2, test=0.3, layers=[16, 16, 16], activation="relu",
-                    optimizer="adam", rate=0.01, batch=32, l2=0.0, epochs=100, seed=4),
-    "sigmoid-stalls": dict(data="circles", points=300, noise=0.1, test=0.3, layers=[8, 8, 8, 8],
-                           activation="sigmoid", optimizer="sgd", rate=0.3, batch=0, l2=0.0, epochs=400, seed=5),
-    "relu-trains": dict(data="circles", points=300, noise=0.1, test=0.3, layers=[8, 8, 8, 8],
-                        activation="relu", optimizer="sgd", rate=0.3, batch=0, l2=0.0, epochs=400, seed=5),
-    "overfits": dict(data="moons", points=60, noise=0.35, test=0.5, layers=[16, 16], activation="relu",
-                     optimizer="adam", rate=0.03, batch=0, l2=0.0, epochs=400, seed=6),
-    "l2-cures": dict(data="moons", points=60, noise=0.35, test=0.5, layers=[16, 16], activation="relu",
-                     optimizer="adam", rate=0.03, batch=0, l2=0.01, epochs=400, seed=6),
-    "more-data": dict(data="moons", points=400, noise=0.35, test=0.5, layers=[16, 16], activation="relu",
-                      optimizer="adam", rate=0.03, batch=0, l2=0.0, epochs=400, seed=6),
+# The presets, in the settings the widget names (see `assets/trainer.js`): batch 0 is the full
+# batch; the seed draws the data, the initial weights and the batch order.
+# name: (data, points, noise, test share, hidden widths, activation, optimizer, rate, batch, L2, epochs, seed)
+TABLE = {
+    "neuron": ("linear", 200, 0.1, 0.3, [], "tanh", "sgd", 0.5, 0, 0.0, 150, 1),
+    "moons": ("moons", 300, 0.2, 0.3, [8, 8], "tanh", "adam", 0.01, 32, 0.0, 80, 1),
+    "circles": ("circles", 300, 0.1, 0.3, [8, 8], "relu", "momentum", 0.05, 16, 0.0, 40, 2),
+    "xor": ("xor", 300, 0.05, 0.3, [4], "tanh", "sgd", 0.5, 0, 0.0, 400, 3),
+    "spirals": ("spirals", 400, 0.2, 0.3, [16, 16, 16], "relu", "adam", 0.01, 32, 0.0, 100, 4),
+    "sigmoid-stalls": ("circles", 300, 0.1, 0.3, [8, 8, 8, 8], "sigmoid", "sgd", 0.3, 0, 0.0, 400, 5),
+    "relu-trains": ("circles", 300, 0.1, 0.3, [8, 8, 8, 8], "relu", "sgd", 0.3, 0, 0.0, 400, 5),
+    "overfits": ("moons", 60, 0.35, 0.5, [16, 16], "relu", "adam", 0.03, 0, 0.0, 400, 6),
+    "l2-cures": ("moons", 60, 0.35, 0.5, [16, 16], "relu", "adam", 0.03, 0, 0.01, 400, 6),
+    "more-data": ("moons", 400, 0.35, 0.5, [16, 16], "relu", "adam", 0.03, 0, 0.0, 400, 6),
 }
+FIELDS = ("data", "points", "noise", "test", "layers", "activation", "optimizer", "rate", "batch", "l2", "epochs",
+          "seed")
+PRESETS: dict[str, dict[str, Any]] = {name: dict(zip(FIELDS, row)) for name, row in TABLE.items()}
 MOMENTUM = 0.9  # the "momentum" optimizer: SGD with this momentum
 ADAM = {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7}  # Keras's defaults
 MASK = 0xFFFFFFFF
@@ -87,7 +81,7 @@ def split(preset: dict[str, Any]) -> tuple[np.ndarray, ...]:
     """The preset's points, shuffled and split into train and test (train first)."""
     x, y = points(preset["data"], preset["points"], preset["noise"], preset["seed"])
     order = np.random.default_rng(preset["seed"]).permutation(len(x))
-    held = int(round(preset["test"] * len(x)))
+    held = round(preset["test"] * len(x))
     test, train = order[:held], order[held:]
     return x[train], y[train], x[test], y[test]
 
@@ -150,8 +144,8 @@ def train(preset: dict[str, Any], epochs: int) -> dict[str, np.ndarray]:
         for start in range(0, n, batch):
             take = order[start:start + batch]
             steps.append(float(step(tf.gather(xs["train"], take), tf.gather(ys["train"], take))))
-        for part in curves:
-            curves[part].append(float(evaluate(ys[part], xs[part])))
+        for part, curve in curves.items():
+            curve.append(float(evaluate(ys[part], xs[part])))
     probabilities = model(xs["test"]).numpy()[:, 0]
     out = {"x_train": x_train, "y_train": y_train.astype(np.uint8), "x_test": x_test,
            "y_test": y_test.astype(np.uint8), "steps": np.asarray(steps), "train_loss": np.asarray(curves["train"]),
@@ -166,7 +160,7 @@ def presets(epochs: float, seed: int) -> dict:
     """Every preset for its share `epochs` of its epochs (at least two); each preset has its own seed."""
     results: dict[str, Any] = {"presets": {}, "momentum": MOMENTUM, "adam": ADAM}
     for name, preset in PRESETS.items():
-        preset = dict(preset, epochs=max(2, int(round(preset["epochs"] * epochs))))
+        preset = preset | {"epochs": max(2, round(preset["epochs"] * epochs))}
         results["presets"][name] = preset
         results |= {f"{name}.{k}": v for k, v in train(preset, preset["epochs"]).items()}
     return results
