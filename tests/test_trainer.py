@@ -59,6 +59,14 @@ def test_the_stored_data_are_the_presets_data(presets):
         assert np.array_equal(x_train, presets[f"{name}.x_train"]) and np.array_equal(y_test, presets[f"{name}.y_test"])
 
 
+def test_sigmoid_and_relu_presets_start_from_the_same_weights(presets):
+    """The activations page links the pair as the same network, start and rate but for the activation."""
+    stall, trains = presets["presets"]["sigmoid-stalls"], presets["presets"]["relu-trains"]
+    assert {k: v for k, v in stall.items() if k != "activation"} == {k: v for k, v in trains.items() if k != "activation"}
+    for i in range(2 * len(stall["layers"]) + 2):
+        assert np.array_equal(presets[f"sigmoid-stalls.w{i}"], presets[f"relu-trains.w{i}"])
+
+
 def test_mulberry32_and_the_shuffle_are_the_pages():
     # the first numbers assets/trainer.js draws from mulberry32(42), printed by Node
     rand = mulberry32(42)

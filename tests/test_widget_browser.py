@@ -233,7 +233,7 @@ def test_instant_navigation_and_the_palette(watched):
     page.wait_for_url(f"**/{PAGE}")
     page.locator(".nnbook-trainer").scroll_into_view_if_needed()
     page.wait_for_function(READY)
-    page.click("a[href='?preset=sigmoid-stalls']")
+    page.click("article a[href$='?preset=sigmoid-stalls']")
     page.wait_for_function(f"() => location.search === '?preset=sigmoid-stalls' && {READY[6:]}"
                            f" && {WIDGET}.state.activation === 'sigmoid'")
     assert page.evaluate("window.__sameDocument === true"), "instant navigation did not engage"

@@ -120,32 +120,36 @@ def train(preset: dict[str, Any], epochs: int) -> dict[str, np.ndarray]:
     def cross_entropy(y, x):
         return keras.ops.mean(keras.losses.binary_crossentropy(y, model(x, training=True)))
 
+    xs = {k: tf.constant(v.astype(np.float64)) for k, v in (("train", x_train), ("test", x_test))}
+    ys = {k: tf.constant(v.astype(np.float64)[:, None]) for k, v in (("train", y_train), ("test", y_test))}
     spec = [tf.TensorSpec([None, 2], tf.float64), tf.TensorSpec([None, 1], tf.float64)]
 
     @tf.function(input_signature=spec)  # one trace for every batch size
     def step(x, y):
+        """The batch's loss, then the train and test loss, all before the update; then the update."""
+        before = [cross_entropy(ys[part], xs[part]) for part in ("train", "test")]
         with tf.GradientTape() as tape:
             loss = cross_entropy(y, x)
             objective = loss + tf.add_n(model.losses) if model.losses else loss
         variables = model.trainable_variables
         opt.apply_gradients(zip(tape.gradient(objective, variables), variables))
-        return loss
+        return [loss, *before]
 
-    evaluate = tf.function(lambda y, x: cross_entropy(y, x), input_signature=spec[::-1])
-    xs = {k: tf.constant(v.astype(np.float64)) for k, v in (("train", x_train), ("test", x_test))}
-    ys = {k: tf.constant(v.astype(np.float64)[:, None]) for k, v in (("train", y_train), ("test", y_test))}
     n = len(x_train)
     batch = preset["batch"] or n
-    steps, curves = [], {"train": [float(evaluate(ys["train"], xs["train"]))],
-                         "test": [float(evaluate(ys["test"], xs["test"]))]}
+    steps, curves = [], {"train": [], "test": []}
     orders = batch_orders(n, preset["seed"])
     for _ in range(epochs):
         order = next(orders) if preset["batch"] else list(range(n))
         for start in range(0, n, batch):
             take = order[start:start + batch]
-            steps.append(float(step(tf.gather(xs["train"], take), tf.gather(ys["train"], take))))
-        for part, curve in curves.items():
-            curve.append(float(evaluate(ys[part], xs[part])))
+            loss, train_loss, test_loss = step(tf.gather(xs["train"], take), tf.gather(ys["train"], take))
+            if start == 0:  # the losses where the previous epoch ended
+                curves["train"].append(float(train_loss))
+                curves["test"].append(float(test_loss))
+            steps.append(float(loss))
+    for part, curve in curves.items():
+        curve.append(float(cross_entropy(ys[part], xs[part])))
     probabilities = model(xs["test"]).numpy()[:, 0]
     out = {"x_train": x_train, "y_train": y_train.astype(np.uint8), "x_test": x_test,
            "y_test": y_test.astype(np.uint8), "steps": np.asarray(steps), "train_loss": np.asarray(curves["train"]),
