@@ -225,19 +225,22 @@ def test_a_finger_works_it_on_a_phone(browser, served_site):
     context.close()
 
 
-def test_instant_navigation_and_the_palette(watched):
+def test_links_open_the_widget_in_their_state_through_instant_navigation(watched):
     page = watched.page
-    watched.open("")
+    watched.open("activations/")
     page.evaluate("window.__sameDocument = true")
-    page.click(f"nav.md-nav--primary a.md-nav__link[href='{watched.base}{PAGE}']")
-    page.wait_for_url(f"**/{PAGE}")
+    page.click("article a[href$='trainer/?preset=sigmoid-stalls']")  # from another page
+    page.wait_for_url("**/trainer/?preset=sigmoid-stalls")
     page.locator(".nnbook-trainer").scroll_into_view_if_needed()
-    page.wait_for_function(READY)
-    page.click("article a[href$='?preset=sigmoid-stalls']")
-    page.wait_for_function(f"() => location.search === '?preset=sigmoid-stalls' && {READY[6:]}"
-                           f" && {WIDGET}.state.activation === 'sigmoid'")
+    page.wait_for_function(f"() => {READY[6:]} && {WIDGET}.state.activation === 'sigmoid'")
     assert page.evaluate("window.__sameDocument === true"), "instant navigation did not engage"
+    assert page.evaluate(f"{WIDGET}.keras.name") == "sigmoid-stalls"
+    page.click("article a[href$='?preset=relu-trains']")  # on the widget's own page: in place
+    page.wait_for_function(f"() => location.search === '?preset=relu-trains' && {WIDGET}.state.activation === 'relu'")
     assert page.evaluate("nnbook.trainer.widgets().length") == 1
+    page.go_back()
+    page.wait_for_function("() => { const w = nnbook.trainer.widgets()[0];"
+                           " return !!(w && w.el.isConnected && w.state && w.state.activation === 'sigmoid'); }")
     corner = ("() => Array.from(document.querySelector('.nnbook-trainer-view canvas').getContext('2d')"
               ".getImageData(2, 2, 1, 1).data)")
     before = page.evaluate(corner)

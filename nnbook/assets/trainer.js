@@ -380,19 +380,19 @@
   var DATA_KEYS = ["data", "points", "noise", "test", "seed"];
   var NET_KEYS = ["layers", "seed"];
   var CSS = [
-    ".nnbook-trainer{--a:#e8710a;--b:#1a73e8;--mid:#ffffff;--ink:#1f2329;--line:#c9ced6;--keras:#6b7280}",
-    "[data-md-color-scheme=slate] .nnbook-trainer{--a:#ff9d4d;--b:#6ea8ff;--mid:#1e2029;--ink:#e2e4e9;--line:#444a5c;--keras:#a0a6b4}",
+    ".nnbook-trainer{--a:#e8710a;--b:#1a73e8;--mid:#ffffff;--ink:#1f2329;--line:#c9ced6;}",
+    "[data-md-color-scheme=slate] .nnbook-trainer{--a:#ff9d4d;--b:#6ea8ff;--mid:#1e2029;--ink:#e2e4e9;--line:#444a5c;}",
     ".md-typeset figure.nnbook-trainer{width:100%;margin:1.5em 0;text-align:left}",
     ".nnbook-trainer-body{display:flex;flex-wrap:wrap;gap:1rem;font-size:.7rem;align-items:flex-start}",
-    ".nnbook-trainer-controls{flex:1 1 15rem;display:grid;grid-template-columns:auto 1fr;gap:.3rem .6rem;align-items:center}",
+    ".nnbook-trainer-controls{flex:1 1 14rem;display:grid;grid-template-columns:auto 1fr;gap:.3rem .6rem;align-items:center}",
     ".nnbook-trainer-controls label{color:var(--md-default-fg-color--light)}",
     ".nnbook-trainer-controls select,.nnbook-trainer-controls input{min-height:44px;font:inherit;color:inherit;",
     "background:var(--md-default-bg-color);border:1px solid var(--line);border-radius:3px;padding:0 .3rem;min-width:0}",
     ".nnbook-trainer-buttons{grid-column:1/-1;display:flex;flex-wrap:wrap;gap:.4rem;margin-bottom:.3rem}",
     ".md-typeset .nnbook-trainer-buttons .md-button{min-height:44px;min-width:44px;padding:.4em .9em;margin:0;font-size:.7rem}",
-    ".nnbook-trainer-view{flex:0 1 18rem;min-width:0}",
+    ".nnbook-trainer-view{flex:1 1 18rem;min-width:0;max-width:26rem}",
     ".nnbook-trainer canvas{display:block;width:100%;height:auto;border:1px solid var(--line);border-radius:3px}",
-    ".nnbook-trainer-curves{flex:1 1 16rem;min-width:0}",
+    ".nnbook-trainer-curves{margin-top:.6rem}",
     ".nnbook-trainer-legend{display:flex;flex-wrap:wrap;gap:.2rem .8rem;margin:.3rem 0}",
     ".nnbook-trainer-legend span::before{content:'';display:inline-block;width:1.2em;height:0;vertical-align:middle;",
     "margin-right:.3em;border-top:2px solid var(--c)}",
@@ -497,7 +497,7 @@
     this.status = make("p", "nnbook-trainer-status", view, "The presets load when you scroll here.");
     this.status.setAttribute("aria-live", "polite");
 
-    var curves = make("div", "nnbook-trainer-curves", body);
+    var curves = make("div", "nnbook-trainer-curves", view);
     this.chart = make("canvas", "", curves);
     this.chart.width = 640;
     this.chart.height = 320;
@@ -524,9 +524,15 @@
     make("option", "", this.presetSelect, "(your own settings)").value = "";
     Object.keys(presets).forEach(function (name) { make("option", "", w.presetSelect, name).value = name; });
     [this.playButton, this.stepButton, this.resetButton].forEach(function (b) { b.disabled = false; });
-    var query = new URLSearchParams(location.search), first = presets[Object.keys(presets)[0]];
+    this.fromAddress();
+  };
+
+  /* The state the page's address gives: a preset, then any settings that differ from it. */
+  Widget.prototype.fromAddress = function () {
+    var presets = this.presets, query = new URLSearchParams(location.search), first = presets[Object.keys(presets)[0]];
     var state = fromPreset((presets[query.get("preset")] || first).settings);
     KEYS.forEach(function (k) { if (query.has(k)) state[k] = query.get(k); });
+    this.error.textContent = "";
     this.apply(state, true);
   };
 
@@ -633,8 +639,8 @@
     this.buildUnits(sizes);
     this.legend.textContent = "";
     var w = this;
-    [["train", "--b", ""], ["test", "--a", ""]].concat(this.keras ? [["Keras train", "--keras", "dashed"],
-      ["Keras test", "--keras", "dotted"]] : []).forEach(function (item) {
+    [["train", "--b", ""], ["test", "--a", ""]].concat(this.keras ? [["Keras train", "--ink", "dashed"],
+      ["Keras test", "--ink", "dotted"]] : []).forEach(function (item) {
       var span = make("span", item[2], w.legend, item[0] === "train" || item[0] === "test" ? "this page, " + item[0] : item[0]);
       span.style.setProperty("--c", "var(" + item[1] + ")");
     });
@@ -727,7 +733,7 @@
   Widget.prototype.colors = function () {
     var style = getComputedStyle(this.el);
     function get(name) { return style.getPropertyValue(name).trim(); }
-    return { a: get("--a"), b: get("--b"), mid: get("--mid"), ink: get("--ink"), line: get("--line"), keras: get("--keras") };
+    return { a: get("--a"), b: get("--b"), mid: get("--mid"), ink: get("--ink"), line: get("--line") };
   };
 
   Widget.prototype.draw = function () {
@@ -740,7 +746,8 @@
       for (var u = 0; u < units; u++) {
         var column = new Float64Array(GRID * GRID), top = 0;
         for (var i = 0; i < column.length; i++) { column[i] = values[i * units + u]; top = Math.max(top, Math.abs(column[i])); }
-        var lo = act === "sigmoid" ? 0 : act === "relu" ? 0 : -Math.max(top, 1e-9), hi = act === "sigmoid" ? 1 : Math.max(top, 1e-9);
+        /* zero (sigmoid: one half) is the neutral colour; the largest output over the plane is full blue */
+        var hi = act === "sigmoid" ? 1 : Math.max(top, 1e-9), lo = act === "sigmoid" ? 0 : -hi;
         paint(this.unitCanvases[l][u], column, lo, hi, rgb);
       }
     }
@@ -783,11 +790,13 @@
   Widget.prototype.plotCurves = function (c) {
     var ctx = this.chart.getContext("2d"), W = this.chart.width, H = this.chart.height, k = this.keras;
     var series = [[this.curves.train, c.b, []], [this.curves.test, c.a, []]];
-    if (k) series.push([k.train_loss, c.keras, [10, 8]], [k.test_loss, c.keras, [3, 6]]);  /* on top: where they
+    if (k) series.push([k.train_loss, c.ink, [12, 12]], [k.test_loss, c.ink, [3, 9]]);  /* on top: where they
                                                                                            coincide, dashes on a line */
     var epochs = Math.max(10, this.curves.train.length - 1, k ? k.train_loss.length - 1 : 0), top = 0;
     series.forEach(function (s) { for (var i = 0; i < s[0].length; i++) top = Math.max(top, Math.min(s[0][i], 3)); });
-    top = Math.max(0.1, Math.ceil(top * 10) / 10);
+    var tick = [0.05, 0.1, 0.2, 0.25, 0.5, 1].filter(function (t) { return top / t <= 5; })[0] || 1;
+    var ticks = Math.max(1, Math.ceil(top / tick - 1e-9));
+    top = ticks * tick;
     var left = 80, bottom = 50, pw = W - left - 16, ph = H - bottom - 16;
     ctx.clearRect(0, 0, W, H);
     ctx.font = "22px sans-serif";
@@ -796,10 +805,10 @@
     ctx.lineWidth = 1;
     ctx.setLineDash([]);
     ctx.textAlign = "right";
-    for (var g = 0; g <= 4; g++) {
-      var y = 16 + ph - g / 4 * ph;
+    for (var g = 0; g <= ticks; g++) {
+      var y = 16 + ph - g / ticks * ph;
       ctx.beginPath(); ctx.moveTo(left, y); ctx.lineTo(left + pw, y); ctx.stroke();
-      ctx.fillText((top * g / 4).toFixed(2), left - 8, y + 7);
+      ctx.fillText((tick * g).toFixed(tick < 0.1 ? 2 : 1), left - 8, y + 7);
     }
     ctx.textAlign = "center";
     ctx.fillText("epoch (0 to " + epochs + ")", left + pw / 2, H - 12);
@@ -809,7 +818,7 @@
     series.forEach(function (s) {
       var values = s[0];
       ctx.strokeStyle = s[1];
-      ctx.lineWidth = s[2].length ? 2 : 3;
+      ctx.lineWidth = s[2].length ? 2 : 5;
       ctx.setLineDash(s[2]);
       ctx.beginPath();
       for (var i = 0; i < values.length; i++) {
@@ -893,6 +902,22 @@
       else start(widget);
     });
   }
+
+  /* A link to another state of the widget on its own page applies the state in place. */
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[href]"), widget = widgets[0];
+    if (!link || !widget || !widget.presets || event.ctrlKey || event.metaKey || event.shiftKey || event.button) return;
+    var url = new URL(link.href, location.href);
+    if (url.origin !== location.origin || url.pathname !== location.pathname || !url.search) return;
+    event.preventDefault();
+    event.stopPropagation();
+    history.pushState(history.state, "", url.pathname + url.search + url.hash);
+    widget.fromAddress();
+    widget.el.scrollIntoView({ block: "start", behavior: "smooth" });
+  }, true);
+  window.addEventListener("popstate", function () {
+    widgets.forEach(function (w) { if (w.presets && w.el.isConnected) w.fromAddress(); });
+  });
 
   new MutationObserver(function () {
     widgets.forEach(function (w) { if (w.run) w.draw(); });

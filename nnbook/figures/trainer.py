@@ -21,7 +21,8 @@ def _weights(r: dict, name: str) -> list[str]:
                "the heat map is the network's output over the plane (blue: class 1, orange: class 0), with the "
                "training points filled and the test points as rings; the curves are the loss on both after every "
                "epoch; the small squares show what each hidden unit computes. A preset starts from the weights "
-               "Keras started from, and its Keras curves are drawn dashed.")
+               "Keras started from, and Keras's curves are drawn over the page's, dashed for training and dotted "
+               "for test.")
 def widget(r: dict) -> LiveTrainer:
     arrays = {}
     for name in r["presets"]:
