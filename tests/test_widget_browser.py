@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from conftest import ROOT
 from test_browser import CHROMIUM, FLAGS, Watched
 
 from nnbook.experiments.trainer import MOMENTUM
@@ -47,6 +48,15 @@ def keras_runs(smoke_book) -> dict:
     return smoke_book.result("trainer/presets").values
 
 
+def committed_runs() -> dict | None:
+    """The published book's Keras runs (results/full), read only, when they are current."""
+    from nnbook.book import Book
+
+    book = Book(ROOT / "results", "full", read_only=True)
+    key = book.key("trainer/presets")
+    return book.store.load("trainer/presets", key).values if book.store.path("trainer/presets", key).is_file() else None
+
+
 def open_widget(watched, query: str = ""):
     watched.open(PAGE + query)
     watched.page.locator(".nnbook-trainer").scroll_into_view_if_needed()
@@ -79,7 +89,12 @@ def probabilities(weights: list, activation: str, x: np.ndarray) -> np.ndarray:
     return a[:, 0]
 
 
-def test_the_engine_repeats_keras_step_by_step_for_every_preset(watched, keras_runs):
+@pytest.mark.parametrize("profile", ["smoke", "full"])
+def test_the_engine_repeats_keras_step_by_step_for_every_preset(watched, keras_runs, profile):
+    if profile == "full":
+        keras_runs = committed_runs()
+        if keras_runs is None:
+            pytest.skip("results/full holds no current trainer/presets result: run nnbook figures trainer")
     page = open_widget(watched)
     rows = []
     for name, p in keras_runs["presets"].items():
@@ -219,7 +234,7 @@ def test_a_finger_works_it_on_a_phone(browser, served_site):
     for i in range(controls.count()):
         assert controls.nth(i).bounding_box()["height"] >= 44, "touch-sized controls"
     assert page.evaluate("document.documentElement.scrollWidth <= 400"), "nothing wider than the screen"
-    surface = page.locator(".nnbook-trainer-view canvas").bounding_box()
+    surface = page.locator(".nnbook-trainer-surface").bounding_box()
     assert surface["width"] > 300
     assert errors == []
     context.close()
@@ -241,7 +256,7 @@ def test_links_open_the_widget_in_their_state_through_instant_navigation(watched
     page.go_back()
     page.wait_for_function("() => { const w = nnbook.trainer.widgets()[0];"
                            " return !!(w && w.el.isConnected && w.state && w.state.activation === 'sigmoid'); }")
-    corner = ("() => Array.from(document.querySelector('.nnbook-trainer-view canvas').getContext('2d')"
+    corner = ("() => Array.from(document.querySelector('.nnbook-trainer-surface').getContext('2d')"
               ".getImageData(2, 2, 1, 1).data)")
     before = page.evaluate(corner)
     page.click("label[title='Switch to dark mode']")
@@ -287,6 +302,12 @@ def test_epochs_per_second_while_drawing(watched):
     end = page.evaluate(f"[{WIDGET}.curves.train.length, performance.now()]")
     rate = (end[0] - start[0]) / (end[1] - start[1]) * 1000
     compute = page.evaluate(f"{WIDGET}.timing.epochs / {WIDGET}.timing.ms * 1000")
-    print(f"\n{rate:.0f} epochs per second while drawing, {compute:.0f} epochs per second of training alone")
+    page.click(".nnbook-trainer-buttons button >> nth=0")
+    drawing = page.evaluate(f"""() => {{ const w = {WIDGET}, start = performance.now();
+      for (let i = 0; i < 20; i++) w.draw(); return (performance.now() - start) / 20; }}""")
+    frames = page.evaluate("""() => new Promise(done => { let n = 0; const start = performance.now();
+      (function tick() { if (++n < 30) requestAnimationFrame(tick); else done(30 / (performance.now() - start) * 1000); })(); })""")
+    print(f"\n{rate:.0f} epochs per second while drawing, {compute:.0f} epochs per second of training alone, "
+          f"{drawing:.1f} ms per drawing, {frames:.0f} animation frames per second idle")
     assert rate > 0 and math.isfinite(compute)
     assert json.loads(json.dumps(watched.errors)) == []

@@ -361,6 +361,7 @@
 
   var NEAR = "300px 0px";
   var GRID = 48;  /* the surfaces are computed on GRID x GRID points */
+  var BUDGET = 8, EPOCHS_PER_FRAME = 3;
   var base = (document.currentScript && document.currentScript.src || "").replace(/[^/]*$/, "");
   var CHOICES = {
     data: [["moons", "moons"], ["circles", "circles"], ["spirals", "spirals"], ["xor", "XOR"], ["linear", "linear"]],
@@ -491,14 +492,14 @@
     this.error.setAttribute("role", "alert");
 
     var view = make("div", "nnbook-trainer-view", body);
-    this.surface = make("canvas", "", view);
+    this.surface = make("canvas", "nnbook-trainer-surface", view);
     this.surface.width = this.surface.height = 480;
     this.surface.setAttribute("role", "img");
     this.status = make("p", "nnbook-trainer-status", view, "The presets load when you scroll here.");
     this.status.setAttribute("aria-live", "polite");
 
     var curves = make("div", "nnbook-trainer-curves", view);
-    this.chart = make("canvas", "", curves);
+    this.chart = make("canvas", "nnbook-trainer-chart", curves);
     this.chart.width = 640;
     this.chart.height = 320;
     this.chart.setAttribute("role", "img");
@@ -714,7 +715,10 @@
     var w = this;
     (function frame() {
       if (!w.playing || !w.el.isConnected) return w.pause();
-      w.epoch();  /* one epoch per frame */
+      /* one epoch per frame, up to EPOCHS_PER_FRAME while they take less than BUDGET ms: slow
+         frames (a busy machine) do not slow the training down below what can be watched */
+      var until = performance.now() + BUDGET, count = 0;
+      do w.epoch(); while (++count < EPOCHS_PER_FRAME && performance.now() < until);
       w.draw();
       w.frame = requestAnimationFrame(frame);
     })();
@@ -730,15 +734,18 @@
     this.announce();
   };
 
+  /* The palette's colours, read again when the reader switches it (see `retheme`). */
   Widget.prototype.colors = function () {
+    if (this.palette) return this.palette;
     var style = getComputedStyle(this.el);
     function get(name) { return style.getPropertyValue(name).trim(); }
-    return { a: get("--a"), b: get("--b"), mid: get("--mid"), ink: get("--ink"), line: get("--line") };
+    var c = { a: get("--a"), b: get("--b"), mid: get("--mid"), ink: get("--ink"), line: get("--line") };
+    c.rgb = { a: hex(c.a), b: hex(c.b), mid: hex(c.mid) };
+    return (this.palette = c);
   };
 
   Widget.prototype.draw = function () {
-    var c = this.colors(), pass = this.run.net.forward(this.grid, GRID * GRID), out = pass.outputs;
-    var rgb = { a: hex(c.a), b: hex(c.b), mid: hex(c.mid) };
+    var c = this.colors(), pass = this.run.net.forward(this.grid, GRID * GRID), out = pass.outputs, rgb = c.rgb;
     paint(this.surface, out[out.length - 1], 0, 1, rgb);
     this.points(c);
     for (var l = 0; l < this.unitCanvases.length; l++) {
@@ -764,7 +771,7 @@
       d[4 * i + 3] = 255;
     }
     if (canvas.width === GRID) return ctx.putImageData(image, 0, 0);
-    var small = document.createElement("canvas");
+    var small = paint.small || (paint.small = document.createElement("canvas"));
     small.width = small.height = GRID;
     small.getContext("2d").putImageData(image, 0, 0);
     ctx.imageSmoothingEnabled = true;
@@ -920,7 +927,7 @@
   });
 
   new MutationObserver(function () {
-    widgets.forEach(function (w) { if (w.run) w.draw(); });
+    widgets.forEach(function (w) { w.palette = null; if (w.run) w.draw(); });
   }).observe(document.body, { attributes: true, attributeFilter: ["data-md-color-scheme"] });
   if (window.document$ && window.document$.subscribe) window.document$.subscribe(setup);
   else if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setup);
