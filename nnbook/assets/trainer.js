@@ -389,7 +389,7 @@
     ".nnbook-trainer-controls label{color:var(--md-default-fg-color--light)}",
     ".nnbook-trainer-controls select,.nnbook-trainer-controls input{min-height:44px;font:inherit;color:inherit;",
     "background:var(--md-default-bg-color);border:1px solid var(--line);border-radius:3px;padding:0 .3rem;min-width:0}",
-    ".nnbook-trainer-buttons{grid-column:1/-1;display:flex;flex-wrap:wrap;gap:.4rem;margin-bottom:.3rem}",
+    ".nnbook-trainer-buttons{flex:1 1 100%;display:flex;flex-wrap:wrap;gap:.4rem}",
     ".md-typeset .nnbook-trainer-buttons .md-button{min-height:44px;min-width:44px;padding:.4em .9em;margin:0;font-size:.7rem}",
     ".nnbook-trainer-view{flex:1 1 18rem;min-width:0;max-width:26rem}",
     ".nnbook-trainer canvas{display:block;width:100%;height:auto;border:1px solid var(--line);border-radius:3px}",
@@ -402,7 +402,8 @@
     ".nnbook-trainer-units div{display:flex;flex-wrap:wrap;gap:.3rem;align-items:center}",
     ".nnbook-trainer-units canvas{width:2.6rem}",
     ".nnbook-trainer-status{margin:.3rem 0 0;font-variant-numeric:tabular-nums;min-height:2.8em}",
-    ".nnbook-trainer-error{color:#c62828}"
+    ".nnbook-trainer-error{color:#c62828;margin:0}",
+    "@media (max-width:600px){.nnbook-trainer-view{order:-1;flex-basis:100%;max-width:none}.nnbook-trainer-buttons{order:-2}}"
   ].join("");
 
   function make(tag, className, parent, text) {
@@ -457,8 +458,8 @@
   Widget.prototype.build = function () {
     var w = this, body = this.el.querySelector(".nnbook-trainer-body");
     body.textContent = "";
+    var buttons = make("div", "nnbook-trainer-buttons", body);
     var controls = make("div", "nnbook-trainer-controls", body);
-    var buttons = make("div", "nnbook-trainer-buttons", controls);
     this.playButton = make("button", "md-button md-button--primary", buttons, "Train");
     this.stepButton = make("button", "md-button", buttons, "Step one epoch");
     this.resetButton = make("button", "md-button", buttons, "Reset");
