@@ -38,6 +38,12 @@ def test_a_paired_interval_by_hand():
     assert lower.statistic == pytest.approx(-2.5) and lower.holds and lower.sound and lower.wins == 4
 
 
+def test_the_summary_for_prose_gives_the_statistic_its_interval_and_the_seeds():
+    ev = paired([0.62, 0.60, 0.65, 0.59], [0.60, 0.59, 0.61, 0.60], points=True)
+    assert ev.summary() == f"+1.50 points (95 % interval {ev._span()}; higher in 3 of 4 seeds)"
+    assert "−" in ev.summary(), "the interval covers 0 here, and its lower bound shows a true minus"
+
+
 def test_seeds_on_an_axis_and_a_margin():
     runs = np.array([[0.90, 0.91, 0.92], [0.80, 0.80, 0.81]])  # setting, seed
     ev = paired(runs[0], runs[1], margin=0.05, points=True, what="A minus B")
@@ -119,6 +125,15 @@ def test_one_seed_decides():
     verdict, reason = planted.audits()["one seed decides"]
     assert verdict == "fail" and "without seed 5" in reason
     assert SOUND.audits()["one seed decides"][0] == "pass"
+    direction_from_one = paired([0.2, 0.1, -0.1, 0.0, 0.9], [0.0] * 5, margin=0.1)
+    assert direction_from_one.holds and not direction_from_one.left_out(4).decided
+    assert "without seed 5" in direction_from_one.audits()["one seed decides"][1]
+
+
+def test_wins_count_seeds_beyond_the_margin():
+    ev = paired([0.3, 0.6, 0.7, 0.8, 0.9], [0.0] * 5, margin=0.5)
+    assert ev.wins == 4 and ev.description().endswith("higher in 4 of 5")
+    assert ev.swapped().wins == 0
 
 
 def test_cannot_fail_with_the_groups_swapped():
@@ -127,7 +142,8 @@ def test_cannot_fail_with_the_groups_swapped():
     assert planted.holds and planted.sound
     verdict, reason = planted.audits()["cannot fail"]
     assert verdict == "fail" and "the groups swapped" in reason
-    assert SOUND.audits()["cannot fail"] == ("pass", "fails, as it should, with the groups swapped")
+    assert SOUND.audits()["cannot fail"] == ("pass", "fails, as it should, with the groups swapped (a weak control: "
+                                                     "the experiment declares no natural one)")
 
 
 def test_cannot_fail_on_a_stated_control():
@@ -230,3 +246,18 @@ def test_the_evidence_page_lists_every_claim_and_the_marks_link_to_it(tmp_path, 
     assert "the noise went up" in ledger and "fragile: <strong>fail</strong>" in ledger
     assert "the runs finished" in ledger and "not yet stated with the rules of evidence" in ledger
     assert "both settings ran" not in ledger, "a fact is not evidence"
+
+
+def test_resampled_adds_the_bootstrap_term_of_a_statistic_without_per_example_arrays():
+    rng = np.random.default_rng(1)
+    right = rng.random((5, 2000)) < np.linspace(0.80, 0.84, 5)[:, None]  # five seeds, shared examples
+    ev = evidence.resampled(lambda rows: right[:, rows].mean(1) - 0.5, 2000, margin=0.2, what="accuracy minus 0.5")
+    assert ev.per_seed == pytest.approx(tuple(right.mean(1) - 0.5))
+    # what a bootstrap of the mean estimates: here the seeds' right answers are independent
+    binomial = np.mean(right) * (1 - np.mean(right)) / 2000 / 5
+    assert ev.example_var == pytest.approx(binomial, rel=0.35) and ev.examples == 2000
+    assert ev.passes
+    assert not evidence.resampled(lambda rows: right[:, rows].mean(1) - 0.5, 2000, margin=0.4).passes
+    same = evidence.resampled(lambda rows: right[:, rows].mean(1) - right[:, rows].mean(), 2000, same=True,
+                              margin=0.05)
+    assert same.test == "equivalence" and same.sound
