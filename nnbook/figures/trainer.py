@@ -44,5 +44,5 @@ def numbers(r: dict) -> dict:
         "overfit-train": str(len(r["overfits.y_train"])),
         "same-start": fact("each preset starts in the page from the initial weights Keras started from, on the "
                            "same data, and takes its batches in the same order"),
-        "float64": fact("Keras trains the presets in float64, as the page does"),
+        "float64": fact("Keras trains the presets in double precision (float64), as the page does"),
     }
