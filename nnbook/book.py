@@ -337,6 +337,7 @@ class Book:
             render_code = "".join(fingerprint(f) for f in (render.figure_html, render.table_markdown,
                                                              render.fill_caption,
                                                              render.model_asset, render.model_html,
+                                                             render.trainer_asset, render.trainer_html,
                                                              render.stored_value))
             recipe = "\n".join([output.kind, output.caption, fingerprint(output.func), render_code,
                                 self.key(output.uses)])
@@ -380,6 +381,10 @@ class Book:
             if output.kind == "table":
                 header, rows = made
                 return render.table_markdown(output.id, header, rows, caption, provenance)
+            if output.kind == "model" and isinstance(made, registry.LiveTrainer):
+                name, blob, _ = render.trainer_asset(output.id, made)
+                page = render.trainer_html(output.id, name, len(blob), caption, provenance)
+                return render.with_asset(page, name, blob)
             if output.kind == "model":
                 name, blob, header = render.model_asset(output.id, made)
                 page = render.model_html(output.id, name, len(blob), header, caption, provenance)

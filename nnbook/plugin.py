@@ -154,7 +154,7 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
 
     def on_files(self, files, config):
         sources = {PLOTLY_JS: _plotly_js(), "vendor/plotly.js-LICENSE": ASSETS / "vendor/plotly.js-LICENSE"}
-        sources |= {n: ASSETS / n for n in ("nnbook.js", "live.js")}
+        sources |= {n: ASSETS / n for n in ("nnbook.js", "live.js", "trainer.js")}
         for name, source in sources.items():
             files.append(File.generated(config, f"{ASSET_DIR}/{name}", abs_src_path=str(source)))
         for output_id in self.with_assets:  # each figure's data and live model's weights, fetched when near

@@ -58,7 +58,8 @@ class Output:
     A figure returns a Plotly figure (or `(figure, (header, rows))` to choose the data table
     shown to readers who cannot see the plot), a table returns `(header, rows)`, values
     return a mapping of names to formatted strings or `Claim`s (referenced as `{{ id.name }}`),
-    and a model returns a `LiveModel`, which the page runs in the reader's browser.
+    and a model returns a `LiveModel`, which the page runs in the reader's browser (or a
+    `LiveTrainer`, whose presets the page trains there).
     """
 
     id: str
@@ -144,6 +145,20 @@ def listed(entry: Experiment | Output) -> dict[str, Any]:
         return {"id": entry.id, "kind": "experiment", "seed": entry.seed, "title": entry.title, "doc": entry.doc,
                 "parameters": {profile: entry.params_text(profile) for profile in entry.profiles}}
     return {"id": entry.id, "kind": entry.kind, "uses": entry.uses, "caption": entry.caption}
+
+
+@dataclass(frozen=True)
+class LiveTrainer:
+    """Presets of the live training widget (`@model`), each with the run Keras made of it.
+
+    `presets` maps a name to its settings (plain numbers and strings, as the widget names
+    them), `arrays` maps `"<name>.<field>"` to that preset's arrays: its data, initial weights,
+    the loss of every step, the train and test loss per epoch, the final test probabilities.
+    The page trains each preset again in the reader's browser from the same start.
+    """
+
+    presets: dict[str, dict[str, Any]]
+    arrays: dict[str, Any]
 
 
 def claim(holds: Any, text: str) -> Claim:

@@ -427,3 +427,45 @@ def model_html(id: str, asset: str, size: int, header: dict[str, Any], caption: 
         f"<figcaption>{caption_html(caption)}"
         f'<span class="nnbook-provenance">{provenance_line(provenance)}</span></figcaption></figure>'
     )
+
+
+# -- the live training widget: presets the page trains in the browser -----------------------
+
+ASSET_DTYPES = {"float32": "f4", "float64": "f8", "uint8": "u1"}  # what assets/trainer.js reads
+
+
+def _padded(data: bytes) -> bytes:
+    return data + b"\0" * (-len(data) % 8)
+
+
+def trainer_asset(id: str, trainer: Any) -> tuple[str, bytes, dict[str, Any]]:
+    """The presets as one binary file: a little-endian uint32 header length, the JSON header
+    (`{"presets": settings by name, "arrays": [{"name", "dtype", "length"}]}`), then each array
+    little-endian, each part padded to 8 bytes. Returns the content-derived name, bytes, header."""
+    arrays, parts = [], []
+    for name in sorted(trainer.arrays):
+        array = np.asarray(trainer.arrays[name])
+        if array.dtype.name not in ASSET_DTYPES:
+            raise ValueError(f"array {name} is {array.dtype}, not one of {', '.join(ASSET_DTYPES)}")
+        if name.split(".")[0] not in trainer.presets:
+            raise ValueError(f"array {name} belongs to no preset")
+        arrays.append({"name": name, "dtype": ASSET_DTYPES[array.dtype.name], "length": int(array.size)})
+        parts.append(_padded(np.ascontiguousarray(array).astype(array.dtype.newbyteorder("<")).tobytes()))
+    header = {"presets": trainer.presets, "arrays": arrays}
+    text = json.dumps(header, separators=(",", ":"), sort_keys=True).encode()
+    blob = _padded(np.uint32(len(text)).astype("<u4").tobytes() + text) + b"".join(parts)
+    name = f"{slug(id).removeprefix('nnbook-')}.{hashlib.sha256(blob).hexdigest()[:12]}.bin"
+    return name, blob, header
+
+
+def trainer_html(id: str, asset: str, size: int, caption: str, provenance: dict[str, Any]) -> str:
+    """The widget a page embeds: `assets/trainer.js` builds it and fetches `asset` (`size` bytes)
+    only when it comes near the viewport."""
+    return (
+        f'<figure class="nnbook-trainer" id="{slug(id)}" data-nnbook-asset="{html.escape(asset)}" '
+        f'data-nnbook-bytes="{size}" style="min-height:560px">'
+        '<div class="nnbook-trainer-body"><p class="nnbook-trainer-status">This widget trains a network in your '
+        "browser and needs JavaScript.</p></div>"
+        f"<figcaption>{caption_html(caption)}"
+        f'<span class="nnbook-provenance">{provenance_line(provenance)}</span></figcaption></figure>'
+    )

@@ -14,7 +14,8 @@
   var script = document.currentScript;
   var BASE = script ? script.src.replace(/[^/]*$/, "") : ""; /* .../assets/nnbook/ */
   var PLOTLY = BASE + "vendor/plotly-nnbook.min.js"; /* served by nnbook/plugin.py */
-  var LIVE = BASE + "live.js"; /* the drawing pads of live models, loaded by pages that have one */
+  var LIVE = { ".nnbook-live": BASE + "live.js", ".nnbook-trainer": BASE + "trainer.js" }; /* live widgets' scripts,
+                                          loaded by pages that have one: drawing pads, the training widget */
   var NEAR = "1500px 0px"; /* once the reader moves, start a figure this far before it scrolls into view */
 
   var THEMES = {
@@ -304,17 +305,17 @@
     else setTimeout(task, 200);
   }
 
-  function loadLive() {
-    if (window.nnbook.live || document.querySelector('script[src="' + LIVE + '"]')) return;
+  function loadLive(src) {
+    if (document.querySelector('script[src="' + src + '"]')) return;
     var tag = document.createElement("script");
-    tag.src = LIVE;
+    tag.src = src;
     document.head.appendChild(tag);
   }
 
   function onPage() {
     restoreRules();
     watch();
-    if (document.querySelector(".nnbook-live")) loadLive();
+    Object.keys(LIVE).forEach(function (selector) { if (document.querySelector(selector)) loadLive(LIVE[selector]); });
     whenIdle(function () { focusableScrollers(document); }); /* after Material has wrapped the tables */
   }
 
