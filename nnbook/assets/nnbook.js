@@ -114,31 +114,40 @@
   function fetchSpec(el) {
     return fetch(BASE + "figures/" + el.getAttribute("data-nnbook-spec") + ".json").then(function (response) {
       if (!response.ok) throw new Error("figure data: HTTP " + response.status);
-      return response.json();
+      return response.text();
     });
   }
 
-  /* On a narrow screen a legend above the plot wraps into the menus and titles: put it below
-     the x-axis title instead, where plotly.js grows the margin to fit it. */
-  function fitLegend(el, layout) {
-    if (el.clientWidth >= 600 || layout.sliders || layout.showlegend === false || !layout.margin) return;
-    var plotHeight = (layout.height || 440) - layout.margin.t - layout.margin.b;
-    layout.legend = Object.assign({}, layout.legend, { y: -Math.min(0.5, 62 / plotHeight), yanchor: "top" });
-    if (!layout.updatemenus && !layout.annotations) layout.margin.t = Math.min(layout.margin.t, 30);
+  /* On a phone, the figure's narrow variant (nnbook/figures/style.py): panels stacked, legend
+     below, heights that follow; the page reserved its height (nnbook.css). */
+  var NARROW = window.matchMedia ? window.matchMedia("(max-width: 639px)") : { matches: false };
+
+  function fitWidth(spec) {
+    var narrow = spec.layout.meta && spec.layout.meta.nnbook && spec.layout.meta.nnbook.narrow;
+    if (!NARROW.matches || !narrow) return;
+    applyUpdate(spec.layout, narrow.layout);
+    Object.keys(narrow.traces).forEach(function (i) {
+      if (spec.data[i]) applyUpdate(spec.data[i], narrow.traces[i]);
+    });
   }
 
   function nextTask() {
     return new Promise(function (resolve) { setTimeout(resolve, 0); });
   }
 
-  function plot(el, spec) {
+  var CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"] };
+
+  function plot(el, text) {
     if (!el.isConnected) return null; /* the reader navigated away meanwhile */
     restoreRules();
+    el.nnbookText = text; /* parsed again should the screen cross the narrow width */
+    el.nnbookNarrow = NARROW.matches;
+    var spec = JSON.parse(text);
+    fitWidth(spec);
     var name = scheme();
     var layout = applyUpdate(spec.layout, themeLayout(spec.layout, name));
     layout.autosize = true;
-    fitLegend(el, layout);
-    return window.Plotly.newPlot(el, spec.data, layout, { responsive: true, displaylogo: false }).then(function () {
+    return window.Plotly.newPlot(el, spec.data, layout, CONFIG).then(function () {
       el.setAttribute("data-nnbook-theme", name);
       el.removeAttribute("aria-busy");
       keyboardControls(el);
@@ -225,7 +234,8 @@
 
   function keyboardControls(el) {
     describe(el);
-    el.addEventListener("keydown", onControlKey);
+    if (!el.nnbookKeyed) el.addEventListener("keydown", onControlKey); /* once: a redraw keeps it */
+    el.nnbookKeyed = true;
     ["plotly_buttonclicked", "plotly_sliderchange", "plotly_relayout"].forEach(function (name) {
       el.on(name, function () { describe(el); }); /* the mouse or the keys moved them */
     });
@@ -277,6 +287,18 @@
     return queue;
   }
 
+  /* A phone turned sideways, a window resized across the narrow width: each figure takes the
+     other layout. */
+  function refit() {
+    document.querySelectorAll(".nnbook-plot[data-nnbook-theme]").forEach(function (el) {
+      if (el.nnbookText && el.nnbookNarrow !== NARROW.matches) {
+        queue = queue.then(function () { return plot(el, el.nnbookText); }).catch(function (error) {
+          console.error(error);
+        }).then(nextTask);
+      }
+    });
+  }
+
   function retheme() {
     var name = scheme();
     document.querySelectorAll(".nnbook-plot[data-nnbook-theme]").forEach(function (el) {
@@ -322,6 +344,7 @@
   ["scroll", "keydown", "pointerdown", "touchstart"].forEach(function (type) {
     window.addEventListener(type, engage, { capture: true, passive: true });
   });
+  if (NARROW.addEventListener) NARROW.addEventListener("change", refit);
   new MutationObserver(retheme).observe(document.body, { attributes: true, attributeFilter: ["data-md-color-scheme"] });
   document.addEventListener("toggle", function (event) { /* toggle does not bubble: captured */
     if (event.target.open) focusableScrollers(event.target);
