@@ -310,20 +310,32 @@
   }
 
   /* A table wider than the page scrolls sideways: keyboard readers must be able to reach it.
-     Measured when the browser is idle, all reads before any write (one layout), and inside a
-     figure's data <details> only once the reader opens it: measuring hidden content costs a
-     layout per table. */
+     Tables are measured one at a time while the browser is idle (off screen a table is not laid
+     out until asked, see nnbook.css, so each measure is a short task of its own), and inside a
+     figure's data <details> only once the reader opens it. */
+  var unmeasured = [];
+
+  function measureSome(deadline) {
+    var first = true; /* one at least, even when the browser is never idle */
+    while (unmeasured.length && (first || !deadline || deadline.timeRemaining() > 8)) {
+      var el = unmeasured.shift();
+      first = false;
+      if (el.isConnected && el.scrollWidth > el.clientWidth) el.setAttribute("tabindex", "0");
+    }
+    if (unmeasured.length) whenIdle(measureSome);
+  }
+
   function focusableScrollers(root) {
-    var wide = [];
+    var had = unmeasured.length;
     root.querySelectorAll(".md-typeset__scrollwrap:not([tabindex])").forEach(function (el) {
-      if (!el.closest("details:not([open])") && el.scrollWidth > el.clientWidth) wide.push(el);
+      if (!el.closest("details:not([open])") && unmeasured.indexOf(el) < 0) unmeasured.push(el);
     });
-    wide.forEach(function (el) { el.setAttribute("tabindex", "0"); });
+    if (!had && unmeasured.length) whenIdle(measureSome);
   }
 
   function whenIdle(task) {
     if ("requestIdleCallback" in window) window.requestIdleCallback(task, { timeout: 1000 });
-    else setTimeout(task, 200);
+    else setTimeout(task, 200, null);
   }
 
   function loadLive() {
@@ -337,6 +349,7 @@
     restoreRules();
     watch();
     if (document.querySelector(".nnbook-live")) loadLive();
+    unmeasured = [];
     whenIdle(function () { focusableScrollers(document); }); /* after Material has wrapped the tables */
   }
 
