@@ -177,10 +177,10 @@ def figure_html(id: str, fig: Any, caption: str, provenance: dict[str, Any],
     (`data` as `(header, rows)` when the figure function gives one, else read off the traces),
     with the Plotly JSON as a file named by its content, which nnbook.js fetches when the
     figure comes near the viewport (see `with_asset`)."""
-    from nnbook.figures.style import narrow_layout
+    from nnbook.figures.style import colour_bars, narrow_layout
 
     check_trace_types(fig)
-    narrow = narrow_layout(fig)
+    narrow = narrow_layout(colour_bars(fig))
     fig.update_layout(meta={"nnbook": {"narrow": {"layout": narrow["layout"], "traces": narrow["traces"]}}})
     spec = figure_json(fig)
     name = hashlib.sha256(spec.encode()).hexdigest()[:20]

@@ -126,14 +126,15 @@ OPTION_POINTS = r"""([figure, control]) => {
   const centre = n => { const r = n.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; };
   if (control.startsWith('sliders')) {
     const rail = g.querySelector('.slider-rail-rect').getBoundingClientRect();
-    return {points: Array.from(g.querySelectorAll('.slider-tick')).map(t => [centre(t)[0], rail.top + rail.height / 2])};
+    return {points: Array.from(g.querySelectorAll('.slider-tick-rect')).map(t => [centre(t)[0], rail.top + rail.height / 2])};
   }
   const item = el.layout.updatemenus[+control.split(':')[1]];
   return {dropdown: (item.type || 'dropdown') === 'dropdown', header: centre(g),
-          points: Array.from(el.querySelectorAll('.updatemenu-button')).map(centre)};
+          points: Array.from(g.querySelectorAll('.updatemenu-button')).map(centre)};
 }"""
 
-OPEN_OPTIONS = """() => Array.from(document.querySelectorAll('.updatemenu-dropdown-button')).map(n => {
+OPEN_OPTIONS = """figure => Array.from(document.querySelectorAll(
+  `.nnbook-plot[data-nnbook-id="${figure}"] .updatemenu-dropdown-button-group .updatemenu-button`)).map(n => {
   const r = n.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })"""
 
 CONTROLS = """() => Array.from(document.querySelectorAll('[data-nnbook-control]')).map(g => {
@@ -163,7 +164,7 @@ def test_every_option_answers_the_mouse(browser, served_site, path, width):
             if found.get("dropdown"):
                 page.mouse.click(*found["header"])
                 page.wait_for_timeout(150)
-                points = page.evaluate(OPEN_OPTIONS)
+                points = page.evaluate(OPEN_OPTIONS, c["figure"])
             else:
                 points = found["points"]
             assert len(points) == c["options"], (c, points)

@@ -18,11 +18,12 @@
   var NEAR = "1500px 0px"; /* once the reader moves, start a figure this far before it scrolls into view */
 
   var THEMES = {
-    /* plotly.js draws the active menu button near-white whatever the theme, so menus keep dark text */
+    /* plotly.js draws the active and the hovered menu button near-white whatever the theme:
+       nnbook.css darkens them in the dark palette */
     light: { paper: "#ffffff", plot: "#ffffff", font: "#1f2329", grid: "#e3e6ea", line: "#9aa3ad", menu: "#f3f4f6",
              menuFont: "#1f2329", hover: "#f3f4f6" },
-    dark: { paper: "#1e2029", plot: "#1e2029", font: "#e2e4e9", grid: "#383c4a", line: "#7a8090", menu: "#b9bdc9",
-            menuFont: "#1f2329", hover: "#2e303e" }
+    dark: { paper: "#1e2029", plot: "#1e2029", font: "#e2e4e9", grid: "#383c4a", line: "#7a8090", menu: "#2e3140",
+            menuFont: "#e2e4e9", hover: "#2e303e" }
   };
   var plotlyRules = null; /* plotly.js's global style rules, which instant navigation drops */
   var plotlyLoaded = null; /* a promise of window.Plotly, made on first need */
@@ -65,6 +66,36 @@
       update["sliders[" + i + "].currentvalue.font.color"] = t.font;
     });
     return update;
+  }
+
+  /* Error bars of bar charts, which plotly.js draws dark grey unless told (invisible on the dark
+     palette), take the palette's ink, and a width that shows. */
+  function inkTraces(data) {
+    var found = [];
+    data.forEach(function (trace, i) {
+      var bars = (trace.type === "bar" || trace.type === "histogram");
+      ["error_y", "error_x"].forEach(function (key) {
+        if (bars && trace[key] && trace[key].visible !== false && (trace[key].array || trace[key].value) &&
+            (!trace[key].color || trace[key].nnbookInk)) {
+          trace[key].nnbookInk = true;
+          if (found.indexOf(i) < 0) found.push(i);
+        }
+      });
+    });
+    return found;
+  }
+
+  function themeInk(el, data, name) {
+    var ink = THEMES[name].font;
+    inkTraces(data).forEach(function (i) {
+      ["error_y", "error_x"].forEach(function (key) {
+        if (data[i][key] && data[i][key].nnbookInk) {
+          data[i][key].color = ink;
+          data[i][key].thickness = Math.max(data[i][key].thickness || 0, 1.5);
+        }
+      });
+    });
+    return data;
   }
 
   function applyUpdate(layout, update) {
@@ -144,10 +175,12 @@
     el.nnbookNarrow = NARROW.matches;
     var spec = JSON.parse(text);
     fitWidth(spec);
+    var box = el.closest(".nnbook-figure");
+    if (box) box.style.contentVisibility = "visible"; /* laid out from now on: plotly.js measures it */
     var name = scheme();
     var layout = applyUpdate(spec.layout, themeLayout(spec.layout, name));
     layout.autosize = true;
-    return window.Plotly.newPlot(el, spec.data, layout, CONFIG).then(function () {
+    return window.Plotly.newPlot(el, themeInk(el, spec.data, name), layout, CONFIG).then(function () {
       el.setAttribute("data-nnbook-theme", name);
       el.removeAttribute("aria-busy");
       keyboardControls(el);
@@ -303,6 +336,11 @@
     var name = scheme();
     document.querySelectorAll(".nnbook-plot[data-nnbook-theme]").forEach(function (el) {
       if (el.getAttribute("data-nnbook-theme") === name || !el.layout) return;
+      var inked = inkTraces(el.data);
+      if (inked.length) {
+        var ink = THEMES[name].font;
+        window.Plotly.restyle(el, { "error_y.color": ink, "error_x.color": ink }, inked);
+      }
       window.Plotly.relayout(el, themeLayout(el.layout, name)).then(function () {
         el.setAttribute("data-nnbook-theme", name);
       });

@@ -106,7 +106,8 @@ NARROW_MAX_WIDTH = 639  # px of viewport: the media query of nnbook.css and nnbo
 NARROW_WIDTH = 340  # px a phone leaves a figure, to lay legends out in rows
 NARROW_FONT = 11
 PANEL_HEIGHT = (180, 280)  # px: the least and most a stacked panel gets
-TITLE_LINE = 17  # px per line of a subplot title
+TITLE_LINE = 19  # px per line of a subplot title, at TITLE_FONT
+TITLE_FONT = 13
 BELOW_PANEL = (32, 60)  # px under a panel for its tick labels, and with an axis title too
 LEGEND_ROW = 21  # px per row of a legend below the plot
 MOST_PANELS = 4  # grids of more panels (image mosaics) keep their layout
@@ -204,6 +205,8 @@ def narrow_layout(fig: go.Figure) -> dict[str, Any]:
             update[f"yaxis{p['y'][1:]}.domain"] = [round(v, 5) for v in boxes[i]]
         for i, a in titles.items():
             a["x"], a["y"] = 0.5, round(boxes[i][1], 5)
+    for a in titles.values():
+        a["font"] = dict(a.get("font") or {}) | {"size": min((a.get("font") or {}).get("size", 16), TITLE_FONT)}
     for a in annotations:
         if a.get("yref") == "paper" and not any(a is t for t in titles.values()):
             x, y = moved(a.get("x", 0.5), a.get("y", 0.5), a.get("xref", "paper"))
@@ -246,3 +249,45 @@ def narrow_layout(fig: go.Figure) -> dict[str, Any]:
     if new_height != height:
         update["height"] = new_height
     return {"height": new_height, "layout": update, "traces": traces}
+
+
+# -- colour bars: every heat map that encodes a quantity shows its scale -------------------
+
+def _plain_scale(trace: Any) -> bool:
+    """A scale that draws an image or plain lines, not a quantity: greys, one colour, line contours."""
+    scale = trace.colorscale
+    names = {"greys", "gray", "grey", "gray_r", "greys_r"}
+    if isinstance(scale, str):
+        return scale.lower() in names
+    colours = {str(c[1]).lower() for c in scale or ()}
+    greys = all(re.fullmatch(r"rgb\((\d+), ?\1, ?\1\)|#(\w)\2\2\2\2\2|#([0-9a-f]{2})\3\3", c) for c in colours)
+    lines = trace.type == "contour" and (trace.contours.coloring == "lines" or trace.contours.coloring == "none")
+    return bool(len(colours) <= 1 or greys or lines)
+
+
+def colour_bars(fig: go.Figure) -> go.Figure:
+    """Give the heat maps without a colour bar one, beside the plot, if none of the figure's maps
+    shows one: one bar per colour scale, on the maps of the top right panel that uses it, marked
+    in words (low, high; or −, 0, + around a middle) since such maps are often scaled each to its
+    own range. Images (greys) and line contours are left as they are."""
+    maps = [t for t in fig.data if t.type in ("heatmap", "contour")]
+    if not maps or any(t.showscale is not False for t in maps):
+        return fig
+    layout = fig.layout.to_plotly_json()
+    place = {(p["x"], p["y"]): (p["xd"][1], p["yd"][1]) for p in _panels(layout)}
+    scales: dict[str, list[Any]] = {}
+    for t in maps:
+        if not _plain_scale(t) and t.z is not None:
+            scales.setdefault(repr(t.colorscale) + repr(t.zmid is not None), []).append(t)
+    for found in list(scales.values())[:1]:  # one bar: a figure with two scales keeps its own design
+        corner = max(place.get((t.xaxis or "x", t.yaxis or "y"), (1, 1)) for t in found)
+        for t in found:
+            if place.get((t.xaxis or "x", t.yaxis or "y"), (1, 1)) != corner:
+                continue
+            z = np.asarray(t.z, dtype=float)
+            low = float(t.zmin if t.zmin is not None else np.nanmin(z))
+            high = float(t.zmax if t.zmax is not None else np.nanmax(z))
+            ticks = ([low, float(t.zmid), high], ["−", "0", "+"]) if t.zmid is not None else ([low, high], ["low", "high"])
+            t.update(showscale=True, colorbar={"x": 1.02, "xanchor": "left", "y": 0.5, "len": 1, "thickness": 12,
+                                               "tickvals": ticks[0], "ticktext": ticks[1], "outlinewidth": 0})
+    return fig
