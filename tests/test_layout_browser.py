@@ -134,7 +134,7 @@ OPTION_POINTS = r"""([figure, control]) => {
 }"""
 
 OPEN_OPTIONS = """figure => Array.from(document.querySelectorAll(
-  `.nnbook-plot[data-nnbook-id="${figure}"] .updatemenu-dropdown-button-group .updatemenu-button`)).map(n => {
+  `.nnbook-plot[data-nnbook-id="${figure}"] .updatemenu-dropdown-button-group .updatemenu-dropdown-button`)).map(n => {
   const r = n.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })"""
 
 CONTROLS = """() => Array.from(document.querySelectorAll('[data-nnbook-control]')).map(g => {

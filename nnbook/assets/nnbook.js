@@ -348,32 +348,29 @@
   }
 
   /* A table wider than the page scrolls sideways: keyboard readers must be able to reach it.
-     Tables are measured one at a time while the browser is idle (off screen a table is not laid
-     out until asked, see nnbook.css, so each measure is a short task of its own), and inside a
-     figure's data <details> only once the reader opens it. */
-  var unmeasured = [];
-
-  function measureSome(deadline) {
-    var first = true; /* one at least, even when the browser is never idle */
-    while (unmeasured.length && (first || !deadline || deadline.timeRemaining() > 8)) {
-      var el = unmeasured.shift();
-      first = false;
-      if (el.isConnected && el.scrollWidth > el.clientWidth) el.setAttribute("tabindex", "0");
-    }
-    if (unmeasured.length) whenIdle(measureSome);
+     Off screen a table is not laid out (nnbook.css) and cannot overflow, so each is measured now
+     and again whenever the browser starts rendering it; inside a figure's data <details> only
+     once the reader opens it. */
+  function measure(el) {
+    if (el.scrollWidth > el.clientWidth) el.setAttribute("tabindex", "0");
   }
 
   function focusableScrollers(root) {
-    var had = unmeasured.length;
     root.querySelectorAll(".md-typeset__scrollwrap:not([tabindex])").forEach(function (el) {
-      if (!el.closest("details:not([open])") && unmeasured.indexOf(el) < 0) unmeasured.push(el);
+      if (el.closest("details:not([open])")) return;
+      if ("oncontentvisibilityautostatechange" in el && !el.nnbookWatched) {
+        el.nnbookWatched = true;
+        el.addEventListener("contentvisibilityautostatechange", function (event) {
+          if (!event.skipped && !el.hasAttribute("tabindex")) requestAnimationFrame(function () { measure(el); });
+        });
+      }
+      measure(el);
     });
-    if (!had && unmeasured.length) whenIdle(measureSome);
   }
 
   function whenIdle(task) {
     if ("requestIdleCallback" in window) window.requestIdleCallback(task, { timeout: 1000 });
-    else setTimeout(task, 200, null);
+    else setTimeout(task, 200);
   }
 
   function loadLive() {
@@ -387,7 +384,6 @@
     restoreRules();
     watch();
     if (document.querySelector(".nnbook-live")) loadLive();
-    unmeasured = [];
     whenIdle(function () { focusableScrollers(document); }); /* after Material has wrapped the tables */
   }
 

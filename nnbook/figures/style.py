@@ -203,6 +203,9 @@ def narrow_layout(fig: go.Figure) -> dict[str, Any]:
         for i, p in enumerate(panels):
             update[f"xaxis{p['x'][1:]}.domain"] = [0, 1]
             update[f"yaxis{p['y'][1:]}.domain"] = [round(v, 5) for v in boxes[i]]
+            for axis in (f"xaxis{p['x'][1:]}", f"yaxis{p['y'][1:]}"):  # a shared axis: its labels on every panel now
+                if layout.get(axis, {}).get("matches") and layout[axis].get("showticklabels") is False:
+                    update[f"{axis}.showticklabels"] = True
         for i, a in titles.items():
             a["x"], a["y"] = 0.5, round(boxes[i][1], 5)
     for a in titles.values():
@@ -226,9 +229,10 @@ def narrow_layout(fig: go.Figure) -> dict[str, Any]:
             if trace.type in ("heatmap", "contour") and trace.showscale is not False:
                 i = where.get((trace.xaxis or "x", trace.yaxis or "y"))
                 if i is not None:
-                    traces[str(k)] = {"colorbar.x": 1.02, "colorbar.xanchor": "left", "colorbar.y": round(sum(boxes[i]) / 2, 5),
+                    traces[str(k)] = {"colorbar.orientation": "v", "colorbar.x": 1.02, "colorbar.xanchor": "left", "colorbar.y": round(sum(boxes[i]) / 2, 5),
                                       "colorbar.yanchor": "middle", "colorbar.lenmode": "fraction",
-                                      "colorbar.len": round(boxes[i][1] - boxes[i][0], 5), "colorbar.thickness": 12}
+                                      "colorbar.len": round(boxes[i][1] - boxes[i][0], 5), "colorbar.thickness": 12,
+                                      "colorbar.ypad": 0}
 
     # the legend below the plot, under the last panel's tick labels and axis title
     rows = _legend_rows(fig, layout)
@@ -265,6 +269,12 @@ def _plain_scale(trace: Any) -> bool:
     return bool(len(colours) <= 1 or greys or lines)
 
 
+def _axis_shown(layout: dict[str, Any], axis: str) -> bool:
+    """Whether an axis (`x2`) draws tick labels, which a bar under its panel would cover."""
+    found = layout.get("xaxis" + axis[1:], {})
+    return found.get("visible") is not False and found.get("showticklabels") is not False
+
+
 def colour_bars(fig: go.Figure) -> go.Figure:
     """Give the heat maps without a colour bar one, beside the plot, if none of the figure's maps
     shows one: one bar per colour scale, on the maps of the top right panel that uses it, marked
@@ -274,7 +284,8 @@ def colour_bars(fig: go.Figure) -> go.Figure:
     if not maps or any(t.showscale is not False for t in maps):
         return fig
     layout = fig.layout.to_plotly_json()
-    place = {(p["x"], p["y"]): (p["xd"][1], p["yd"][1]) for p in _panels(layout)}
+    panels = {(p["x"], p["y"]): p for p in _panels(layout)}
+    place = {key: (p["xd"][1], p["yd"][1]) for key, p in panels.items()}
     scales: dict[str, list[Any]] = {}
     for t in maps:
         if not _plain_scale(t) and t.z is not None:
@@ -288,6 +299,11 @@ def colour_bars(fig: go.Figure) -> go.Figure:
             low = float(t.zmin if t.zmin is not None else np.nanmin(z))
             high = float(t.zmax if t.zmax is not None else np.nanmax(z))
             ticks = ([low, float(t.zmid), high], ["−", "0", "+"]) if t.zmid is not None else ([low, high], ["low", "high"])
-            t.update(showscale=True, colorbar={"x": 1.02, "xanchor": "left", "y": 0.5, "len": 1, "thickness": 12,
-                                               "tickvals": ticks[0], "ticktext": ticks[1], "outlinewidth": 0})
+            bar = {"x": 1.02, "xanchor": "left", "y": 0.5, "len": 1, "thickness": 12}
+            panel = panels.get((t.xaxis or "x", t.yaxis or "y"))
+            if panel and corner[0] < max(x for x, _ in place.values()) and not _axis_shown(layout, panel["x"]):
+                # a panel to its right: the bar goes under its own maps, across them
+                bar = {"orientation": "h", "x": sum(panel["xd"]) / 2, "xanchor": "center", "len": 0.8 * (panel["xd"][1] - panel["xd"][0]),
+                       "y": panel["yd"][0], "yanchor": "top", "ypad": 4, "thickness": 10}
+            t.update(showscale=True, colorbar=bar | {"tickvals": ticks[0], "ticktext": ticks[1], "outlinewidth": 0})
     return fig
