@@ -17,6 +17,9 @@ from nnbook import npm
 VNU_VERSION = "24.10.17"
 VNU_CACHE = ROOT / ".cache" / "vnu"
 
+# CSS the checker does not know yet but browsers do: CSS Box Sizing 4 (Chrome 83, Firefox 107, Safari 17)
+NEWER_CSS = ("contain-intrinsic-size",)
+
 pytestmark = pytest.mark.skipif(shutil.which("java") is None, reason="the Nu Html Checker needs Java")
 
 
@@ -27,7 +30,8 @@ def errors(pages: list[Path]) -> dict[str, set[str]]:
                          capture_output=True, text=True, timeout=600, check=False)
     found: dict[str, set[str]] = {str(p): set() for p in pages}
     for message in json.loads(run.stderr)["messages"]:
-        found[message["url"].removeprefix("file:")].add(message["message"])
+        if not any(f"“{name}”: Property “{name}” doesn't exist" in message["message"] for name in NEWER_CSS):
+            found[message["url"].removeprefix("file:")].add(message["message"])
     return found
 
 
