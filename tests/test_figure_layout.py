@@ -3,6 +3,8 @@ colour bars for heat maps, on real Plotly figures."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -27,7 +29,7 @@ def test_side_by_side_panels_stack_on_a_phone():
     update = narrow["layout"]
     assert [update[f"xaxis{n}.domain"] for n in ("", "2", "3")] == [[0, 1]] * 3
     boxes = [update[f"yaxis{n}.domain"] for n in ("", "2", "3")]
-    assert boxes[0][1] == 1 and all(a[0] > b[1] for a, b in zip(boxes, boxes[1:])), "top to bottom, with gaps"
+    assert boxes[0][1] == 1 and all(a[0] > b[1] for a, b in pairwise(boxes)), "top to bottom, with gaps"
     assert narrow["height"] == update["height"] > 400, "the stacked figure is taller"
     titles = update["annotations"]
     assert [(t["x"], t["y"]) for t in titles] == [(0.5, box[1]) for box in boxes], "each title over its own panel"
