@@ -176,20 +176,25 @@ def figure_html(id: str, fig: Any, caption: str, provenance: dict[str, Any],
     (`data` as `(header, rows)` when the figure function gives one, else read off the traces),
     with the Plotly JSON as a file named by its content, which nnbook.js fetches when the
     figure comes near the viewport (see `with_asset`)."""
+    from nnbook.figures.style import colour_bars, narrow_layout
+
     check_trace_types(fig)
+    narrow = narrow_layout(colour_bars(fig))
+    fig.update_layout(meta={"nnbook": {"narrow": {"layout": narrow["layout"], "traces": narrow["traces"]}}})
     spec = figure_json(fig)
     name = hashlib.sha256(spec.encode()).hexdigest()[:20]
     anchor = slug(id)
     table = _html_table(*data) if data else fallback_table(fig)
     height = int(fig.layout.height or 440)
-    page = (  # the plot is named by its caption, without repeating it
+    boxes = f"--nnbook-height:{height}px;--nnbook-narrow-height:{narrow['height']}px"  # see nnbook.css
+    page = (  # the plot is named by its caption, without repeating it; the data table follows the figure
         f'<figure class="nnbook-figure" id="{anchor}">'
         f'<div class="nnbook-plot" data-nnbook-spec="{name}" data-nnbook-id="{html.escape(id)}" role="group" '
-        f'aria-roledescription="interactive plot" aria-labelledby="{anchor}-caption" style="min-height:{height}px"></div>'
+        f'aria-roledescription="interactive plot" aria-labelledby="{anchor}-caption" style="{boxes}"></div>'
         f'<figcaption><span id="{anchor}-caption">{caption_html(caption)}</span>'
-        f'<span class="nnbook-provenance">{provenance_line(provenance)}</span></figcaption>'
+        f'<span class="nnbook-provenance">{provenance_line(provenance)}</span></figcaption></figure>'
         f"<details class=\"nnbook-fallback\" data-search-exclude><summary>The data behind this figure</summary>"
-        f"{table}</details></figure>"
+        f"{table}</details>"
     )
     return with_asset(page, f"figures/{name}.json", spec.encode())
 
@@ -294,7 +299,7 @@ def claim_hover(value: dict[str, Any]) -> str:
     return f"{state}: {value['claim']}. {evidence['description']}" + (f". Fails: {audits}" if audits else "")
 
 
-MARKS = {"checked": "✓", "contradicted": "✗", "unsupported": "?"}
+MARKS = {"checked": "✓", "contradicted": "✗ not borne out", "unsupported": "? fails an audit"}  # words, not colour alone
 
 
 def value_html(value: Any, href: str = "") -> str:

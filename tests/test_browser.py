@@ -532,6 +532,13 @@ def test_live_widget_on_a_phone_draws_with_a_finger_and_has_touch_sized_controls
     assert_prepared_like_mnist(page.evaluate(PREPARED))
     pad = page.locator(".nnbook-live-pad").bounding_box()
     assert pad["width"] >= 300 and abs(pad["width"] - pad["height"]) < 1
+    seen = page.evaluate("""() => {
+      const pad = document.querySelector('.nnbook-live-pad'), header = document.querySelector('.md-header');
+      window.scrollBy(0, pad.getBoundingClientRect().top - header.getBoundingClientRect().bottom - 8);
+      const p = pad.getBoundingClientRect(), o = document.querySelector('.nnbook-live-out').getBoundingClientRect();
+      return {pad: p.top, outputs: o.bottom, screen: innerHeight};
+    }""")
+    assert seen["outputs"] <= seen["screen"], f"the outputs are in view while drawing on the whole pad: {seen}"
     controls = page.locator(".nnbook-live-buttons button, .nnbook-live-toggle")
     assert controls.count() == 3
     for i in range(3):

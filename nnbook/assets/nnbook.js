@@ -19,11 +19,12 @@
   var NEAR = "1500px 0px"; /* once the reader moves, start a figure this far before it scrolls into view */
 
   var THEMES = {
-    /* plotly.js draws the active menu button near-white whatever the theme, so menus keep dark text */
+    /* plotly.js draws the active and the hovered menu button near-white whatever the theme:
+       nnbook.css darkens them in the dark palette */
     light: { paper: "#ffffff", plot: "#ffffff", font: "#1f2329", grid: "#e3e6ea", line: "#9aa3ad", menu: "#f3f4f6",
              menuFont: "#1f2329", hover: "#f3f4f6" },
-    dark: { paper: "#1e2029", plot: "#1e2029", font: "#e2e4e9", grid: "#383c4a", line: "#7a8090", menu: "#b9bdc9",
-            menuFont: "#1f2329", hover: "#2e303e" }
+    dark: { paper: "#1e2029", plot: "#1e2029", font: "#e2e4e9", grid: "#383c4a", line: "#7a8090", menu: "#2e3140",
+            menuFont: "#e2e4e9", hover: "#2e303e" }
   };
   var plotlyRules = null; /* plotly.js's global style rules, which instant navigation drops */
   var plotlyLoaded = null; /* a promise of window.Plotly, made on first need */
@@ -66,6 +67,36 @@
       update["sliders[" + i + "].currentvalue.font.color"] = t.font;
     });
     return update;
+  }
+
+  /* Error bars of bar charts, which plotly.js draws dark grey unless told (invisible on the dark
+     palette), take the palette's ink, and a width that shows. */
+  function inkTraces(data) {
+    var found = [];
+    data.forEach(function (trace, i) {
+      var bars = (trace.type === "bar" || trace.type === "histogram");
+      ["error_y", "error_x"].forEach(function (key) {
+        if (bars && trace[key] && trace[key].visible !== false && (trace[key].array || trace[key].value) &&
+            (!trace[key].color || trace[key].nnbookInk)) {
+          trace[key].nnbookInk = true;
+          if (found.indexOf(i) < 0) found.push(i);
+        }
+      });
+    });
+    return found;
+  }
+
+  function themeInk(el, data, name) {
+    var ink = THEMES[name].font;
+    inkTraces(data).forEach(function (i) {
+      ["error_y", "error_x"].forEach(function (key) {
+        if (data[i][key] && data[i][key].nnbookInk) {
+          data[i][key].color = ink;
+          data[i][key].thickness = Math.max(data[i][key].thickness || 0, 1.5);
+        }
+      });
+    });
+    return data;
   }
 
   function applyUpdate(layout, update) {
@@ -115,31 +146,42 @@
   function fetchSpec(el) {
     return fetch(BASE + "figures/" + el.getAttribute("data-nnbook-spec") + ".json").then(function (response) {
       if (!response.ok) throw new Error("figure data: HTTP " + response.status);
-      return response.json();
+      return response.text();
     });
   }
 
-  /* On a narrow screen a legend above the plot wraps into the menus and titles: put it below
-     the x-axis title instead, where plotly.js grows the margin to fit it. */
-  function fitLegend(el, layout) {
-    if (el.clientWidth >= 600 || layout.sliders || layout.showlegend === false || !layout.margin) return;
-    var plotHeight = (layout.height || 440) - layout.margin.t - layout.margin.b;
-    layout.legend = Object.assign({}, layout.legend, { y: -Math.min(0.5, 62 / plotHeight), yanchor: "top" });
-    if (!layout.updatemenus && !layout.annotations) layout.margin.t = Math.min(layout.margin.t, 30);
+  /* On a phone, the figure's narrow variant (nnbook/figures/style.py): panels stacked, legend
+     below, heights that follow; the page reserved its height (nnbook.css). */
+  var NARROW = window.matchMedia ? window.matchMedia("(max-width: 639px)") : { matches: false };
+
+  function fitWidth(spec) {
+    var narrow = spec.layout.meta && spec.layout.meta.nnbook && spec.layout.meta.nnbook.narrow;
+    if (!NARROW.matches || !narrow) return;
+    applyUpdate(spec.layout, narrow.layout);
+    Object.keys(narrow.traces).forEach(function (i) {
+      if (spec.data[i]) applyUpdate(spec.data[i], narrow.traces[i]);
+    });
   }
 
   function nextTask() {
     return new Promise(function (resolve) { setTimeout(resolve, 0); });
   }
 
-  function plot(el, spec) {
+  var CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"] };
+
+  function plot(el, text) {
     if (!el.isConnected) return null; /* the reader navigated away meanwhile */
     restoreRules();
+    el.nnbookText = text; /* parsed again should the screen cross the narrow width */
+    el.nnbookNarrow = NARROW.matches;
+    var spec = JSON.parse(text);
+    fitWidth(spec);
+    var box = el.closest(".nnbook-figure");
+    if (box) box.style.contentVisibility = "visible"; /* laid out from now on: plotly.js measures it */
     var name = scheme();
     var layout = applyUpdate(spec.layout, themeLayout(spec.layout, name));
     layout.autosize = true;
-    fitLegend(el, layout);
-    return window.Plotly.newPlot(el, spec.data, layout, { responsive: true, displaylogo: false }).then(function () {
+    return window.Plotly.newPlot(el, themeInk(el, spec.data, name), layout, CONFIG).then(function () {
       el.setAttribute("data-nnbook-theme", name);
       el.removeAttribute("aria-busy");
       keyboardControls(el);
@@ -226,7 +268,8 @@
 
   function keyboardControls(el) {
     describe(el);
-    el.addEventListener("keydown", onControlKey);
+    if (!el.nnbookKeyed) el.addEventListener("keydown", onControlKey); /* once: a redraw keeps it */
+    el.nnbookKeyed = true;
     ["plotly_buttonclicked", "plotly_sliderchange", "plotly_relayout"].forEach(function (name) {
       el.on(name, function () { describe(el); }); /* the mouse or the keys moved them */
     });
@@ -278,10 +321,27 @@
     return queue;
   }
 
+  /* A phone turned sideways, a window resized across the narrow width: each figure takes the
+     other layout. */
+  function refit() {
+    document.querySelectorAll(".nnbook-plot[data-nnbook-theme]").forEach(function (el) {
+      if (el.nnbookText && el.nnbookNarrow !== NARROW.matches) {
+        queue = queue.then(function () { return plot(el, el.nnbookText); }).catch(function (error) {
+          console.error(error);
+        }).then(nextTask);
+      }
+    });
+  }
+
   function retheme() {
     var name = scheme();
     document.querySelectorAll(".nnbook-plot[data-nnbook-theme]").forEach(function (el) {
       if (el.getAttribute("data-nnbook-theme") === name || !el.layout) return;
+      var inked = inkTraces(el.data);
+      if (inked.length) {
+        var ink = THEMES[name].font;
+        window.Plotly.restyle(el, { "error_y.color": ink, "error_x.color": ink }, inked);
+      }
       window.Plotly.relayout(el, themeLayout(el.layout, name)).then(function () {
         el.setAttribute("data-nnbook-theme", name);
       });
@@ -289,15 +349,24 @@
   }
 
   /* A table wider than the page scrolls sideways: keyboard readers must be able to reach it.
-     Measured when the browser is idle, all reads before any write (one layout), and inside a
-     figure's data <details> only once the reader opens it: measuring hidden content costs a
-     layout per table. */
+     Off screen a table is not laid out (nnbook.css) and cannot overflow, so each is measured now
+     and again whenever the browser starts rendering it; inside a figure's data <details> only
+     once the reader opens it. */
+  function measure(el) {
+    if (el.scrollWidth > el.clientWidth) el.setAttribute("tabindex", "0");
+  }
+
   function focusableScrollers(root) {
-    var wide = [];
     root.querySelectorAll(".md-typeset__scrollwrap:not([tabindex])").forEach(function (el) {
-      if (!el.closest("details:not([open])") && el.scrollWidth > el.clientWidth) wide.push(el);
+      if (el.closest("details:not([open])")) return;
+      if ("oncontentvisibilityautostatechange" in el && !el.nnbookWatched) {
+        el.nnbookWatched = true;
+        el.addEventListener("contentvisibilityautostatechange", function (event) {
+          if (!event.skipped && !el.hasAttribute("tabindex")) requestAnimationFrame(function () { measure(el); });
+        });
+      }
+      measure(el);
     });
-    wide.forEach(function (el) { el.setAttribute("tabindex", "0"); });
   }
 
   function whenIdle(task) {
@@ -323,6 +392,7 @@
   ["scroll", "keydown", "pointerdown", "touchstart"].forEach(function (type) {
     window.addEventListener(type, engage, { capture: true, passive: true });
   });
+  if (NARROW.addEventListener) NARROW.addEventListener("change", refit);
   new MutationObserver(retheme).observe(document.body, { attributes: true, attributeFilter: ["data-md-color-scheme"] });
   document.addEventListener("toggle", function (event) { /* toggle does not bubble: captured */
     if (event.target.open) focusableScrollers(event.target);

@@ -5,6 +5,7 @@ Colours and sizes only: the light/dark theme is applied in the browser (`assets/
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 import numpy as np
@@ -90,3 +91,219 @@ def mean_range(values: Any, fmt: Callable[[float], str] = num) -> str:
 def apart(higher: np.ndarray, lower: np.ndarray) -> bool:
     """Every seed of `higher` lies above every seed of `lower`: a difference the seeds do not blur."""
     return bool(np.min(higher) > np.max(lower))
+
+
+# -- narrow screens: one layout rule for every figure -------------------------------------
+#
+# Below NARROW_MAX_WIDTH (a phone) a figure of two to four side-by-side panels is redrawn with
+# its panels stacked, each across the whole width under its own title, with its colour bar
+# beside it; the legend moves below the plot; everything placed in pixels above or below the
+# plot (menus, sliders, notes) keeps its distance. `narrow_layout` computes that variant from the
+# desktop figure; render.py ships it with the figure and its height with the page, which
+# reserves the box (no layout shift), and assets/nnbook.js applies it on a narrow screen.
+
+NARROW_MAX_WIDTH = 639  # px of viewport: the media query of nnbook.css and nnbook.js
+NARROW_WIDTH = 340  # px a phone leaves a figure, to lay legends out in rows
+NARROW_FONT = 11
+PANEL_HEIGHT = (180, 280)  # px: the least and most a stacked panel gets
+TITLE_LINE = 19  # px per line of a subplot title, at TITLE_FONT
+TITLE_FONT = 13
+BELOW_PANEL = (32, 60)  # px under a panel for its tick labels, and with an axis title too
+LEGEND_ROW = 21  # px per row of a legend below the plot
+MOST_PANELS = 4  # grids of more panels (image mosaics) keep their layout
+
+
+def _panels(layout: dict[str, Any]) -> list[dict[str, Any]]:
+    """The figure's subplots, top to bottom and left to right: axis names and domains."""
+    found = []
+    for name, axis in layout.items():
+        if not re.fullmatch(r"xaxis\d*", name) or axis.get("overlaying"):
+            continue
+        x = "x" + name[5:]
+        y = axis.get("anchor", "y" + name[5:])
+        if not y.startswith("y"):
+            continue
+        yaxis = layout.get("yaxis" + y[1:], {})
+        found.append({"x": x, "y": y, "xd": list(axis.get("domain", [0, 1])), "yd": list(yaxis.get("domain", [0, 1])),
+                      "titled": bool((axis.get("title") or {}).get("text"))})
+    found.sort(key=lambda p: (-round(p["yd"][1], 3), round(p["xd"][0], 3)))
+    return found
+
+
+def _legend_rows(fig: go.Figure, layout: dict[str, Any]) -> int:
+    """Rows a horizontal legend takes across a phone's width (estimated from its labels)."""
+    if layout.get("showlegend") is False:
+        return 0
+    names = [t.name for t in fig.data if t.name and t.showlegend is not False and t.visible is not False
+             and (t.type in ("scatter", "bar") or t.showlegend)]
+    if len(names) < 2 and layout.get("showlegend") is not True:
+        return 0
+    rows, used = (1 if names else 0), 0.0
+    for name in names:
+        width = 40 + 6.2 * len(re.sub(r"<[^>]+>", "", name))
+        if used and used + width > NARROW_WIDTH:
+            rows, used = rows + 1, 0.0
+        used += width
+    return rows + (1 if (layout.get("legend") or {}).get("title", {}).get("text") else 0)
+
+
+def _inside(value: float, domain: list[float], slack: float = 0.02) -> bool:
+    return domain[0] - slack <= value <= domain[1] + slack
+
+
+def narrow_layout(fig: go.Figure) -> dict[str, Any]:
+    """The figure's layout on a phone: `{"height": px, "layout": {path: value}, "traces":
+    {index: {path: value}}}`, paths as plotly.js's relayout and restyle take them."""
+    layout = fig.layout.to_plotly_json()
+    height = int(layout.get("height") or 440)
+    margin = {"l": 60, "r": 20, "t": 50, "b": 50} | dict(layout.get("margin") or {})
+    old_plot = max(1, height - margin["t"] - margin["b"])
+    panels = _panels(layout)
+    columns = {round(p["xd"][0], 3) for p in panels}
+    stacked = 2 <= len(panels) <= MOST_PANELS and len(columns) >= 2
+    annotations = [dict(a) for a in layout.get("annotations") or []]
+    titles: dict[int, dict[str, Any]] = {}  # panel index -> its subplot title
+    for a in annotations:
+        if a.get("xref") == "paper" and a.get("yref") == "paper" and a.get("yanchor") == "bottom":
+            for i, p in enumerate(panels):
+                if abs(a["x"] - sum(p["xd"]) / 2) < 0.01 and abs(a["y"] - p["yd"][1]) < 0.01 and i not in titles:
+                    titles[i] = a
+    lines = {i: 1 + str(a.get("text", "")).count("<br>") for i, a in titles.items()}
+    update: dict[str, Any] = {"font.size": NARROW_FONT}
+
+    # the plot area: the panels one under another, or as they were
+    if stacked:
+        heights = [min(max((p["yd"][1] - p["yd"][0]) * old_plot, PANEL_HEIGHT[0]), PANEL_HEIGHT[1]) for p in panels]
+        gaps = [0.0] + [BELOW_PANEL[panels[i - 1]["titled"]] + TITLE_LINE * lines.get(i, 0) + 10
+                        for i in range(1, len(panels))]
+        plot = sum(heights) + sum(gaps)
+        top, boxes = plot, []
+        for h, gap in zip(heights, gaps):
+            top -= gap
+            boxes.append([(top - h) / plot, top / plot])
+            top -= h
+    else:
+        plot, boxes = float(old_plot), [p["yd"] for p in panels]
+
+    def moved(x: float, y: float, xref: str = "paper") -> tuple[float, float]:
+        """A point in paper units (x in `xref`'s), carried to the new layout."""
+        for i, p in enumerate(panels):
+            across = _inside(x, p["xd"]) if xref == "paper" else xref.split()[0] == p["x"]
+            if stacked and across and _inside(y, p["yd"]):
+                fx = (x - p["xd"][0]) / ((p["xd"][1] - p["xd"][0]) or 1) if xref == "paper" else x
+                fy = (y - p["yd"][0]) / ((p["yd"][1] - p["yd"][0]) or 1)
+                return fx, boxes[i][0] + fy * (boxes[i][1] - boxes[i][0])
+        if y > 1:
+            return x, 1 + (y - 1) * old_plot / plot
+        if y < 0:
+            return x, y * old_plot / plot
+        return x, y
+
+    if stacked:
+        for i, p in enumerate(panels):
+            update[f"xaxis{p['x'][1:]}.domain"] = [0, 1]
+            update[f"yaxis{p['y'][1:]}.domain"] = [round(v, 5) for v in boxes[i]]
+            for axis in (f"xaxis{p['x'][1:]}", f"yaxis{p['y'][1:]}"):  # a shared axis: its labels on every panel now
+                if layout.get(axis, {}).get("matches") and layout[axis].get("showticklabels") is False:
+                    update[f"{axis}.showticklabels"] = True
+        for i, a in titles.items():
+            a["x"], a["y"] = 0.5, round(boxes[i][1], 5)
+    for a in titles.values():
+        a["font"] = dict(a.get("font") or {}) | {"size": min((a.get("font") or {}).get("size", 16), TITLE_FONT)}
+    for a in annotations:
+        if a.get("yref") == "paper" and not any(a is t for t in titles.values()):
+            x, y = moved(a.get("x", 0.5), a.get("y", 0.5), a.get("xref", "paper"))
+            a["x"], a["y"] = round(x, 5), round(y, 5)
+    if annotations:
+        update["annotations"] = annotations
+    for kind in ("updatemenus", "sliders"):
+        for i, item in enumerate(layout.get(kind) or []):
+            if "y" in item:
+                update[f"{kind}[{i}].y"] = round(moved(0, item["y"])[1], 5)
+
+    # colour bars beside their own panel
+    traces: dict[str, dict[str, Any]] = {}
+    if stacked:
+        where = {(p["x"], p["y"]): i for i, p in enumerate(panels)}
+        for k, trace in enumerate(fig.data):
+            if trace.type in ("heatmap", "contour") and trace.showscale is not False:
+                i = where.get((trace.xaxis or "x", trace.yaxis or "y"))
+                if i is not None:
+                    traces[str(k)] = {"colorbar.orientation": "v", "colorbar.x": 1.02, "colorbar.xanchor": "left", "colorbar.y": round(sum(boxes[i]) / 2, 5),
+                                      "colorbar.yanchor": "middle", "colorbar.lenmode": "fraction",
+                                      "colorbar.len": round(boxes[i][1] - boxes[i][0], 5), "colorbar.thickness": 12,
+                                      "colorbar.ypad": 0}
+
+    # the legend below the plot, under the last panel's tick labels and axis title
+    rows = _legend_rows(fig, layout)
+    extra = 0
+    if rows and not layout.get("sliders"):
+        below = BELOW_PANEL[panels[-1]["titled"] if panels else 1] + 4
+        update["legend.y"] = round(-below / plot, 5)
+        update["legend.yanchor"] = "top"
+        update["legend.x"] = 0
+        update["legend.orientation"] = "h"
+        extra = rows * LEGEND_ROW + max(0, below - margin["b"])
+        if not layout.get("updatemenus") and not (layout.get("title") or {}).get("text") and not any(a.get("y", 0) > 1 for a in annotations if a.get("yref") == "paper"):
+            saved = max(0, margin["t"] - 30 - TITLE_LINE * max(lines.values(), default=0))  # the legend's room above
+            update["margin.t"] = margin["t"] - saved
+            extra -= saved
+        update["margin.b"] = margin["b"] + rows * LEGEND_ROW + max(0, below - margin["b"])
+    new_height = round(height - old_plot + plot + extra)
+    if new_height != height:
+        update["height"] = new_height
+    return {"height": new_height, "layout": update, "traces": traces}
+
+
+# -- colour bars: every heat map that encodes a quantity shows its scale -------------------
+
+def _plain_scale(trace: Any) -> bool:
+    """A scale that draws an image or plain lines, not a quantity: greys, one colour, line contours."""
+    scale = trace.colorscale
+    names = {"greys", "gray", "grey", "gray_r", "greys_r"}
+    if isinstance(scale, str):
+        return scale.lower() in names
+    colours = {str(c[1]).lower() for c in scale or ()}
+    greys = all(re.fullmatch(r"rgb\((\d+), ?\1, ?\1\)|#(\w)\2\2\2\2\2|#([0-9a-f]{2})\3\3", c) for c in colours)
+    lines = trace.type == "contour" and (trace.contours.coloring == "lines" or trace.contours.coloring == "none")
+    return bool(len(colours) <= 1 or greys or lines)
+
+
+def _axis_shown(layout: dict[str, Any], axis: str) -> bool:
+    """Whether an axis (`x2`) draws tick labels, which a bar under its panel would cover."""
+    found = layout.get("xaxis" + axis[1:], {})
+    return found.get("visible") is not False and found.get("showticklabels") is not False
+
+
+def colour_bars(fig: go.Figure) -> go.Figure:
+    """Give the heat maps without a colour bar one, beside the plot, if none of the figure's maps
+    shows one: one bar per colour scale, on the maps of the top right panel that uses it, marked
+    in words (low, high; or −, 0, + around a middle) since such maps are often scaled each to its
+    own range. Images (greys) and line contours are left as they are."""
+    maps = [t for t in fig.data if t.type in ("heatmap", "contour")]
+    if not maps or any(t.showscale is not False for t in maps):
+        return fig
+    layout = fig.layout.to_plotly_json()
+    panels = {(p["x"], p["y"]): p for p in _panels(layout)}
+    place = {key: (p["xd"][1], p["yd"][1]) for key, p in panels.items()}
+    scales: dict[str, list[Any]] = {}
+    for t in maps:
+        if not _plain_scale(t) and t.z is not None:
+            scales.setdefault(repr(t.colorscale) + repr(t.zmid is not None), []).append(t)
+    for found in list(scales.values())[:1]:  # one bar: a figure with two scales keeps its own design
+        corner = max(place.get((t.xaxis or "x", t.yaxis or "y"), (1, 1)) for t in found)
+        for t in found:
+            if place.get((t.xaxis or "x", t.yaxis or "y"), (1, 1)) != corner:
+                continue
+            z = np.asarray(t.z, dtype=float)
+            low = float(t.zmin if t.zmin is not None else np.nanmin(z))
+            high = float(t.zmax if t.zmax is not None else np.nanmax(z))
+            ticks = ([low, float(t.zmid), high], ["−", "0", "+"]) if t.zmid is not None else ([low, high], ["low", "high"])
+            bar = {"x": 1.02, "xanchor": "left", "y": 0.5, "len": 1, "thickness": 12}
+            panel = panels.get((t.xaxis or "x", t.yaxis or "y"))
+            if panel and corner[0] < max(x for x, _ in place.values()) and not _axis_shown(layout, panel["x"]):
+                # a panel to its right: the bar goes under its own maps, across them
+                bar = {"orientation": "h", "x": sum(panel["xd"]) / 2, "xanchor": "center", "len": 0.8 * (panel["xd"][1] - panel["xd"][0]),
+                       "y": panel["yd"][0], "yanchor": "top", "ypad": 4, "thickness": 10}
+            t.update(showscale=True, colorbar=bar | {"tickvals": ticks[0], "ticktext": ticks[1], "outlinewidth": 0})
+    return fig
