@@ -142,7 +142,7 @@ def attention_map(r: dict) -> tuple[go.Figure, Table]:
     fig = make_subplots(rows=1, cols=heads, subplot_titles=[f"head {h + 1}" for h in range(heads)],
                         horizontal_spacing=0.06)
     length = r["attention_after"].shape[-1]
-    shown = min(length, 30)
+    shown = length
     views = (("after training", r["attention_after"]), ("before training", r["attention_before"]))
     for v, (_, att) in enumerate(views):
         for h in range(heads):
@@ -162,7 +162,7 @@ def attention_map(r: dict) -> tuple[go.Figure, Table]:
     for v, (label, _) in enumerate(views):
         visible = [(i // heads == v) if i < 2 * heads else True for i in range(traces)]
         buttons.append({"label": label, "method": "update", "args": [{"visible": visible}]})
-    fig.update_layout(updatemenus=[{"buttons": buttons, "active": 0, "x": 0, "xanchor": "left", "y": 1.18,
+    fig.update_layout(updatemenus=[{"buttons": buttons, "active": 0, "x": 1, "xanchor": "right", "y": 1.18,
                                     "yanchor": "bottom", "type": "buttons", "direction": "right"}])
     fig.update_xaxes(title="step", range=[0.5, shown + 0.5])
     fig.update_yaxes(title="test sequence", autorange="reversed", col=1)
@@ -221,7 +221,8 @@ def position_figure(r: dict) -> tuple[go.Figure, Table]:
                                                  "arrayminus": stats[:, 0] - stats[:, 1]},
                     hovertemplate="%{x}: %{y:.1%}<extra>" + enc + "</extra>")
         fig.add_scatter(x=np.repeat(r["tasks"], acc.shape[2]), y=acc[:, e].ravel().astype(np.float32), mode="markers",
-                        marker={"color": "#444", "size": 5, "opacity": 0.6}, offsetgroup=str(e), showlegend=False,
+                        marker={"color": "#888", "size": 6, "line": {"color": "#fff", "width": 1}}, offsetgroup=str(e),
+                        showlegend=False,
                         hovertemplate="one seed: %{y:.1%}<extra></extra>", name=f"{enc}, seeds")
     fig.update_layout(barmode="group", scattermode="group", yaxis={"title": "test accuracy", "tickformat": ".0%",
                                                                    "range": [0, 1.05]})
