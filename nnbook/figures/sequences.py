@@ -132,8 +132,9 @@ def mark_weight(attention: np.ndarray, marks: np.ndarray) -> tuple[np.ndarray, n
 
 @figure("sequences/attention-map", uses="sequences/memory",
         caption="Where the trained transformer's last position looks, in each of its two heads, for the first "
-                "probed test sequences of the longest length (one row each, the first seed's network). Bright is "
-                "a large attention weight; each row sums to one. The ring marks each sequence's marked "
+                "probed test sequences of the longest length (one row each, the first seed's network), over the "
+                "first steps of the sequence, where the marks fall. Bright is a large attention weight; each "
+                "full row sums to one. The ring marks each sequence's marked "
                 "position. Pick 'before training' for the same network's untrained weights (the control).")
 def attention_map(r: dict) -> tuple[go.Figure, Table]:
     rows_shown = min(12, len(r["probe_marks"]))
@@ -142,7 +143,7 @@ def attention_map(r: dict) -> tuple[go.Figure, Table]:
     fig = make_subplots(rows=1, cols=heads, subplot_titles=[f"head {h + 1}" for h in range(heads)],
                         horizontal_spacing=0.06)
     length = r["attention_after"].shape[-1]
-    shown = length
+    shown = min(length, 4 * int(r["early"]))  # the marks fall in the first steps: show those, large enough to read
     views = (("after training", r["attention_after"]), ("before training", r["attention_before"]))
     for v, (_, att) in enumerate(views):
         for h in range(heads):
