@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnbook.experiments.architectures import recall_task, ring, shifted
+from nnbook.experiments.architectures import ring, shifted
 from nnbook.figures.architectures import mode_counts, modes_covered
 
 
@@ -30,38 +30,6 @@ def test_shifted_moves_pixels_in_four_directions():
     moved = shifted(image, 1)[:, 0, :, :, 0]
     assert [tuple(np.argwhere(m)[0]) for m in moved] == [(2, 3), (2, 1), (3, 2), (1, 2)]
     assert np.array_equal(shifted(image, 0)[2], image)
-
-
-def test_recall_task_targets_the_first_step():
-    x, y = recall_task(50, 10, 4, np.random.default_rng(0))
-    assert x.shape == (50, 10, 1) and (x[:, :5] == 0).all() and (np.abs(x[:, 5:]) == 1).all()
-    assert np.array_equal(y[:, 0], (x[:, 5, 0] > 0).astype(np.float32))
-
-
-def test_recurrent_cells_match_keras_layers():
-    """The batched cells the memory experiment trains compute what keras.layers.SimpleRNN and LSTM compute."""
-    from nnbook.backend import tensorflow
-    from nnbook.experiments.architectures import _recurrent_init, recurrent_logits
-
-    _, keras = tensorflow()
-    x = np.random.default_rng(1).choice([-1.0, 1.0], (3, 7, 1)).astype(np.float32)
-    for kind, layer in (("rnn", keras.layers.SimpleRNN), ("lstm", keras.layers.LSTM)):
-        weights = _recurrent_init(kind, 4, seed=5)
-        model = keras.Sequential([keras.Input((7, 1)), layer(4), keras.layers.Dense(1)])
-        model.set_weights(weights)
-        ours = recurrent_logits(kind, [w[None] for w in weights], x[None])[0][0]
-        assert np.allclose(np.asarray(ours), model.predict(x, verbose=0), atol=1e-5), kind
-
-
-def test_memory_learns_the_short_delay_and_records_gradients(smoke_book):
-    r = smoke_book.result("architectures/memory").values
-    shape = (len(r["delays"]), r["seeds"])
-    for kind in r["kinds"]:
-        assert r[f"{kind}_accuracy"].shape == shape
-        assert r[f"{kind}_grad_before"].shape == shape + (r["length"],)
-        assert (r[f"{kind}_grad_before"] > 0).all()
-    assert r["lstm_params"] == 4 * (r["units"] * (r["units"] + 2)) + r["units"] + 1
-    assert r["rnn_params"] == r["units"] * (r["units"] + 2) + r["units"] + 1
 
 
 def test_ring_and_mode_counting():
