@@ -81,8 +81,9 @@ def test_curves_on_the_drawing_grid_follow_the_exact_curves():
         assert t == tpr[fpr <= f].max()
     precision, recall = m.pr_curve(positive, score)
     grid_recall, grid_precision = m.pr_on_grid(precision, recall)
-    for r_, p_ in zip(grid_recall, grid_precision):
+    for r_, p_ in zip(grid_recall[:-1], grid_precision[:-1]):
         assert p_ == precision[np.flatnonzero(recall >= r_)[0]]
+    assert (grid_recall[-1], grid_precision[-1]) == (1.0, positive.mean()), "it ends at the share of positives"
 
 
 def test_operating_points_equal_sklearn(digits):
