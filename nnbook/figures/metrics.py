@@ -26,6 +26,12 @@ OUTLIER_COUNTS = (0, 1, 2, 3, 5, 10)
 OUTLIER_SHIFT = 4.0  # an outlier's recorded target is off by this many standard deviations of the target
 PAIRS_SHOWN, EXAMPLES_PER_PAIR = 3, 4
 BOOTSTRAP = 500  # resamples of the test rows for a test-set standard error
+# the margins the sentences promise
+HIGH_PRECISION = 0.9  # precision at the highest threshold is above this
+AUC_MARGIN = 0.02  # ROC AUC does not move by more than this when the digit is made rare
+AVERAGES_MARGIN = 0.005  # macro and weighted F1 agree within this on the held-out set
+R2_MARGIN = 0.2  # the network's R² beats the baseline's by more than this
+TILT_MARGIN = 0.3  # the residual's correlation with the true value exceeds this
 
 
 # -- classification metrics ----------------------------------------------------------------
@@ -578,6 +584,7 @@ def imbalance_figure(r: dict) -> tuple[go.Figure, Table]:
     return tidy(fig, height=480, top=110), (header, rows)
 
 
+CALIBRATION_MARGIN = 0.02  # how far mean probability and accuracy may differ for "they match"
 CONFIDENCE_BINS = np.linspace(0.5, 1.0, 6)  # the top answer's probability, in bins of 0.1 from 0.5 up (below: one bin)
 
 
@@ -827,13 +834,7 @@ def per_digit_values(r: dict, scores_on: Callable[[np.ndarray], dict], se: dict)
     bottom = [int(d) for d in np.argsort(mean_f1) if d == hardest or not gap(int(d), hardest).sound]
     top = [int(d) for d in np.argsort(-mean_f1) if d == best or not gap(best, int(d)).sound]
     above_bottom = [d for d in range(10) if d not in bottom]
-    below_top = [d for d in range(10) if d not in top]
     next_up = min(above_bottom, key=lambda d: mean_f1[d])  # the lowest digit that is told apart
-    others_above = resampled(lambda rows: f1_of(rows)[..., above_bottom].min(-1) - f1_of(rows)[..., bottom].max(-1),
-                             n, batched=True,
-                             what=f"lowest F1 of the other digits minus highest F1 of digits {digit_list(bottom)}")
-    top_above = resampled(lambda rows: f1_of(rows)[..., top].min(-1) - f1_of(rows)[..., below_top].max(-1), n,
-                          batched=True, what=f"lowest F1 of digits {digit_list(top)} minus highest F1 of the others")
     runner = bottom[1] if len(bottom) > 1 else next_up
     gap_ovr = lambda rows: scores_on(rows)["accuracy"] - scores_on(rows)["f1"]  # noqa: E731
     accuracy_ovr = every["accuracy"][0].mean(axis=0)
@@ -843,7 +844,7 @@ def per_digit_values(r: dict, scores_on: Callable[[np.ndarray], dict], se: dict)
     hard_gap = resampled(lambda rows: gap_ovr(rows)[..., hardest] - gap_ovr(rows)[..., best], n, batched=True,
                          what=f"accuracy minus F1, digit {hardest} minus digit {best}")
     agree = resampled(lambda rows: scores_on(rows)["macro-f1"] - scores_on(rows)["weighted-f1"], n, same=True,
-                      margin=0.005, batched=True, what="macro minus weighted F1 on the held-out set")
+                      margin=AVERAGES_MARGIN, batched=True, what="macro minus weighted F1 on the held-out set")
     bottom_test = gap(runner, hardest)
     out = {"hardest": str(hardest), "hardest-f1": mean_sd(f1[:, hardest]),
            "hardest-f1-se": score_text(se["f1"][hardest]), "hardest-accuracy": pct(accuracy_ovr[hardest]),
@@ -858,9 +859,8 @@ def per_digit_values(r: dict, scores_on: Callable[[np.ndarray], dict], se: dict)
            "ovr-accuracy-high": ovr_above.claim("every digit's one-against-the-rest accuracy is above its F1"),
            "ovr-gap-hard": hard_gap.claim("the gap between accuracy and F1 is larger for the hardest digit than "
                                           "for the easiest"),
+           "averages-margin": f"{AVERAGES_MARGIN:g}",
            "averages-agree": agree.claim("on the held-out set, macro and weighted F1 agree within ±0.005")}
-    out["others-above"] = others_above.claim(f"every other digit has a higher F1 than digits {digit_list(bottom)}")
-    out["top-above"] = top_above.claim(f"digits {digit_list(top)} have a higher F1 than every other digit")
     return out
 
 
@@ -906,7 +906,7 @@ def threshold_values(r: dict, scores_on: Callable[[np.ndarray], dict]) -> dict:
     lo_k, hi_k = THRESHOLDS.index(min(THRESHOLDS)), THRESHOLDS.index(max(THRESHOLDS))
     precise = resampled(lambda rows: at_thresholds(rows)["precision"][..., hi_k] - at_thresholds(rows)["precision"][..., lo_k],
                         n, batched=True, what=f"precision at threshold {max(THRESHOLDS):g} minus at {min(THRESHOLDS):g}")
-    high_precise = resampled(lambda rows: at_thresholds(rows)["precision"][..., hi_k], n, margin=0.9, batched=True,
+    high_precise = resampled(lambda rows: at_thresholds(rows)["precision"][..., hi_k], n, margin=HIGH_PRECISION, batched=True,
                              what=f"precision at threshold {max(THRESHOLDS):g}")
     top_answer = predictions(r)[0] == digit
     out = {"positives": str(mid["TP"] + mid["FN"]), "negatives": str(mid["FP"] + mid["TN"]),
@@ -920,6 +920,7 @@ def threshold_values(r: dict, scores_on: Callable[[np.ndarray], dict]) -> dict:
     for name, p in (("low", low), ("mid", mid), ("high", high)):
         out |= {f"{name}-{k.lower()}": str(p[k]) for k in ("TP", "FP", "FN", "TN")}
         out |= {f"{name}-{m}": score_text(p[m]) for m in ("precision", "recall", "f1")}
+    out["high-precise-margin"] = f"{HIGH_PRECISION:g}"
     out["high-precise"] = high_precise.claim("over the runs, precision at the highest threshold is above 0.9")
     out["trade-off"] = precise.claim("precision is higher at the highest threshold than at the lowest")
     out["recall-falls"] = fact("recall can only fall as the threshold rises: a higher threshold says yes to fewer images")
@@ -952,7 +953,7 @@ def imbalance_values(r: dict) -> dict:
     both = memo(rare_and_balanced)
     every = both(np.arange(n)[None])
     kw = {"batched": True, "resamples": 200}
-    auc_steady = resampled(lambda rows: both(rows)["natural-auc"] - both(rows)["auc"], n, same=True, margin=0.02,
+    auc_steady = resampled(lambda rows: both(rows)["natural-auc"] - both(rows)["auc"], n, same=True, margin=AUC_MARGIN,
                            what=f"ROC AUC, held-out set minus {digit}s made rare", **kw)
     ap_falls = resampled(lambda rows: both(rows)["natural-ap"] - both(rows)["ap"], n,
                          what=f"average precision, held-out set minus {digit}s made rare", **kw)
@@ -977,6 +978,7 @@ def imbalance_values(r: dict) -> dict:
             "balanced-ap": f"{every['natural-ap'].mean():.2f}", "rare-ap": f"{rare['ap'].mean():.2f}",
             "rare-ap-range": f"{np.percentile(rare['ap'], 5):.2f} to {np.percentile(rare['ap'], 95):.2f}",
             "rare-macro-f1": score_text(rare["macro-f1"].mean()), "rare-weighted-f1": score_text(rare["weighted-f1"].mean()),
+            "auc-margin": f"{AUC_MARGIN:g}",
             "auc-steady": auc_steady.claim("making the digit rare moves ROC AUC by less than ±0.02"),
             "ap-falls": ap_falls.claim("making the digit rare lowers average precision"),
             "precision-falls": precision_falls.claim("making the digit rare lowers precision"),
@@ -992,16 +994,14 @@ def calibration_values(r: dict) -> dict:
     confidence = r["probs"].max(axis=2).astype(np.float64)
     right = predictions(r) == y
     gap = confidence.mean() - right.mean()
-    sign = 1 if gap > 0 else -1  # the sentence says which way the probabilities lean
-    lean = resampled(lambda rows: sign * (confidence[:, rows].mean(axis=1) - right[:, rows].mean(axis=1)), n,
-                     what="mean probability of the top answer minus accuracy" if sign > 0
-                     else "accuracy minus mean probability of the top answer")
+    matches = resampled(lambda rows: confidence[:, rows].mean(axis=1) - right[:, rows].mean(axis=1), n, same=True,
+                        margin=CALIBRATION_MARGIN, points=True,
+                        what="mean probability of the top answer minus accuracy")
     return {"log-loss": mean_sd(losses, lambda v: f"{v:.3f}"), "ece": mean_sd(eces, pct),
             "mean-confidence": pct(confidence.mean()), "mean-accuracy": pct(right.mean()),
-            "confidence-gap": f"{100 * abs(gap):.1f}", "confidence-lean": "above" if sign > 0 else "below",
-            "confidence-kind": "over-confident" if sign > 0 else "under-confident",
-            "confidence-claim": lean.claim(f"the network's mean probability for its top answer is "
-                                           f"{'above' if sign > 0 else 'below'} its accuracy")}
+            "confidence-gap": f"{100 * abs(gap):.1f}", "calibration-margin": f"{100 * CALIBRATION_MARGIN:g}",
+            "confidence-matches": matches.claim("on average, the probability of the top answer matches the share "
+                                                "of right answers within ±2 points")}
 
 
 def regression_on(r: dict) -> Callable[[np.ndarray], dict]:
@@ -1038,7 +1038,8 @@ def diabetes_values(r: dict) -> dict:
     r2_ev = resampled(lambda rows: on(rows)["R²"], n, what="R² of the network")
     low, high = r2_ev.interval
     out |= {"r2-low": f"{low:.2f}", "r2-high": f"{high:.2f}"}
-    out["beats-baseline-r2"] = resampled(lambda rows: on(rows)["R²"] - on(rows)["baseline-R²"], n, margin=0.2,
+    out |= {"r2-margin": f"{R2_MARGIN:g}", "tilt-margin": f"{TILT_MARGIN:g}"}
+    out["beats-baseline-r2"] = resampled(lambda rows: on(rows)["R²"] - on(rows)["baseline-R²"], n, margin=R2_MARGIN,
                                          what="R², network minus always the training mean").claim(
         "the network's R² is more than 0.2 above the baseline's")
     out["beats-baseline-mae"] = resampled(lambda rows: on(rows)["baseline-MAE"] - on(rows)["MAE"], n,
@@ -1055,7 +1056,7 @@ def diabetes_values(r: dict) -> dict:
     c_low, c_high = pred_corr.interval
     out |= {"corr-prediction": f"{pred_corr.statistic:.2f}", "corr-prediction-low": f"{c_low:.2f}",
             "corr-prediction-high": f"{c_high:.2f}", "corr-truth": f"{scores['with-truth'].mean():.2f}"}
-    out["tilt-vs-truth"] = resampled(lambda rows: on(rows)["with-truth"], n, margin=0.3,
+    out["tilt-vs-truth"] = resampled(lambda rows: on(rows)["with-truth"], n, margin=TILT_MARGIN,
                                      what="correlation of residual and true value").claim(
         "the residual rises with the true value: correlation above 0.3")
     effects = outlier_effects(r)
