@@ -160,8 +160,8 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
             pages = {f.src_uri for f in files.documentation_pages()}
             files.append(File.generated(config, timings.PAGE, content=timings.page(self.book, pages)))
         if not files.get_file_from_path(ledger.PAGE):
-            pages = {f.src_uri for f in files.documentation_pages()} | {ledger.PAGE}
-            files.append(File.generated(config, ledger.PAGE, content=ledger.page(self.book, self.pages, pages)))
+            titles = {f.src_uri: _title(f.content_string) for f in files.documentation_pages()} | {ledger.PAGE: ""}
+            files.append(File.generated(config, ledger.PAGE, content=ledger.page(self.book, self.pages, titles)))
         return files
 
     def on_page_markdown(self, markdown: str, page, config, files) -> str:
@@ -225,6 +225,12 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
         # Marked from the start, the marking changes nothing: one restyle of the whole page fewer at load.
         output = output.replace("<body ", "<body data-md-color-switching ", 1)
         return scripts.after_first_paint(output)
+
+
+def _title(markdown: str) -> str:
+    """A page's first level-one heading, as its author wrote it ('' if it has none)."""
+    found = re.search(r"^# +(.+?) *(?:\{[^}]*\})? *$", markdown, flags=re.MULTILINE)
+    return found[1] if found else ""
 
 
 def _inline_error(text: str) -> str:
