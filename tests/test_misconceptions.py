@@ -39,7 +39,8 @@ def test_ink_kept_counts_what_a_move_cuts_off():
 
 def test_the_shortcut_mark_sits_where_no_digit_has_ink():
     split = data.digits(seed=0)
-    assert (split.x_train[:, m.SHORTCUT_PIXELS] == 0).all(), "the mark's pixels are blank in every training digit"
+    inked = (split.x_train[:, m.SHORTCUT_PIXELS] > 0).mean(0)
+    assert inked.max() < 0.01, "the mark's pixels are blank in all but a handful of training digits"
     marked = m.with_mark(split.x_train[:10], np.arange(10))
     changed = np.flatnonzero((marked != split.x_train[:10]).any(0))
     assert np.array_equal(np.sort(changed), np.sort(m.SHORTCUT_PIXELS)), "one pixel per class"

@@ -458,6 +458,7 @@ def roc_figure(r: dict) -> tuple[go.Figure, Table]:
     fig.update_yaxes(title_text="true positive rate", row=1, col=1)
     fig.update_xaxes(title_text="recall", row=1, col=2)
     fig.update_yaxes(title_text="precision", row=1, col=2)
+    fig.update_xaxes(title_standoff=4)  # on a phone the legend moves below: keep the axis titles clear of it
     whole = {"xaxis.range": [0, 1], "yaxis.range": [0, 1.02], "xaxis2.range": [0, 1], "yaxis2.range": [0, 1.02]}
     corner = {"xaxis.range": [0, 0.1], "yaxis.range": [0.8, 1.005], "xaxis2.range": [0.8, 1.005],
               "yaxis2.range": [0.8, 1.005]}
@@ -608,13 +609,13 @@ def reliability(y: np.ndarray, probs: np.ndarray) -> dict[str, np.ndarray]:
 
 @figure("metrics/calibration", uses="metrics/digits",
         caption="A reliability diagram: the held-out digits grouped by the probability the network gave its top "
-                "answer (below 0.6, then bins of 0.1), with the share of each group it got right. On the dotted "
-                "diagonal a probability means what it says. Points are the trained runs, one colour each "
-                "light, with their mean in a line; hover shows how many images a group holds.")
+                "answer (in bins a tenth wide, the lowest holding all below six tenths), with the share of each group it got right. On the dotted "
+                "diagonal a probability means what it says. Light points: each trained run; line: all runs "
+                "pooled. Hover shows how many images a group holds.")
 def calibration_figure(r: dict) -> tuple[go.Figure, Table]:
     per_run = [reliability(r["y_true"], p) for p in r["probs"]]
     fig = go.Figure()
-    fig.add_scatter(x=[0.5, 1], y=[0.5, 1], mode="lines", line={"color": "#888", "dash": "dot", "width": 1},
+    fig.add_scatter(x=[0.3, 1], y=[0.3, 1], mode="lines", line={"color": "#888", "dash": "dot", "width": 1},
                     name="probability means what it says", hoverinfo="skip")
     for i, rel in enumerate(per_run):
         used = rel["count"] > 0

@@ -72,8 +72,8 @@ def shift_noise(r: dict) -> tuple[go.Figure, Table]:
 
 
 @figure("misconceptions/examples", uses="misconceptions/robustness",
-        caption="One validation digit as the first network sees it: unchanged, moved 2 and 4 pixels to the "
-                "right, with clipped noise, and after a fast-gradient-sign step. Of the digits this network "
+        caption="One validation digit as the first network sees it: unchanged, moved to the right by the "
+                "pixels its titles give, with clipped noise, and after a fast-gradient-sign step. Of the digits this network "
                 "reads correctly and the step turns into another answer, it is the one read most confidently. "
                 "Each title gives the network's answer and its confidence.")
 def examples(r: dict) -> tuple[go.Figure, Table]:
@@ -124,7 +124,7 @@ def saliency(r: dict) -> tuple[go.Figure, Table]:
     fig.add_heatmap(z=np.round(255 * digit).astype(np.uint8), colorscale="Greys", showscale=False, name="digit",
                     hovertemplate="row %{y}, column %{x}: %{z}<extra></extra>", row=1, col=1)
     fig.add_heatmap(z=(grad / grad.max()).astype(np.float32), colorscale="Viridis", zmin=0, zmax=1, name="saliency",
-                    colorbar={"title": {"text": "saliency<br>(÷ largest)"}, "len": 0.9, "thickness": 12},
+                    colorbar={"title": {"text": "saliency ÷ its largest", "side": "right"}, "len": 0.9, "thickness": 12},
                     hovertemplate="row %{y}, column %{x}: %{z:.2f} of the largest<extra></extra>", row=1, col=2)
     for col, x in ((1, "x"), (2, "x2")):
         fig.update_xaxes(visible=False, constrain="domain", row=1, col=col)
