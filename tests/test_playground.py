@@ -94,3 +94,9 @@ def test_a_dot_and_a_line_are_prepared_as_the_pad_prepares_them_and_read_as_some
     found = live_values(mlp)
     for name in ("dot", "line"):
         assert found[f"{name}-answer"] in list("0123456789") and found[f"{name}-probability"].endswith("%")
+
+
+def test_the_build_refuses_weights_that_do_not_reproduce_keras(mlp):
+    tampered = dict(mlp, b3=mlp["b3"] + np.eye(10, dtype=np.float32)[0])
+    with pytest.raises(ValueError, match="do not reproduce"):
+        live_values(tampered)

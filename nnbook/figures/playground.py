@@ -50,9 +50,11 @@ def no_digit_inputs() -> dict[str, np.ndarray]:
 def live_values(r: dict) -> dict:
     probs = r["live_probs"]
     numpy_probs = _forward(_layers(r), r["live_pixels"].astype(np.float32) / 255)
+    if np.abs(numpy_probs - probs).max() >= EXPORT_TOLERANCE or (numpy_probs.argmax(1) != probs.argmax(1)).any():
+        raise ValueError("the exported weights do not reproduce Keras's probabilities: the page would run "
+                         "another network than the one trained")
     shapes = {name: _forward(_layers(r), x[None])[0] for name, x in no_digit_inputs().items()}
     return {**{f"{name}-answer": str(int(p.argmax())) for name, p in shapes.items()},
             **{f"{name}-probability": pct(p.max(), 0) if p.max() < 0.995 else ">99%" for name, p in shapes.items()},
-        "examples": str(len(probs)), "keras-acc": pct((probs.argmax(1) == r["live_labels"]).mean()),
-        "tolerance": f"{EXPORT_TOLERANCE:.0e}".replace("e-0", "e-"),
-    }
+            "examples": str(len(probs)), "keras-acc": pct((probs.argmax(1) == r["live_labels"]).mean()),
+            "tolerance": f"{EXPORT_TOLERANCE:.0e}".replace("e-0", "e-")}
