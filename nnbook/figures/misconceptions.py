@@ -164,7 +164,6 @@ def robustness_values(r: dict) -> dict:
     kept = r["ink_kept"]  # shift, direction, digit
     whole_at_2 = kept[i2].min(0) >= WHOLE  # digits that keep their ink in all four directions
     lost = (kept < CROPPED).mean((1, 2))  # per shift: share of moved digits that lose ink
-    answers = probs.argmax(-1)
     pts = {"points": True}
     shift_cost = paired(clean, two, margin=SHIFT_COST, examples=(clean_right, two_right), what=f"unchanged minus "
                         f"moved {SMALL_SHIFT} px, validation accuracy", **pts)
@@ -202,7 +201,6 @@ def robustness_values(r: dict) -> dict:
         "adversarial-confidence": confidence(probs[-1].max()), "flipped-count": str(r["flipped_count"]),
         "example-large-shift-confidence": confidence(probs[2][label]),
         "example-noise-confidence": confidence(probs[3][label]),
-        "example-survives": "still" if (answers[1:4] == label).all() else "not always",
         "shift-2-sideways": pct(sideways.mean()), "shift-2-vertical": pct(vertical.mean()),
         "blank-brightening": f"{r['blank_brightening']:.2f}", "example-sigma": f"{r['example_sigma']:g}",
         "background-share": f"{pct(background.min())}–{pct(background.max())}", "background-pixels": pct(background_pixels),
