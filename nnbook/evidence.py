@@ -373,19 +373,25 @@ def equivalent(a: Any, b: Any, margin: float, *, what: str = "", examples: Any =
 
 
 def resampled(statistic: Callable[[np.ndarray], Any], examples: int, *, higher: bool = True, margin: float = 0.0,
-              same: bool = False, what: str = "", points: bool = False, resamples: int = 400) -> Evidence:
+              same: bool = False, what: str = "", points: bool = False, resamples: int = 400,
+              batched: bool = False) -> Evidence:
     """A statistic that no per-example array holds (an F1, an AUC, an R²): `statistic(rows)` gives
     its value seed by seed (a difference, for a comparison) on the test rows `rows`. The seeds'
     values come from all `examples` rows; the test-set term is the spread of their mean over
     bootstrap resamples of the rows (the same resamples for every seed: the rows are shared).
+    With `batched`, `statistic` takes rows shaped (resamples, examples) and gives (resamples, seeds).
 
     The sentence says the statistic exceeds `margin` (`higher`), falls below `-margin`, or, with
     `same`, lies within ±`margin` (two one-sided tests)."""
     if same and margin <= 0:
         raise ValueError("an equivalence needs a positive margin")
-    per_seed = np.asarray(statistic(np.arange(examples)), dtype=np.float64).reshape(-1)
-    rng = np.random.default_rng(0)
-    means = [float(np.mean(statistic(rng.integers(0, examples, examples)))) for _ in range(resamples)]
+    rows = np.random.default_rng(0).integers(0, examples, (resamples, examples))
+    if batched:
+        per_seed = np.asarray(statistic(np.arange(examples)[None]), dtype=np.float64)[0]
+        means = np.asarray(statistic(rows), dtype=np.float64).mean(axis=1)
+    else:
+        per_seed = np.asarray(statistic(np.arange(examples)), dtype=np.float64).reshape(-1)
+        means = np.array([float(np.mean(statistic(r))) for r in rows])
     direction = 0 if same else 1 if higher else -1
     unit, scale = ("points", 100.0) if points else ("", 1.0)
     wins = _wins(per_seed, direction, margin)

@@ -261,3 +261,5 @@ def test_resampled_adds_the_bootstrap_term_of_a_statistic_without_per_example_ar
     same = evidence.resampled(lambda rows: right[:, rows].mean(1) - right[:, rows].mean(), 2000, same=True,
                               margin=0.05)
     assert same.test == "equivalence" and same.sound
+    batched = evidence.resampled(lambda rows: right[:, rows].mean(-1).T - 0.5, 2000, margin=0.2, batched=True)
+    assert batched.per_seed == ev.per_seed and batched.example_var == pytest.approx(ev.example_var)

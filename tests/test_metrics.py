@@ -81,8 +81,9 @@ def test_curves_on_the_drawing_grid_follow_the_exact_curves():
         assert t == tpr[fpr <= f].max()
     precision, recall = m.pr_curve(positive, score)
     grid_recall, grid_precision = m.pr_on_grid(precision, recall)
-    for r_, p_ in zip(grid_recall, grid_precision):
+    for r_, p_ in zip(grid_recall[:-1], grid_precision[:-1]):
         assert p_ == precision[np.flatnonzero(recall >= r_)[0]]
+    assert (grid_recall[-1], grid_precision[-1]) == (1.0, positive.mean()), "it ends at the share of positives"
 
 
 def test_operating_points_equal_sklearn(digits):
@@ -102,8 +103,58 @@ def test_imbalanced_sets_make_the_digit_rare(digits):
     rare = m.imbalanced_scores(digits, digit)
     assert rare["rare"] / rare["rows"] == pytest.approx(m.RARE_SHARE, abs=0.005)
     assert np.allclose(rare["baseline-accuracy"], 1 - rare["rare"] / rare["rows"])
-    assert (rare["baseline-f1"] == 0).all()
-    assert len(rare["model-f1"]) == len(digits["run_seeds"]) * m.DRAWS
+    assert len(rare["f1"]) == len(digits["run_seeds"]) * m.DRAWS
+    # accuracy minus the always-no baseline's is (TP - FP) / n: the arithmetic behind the crossover
+    assert np.allclose(rare["accuracy"] - rare["baseline-accuracy"], (rare["TP"] - rare["FP"]) / rare["rows"])
+
+
+def test_weighted_areas_equal_sklearn_with_sample_weights(digits):
+    y, probs = digits["y_true"], digits["probs"][0]
+    weight = np.random.default_rng(0).integers(0, 3, len(y)).astype(np.float64)  # a resample's counts
+    for d in (0, m.hardest_digit(digits)):
+        area, ap = m.weighted_auc_ap(m.ranked_once(y == d, probs[:, d]), weight)
+        assert area == pytest.approx(sk.roc_auc_score(y == d, probs[:, d], sample_weight=weight))
+        assert ap == pytest.approx(sk.average_precision_score(y == d, probs[:, d], sample_weight=weight))
+
+
+def test_a_rare_set_scored_by_weights_equals_the_rows_themselves(digits):
+    digit = m.hardest_digit(digits)
+    y = digits["y_true"] == digit
+    rows = np.arange(len(y))
+    rare = m.rare_scores(digits, digit, 0.02, rows, 1, np.random.default_rng(3))
+    rng = np.random.default_rng(3)  # the same draw, made by hand
+    keep = rng.choice(rows[y], int(rare["rare"]), replace=False)
+    subset = np.r_[rows[~y], keep]
+    score = digits["probs"][0][subset, digit]
+    assert rare["auc"][0, 0] == pytest.approx(sk.roc_auc_score(y[subset], score))
+    assert rare["ap"][0, 0] == pytest.approx(sk.average_precision_score(y[subset], score))
+    said = m.predictions(digits)[0][subset] == digit
+    assert rare["precision"][0, 0] == pytest.approx(sk.precision_score(y[subset], said, zero_division=0))
+
+
+def test_the_crossover_is_where_the_lead_changes_sign():
+    shares = np.array([0.001, 0.01, 0.1])
+    assert m.crossover(shares, np.array([-2.0, -1.0, 1.0])) == pytest.approx(np.sqrt(0.01 * 0.1))
+    assert np.isnan(m.crossover(shares, np.array([1.0, 2.0, 3.0])))
+
+
+def test_reliability_of_a_calibrated_and_an_overconfident_classifier():
+    rng = np.random.default_rng(0)
+    confidence = rng.uniform(0.3, 1.0, 20000)
+    right = rng.random(20000) < confidence
+    probs = np.zeros((20000, 10))
+    probs[:, 0] = confidence
+    probs[:, 1:] = ((1 - confidence) / 9)[:, None]
+    y = np.where(right, 0, 1)
+    assert m.reliability(y, probs)["ece"] < 0.02
+    assert m.reliability(np.where(rng.random(20000) < confidence - 0.2, 0, 1), probs)["ece"] > 0.15
+    assert m.log_loss(y, probs) == pytest.approx(sk.log_loss(y, probs, labels=range(10)), rel=1e-6)
+
+
+def test_the_median_absolute_error_barely_moves_with_outliers():
+    y, p = np.arange(100.0), np.arange(100.0) + 1
+    wild = np.r_[y, [1e4] * 5], np.r_[p, [0.0] * 5]
+    assert m.median_ae(*wild) == pytest.approx(1.0) and m.mae(*wild) > 100
 
 
 def test_regression_predicts_in_the_targets_units(diabetes):
@@ -152,8 +203,18 @@ def test_rare_sets_keep_every_false_positive(digits):
     digit = m.hardest_digit(digits)
     rare = m.imbalanced_scores(digits, digit)
     full = [m.binary_counts(digits["y_true"] == digit, p == digit)["FP"] for p in m.predictions(digits)]
-    assert np.array_equal(rare["model-FP"], np.repeat(full, m.DRAWS)), "all the negatives are kept"
-    assert (rare["model-TP"] <= rare["rare"]).all()
+    assert np.array_equal(rare["FP"], np.repeat(full, m.DRAWS)), "all the negatives are kept"
+    assert (rare["TP"] <= rare["rare"]).all()
+
+
+def test_batched_class_scores_equal_one_resample_at_a_time(digits):
+    rows = np.random.default_rng(0).integers(0, len(digits["y_true"]), (3, len(digits["y_true"])))
+    batched = m.class_scores_on(digits)(rows)
+    for k, row in enumerate(rows):
+        for run, said in enumerate(m.predictions(digits)):
+            one = m.class_scores(m.confusion(digits["y_true"][row], said[row]))
+            assert np.allclose(batched["f1"][k, run], one["f1"])
+            assert batched["macro-f1"][k, run] == pytest.approx(m.averages(one)["macro"]["f1"])
 
 
 def test_residual_trends_of_a_calibrated_and_a_shrunk_prediction():

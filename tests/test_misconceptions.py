@@ -29,6 +29,24 @@ def test_noisy_labels_are_wrong_exactly_where_replaced():
     assert (m.noisy_labels(y, 0.0, 10, seed=0) == y).all()
 
 
+def test_ink_kept_counts_what_a_move_cuts_off():
+    image = np.zeros((1, 16), dtype=np.float32)
+    image[0, [5, 7]] = 1.0  # row 1: columns 1 and 3 of a 4x4 image
+    assert m.ink_kept(image, 4, 1, (0, -1))[0] == 1.0, "moved left by one, both pixels stay"
+    assert m.ink_kept(image, 4, 1, (0, 1))[0] == 0.5, "moved right by one, column 3 falls off"
+    assert m.ink_kept(np.zeros((1, 16), np.float32), 4, 2, (0, 1))[0] == 1.0, "a blank image loses nothing"
+
+
+def test_the_shortcut_mark_sits_where_no_digit_has_ink():
+    split = data.digits(seed=0)
+    inked = (split.x_train[:, m.SHORTCUT_PIXELS] > 0).mean(0)
+    assert inked.max() < 0.01, "the mark's pixels are blank in all but a handful of training digits"
+    marked = m.with_mark(split.x_train[:10], np.arange(10))
+    changed = np.flatnonzero((marked != split.x_train[:10]).any(0))
+    assert np.array_equal(np.sort(changed), np.sort(m.SHORTCUT_PIXELS)), "one pixel per class"
+    assert len(set(m.SHORTCUT_PIXELS.tolist())) == 10
+
+
 def test_parallel_runs_do_not_influence_each_other():
     """Run 0 trains the same whether run 1 sees right labels or shuffled ones."""
     split = data.digits(seed=0)
@@ -78,3 +96,11 @@ def test_data_results(smoke_book):
     noise = r["noise"][None, 1:]
     assert (train[:, 1:] <= (1 - noise) + noise * memorised[:, 1:] + 0.05).all()
     assert (train[:, -1] < train[:, 0]).all(), "wrong labels cannot all be learned in the same steps"
+    y, (seven, one) = r["val_labels"], r["systematic"]
+    assert r["size_correct"].shape == (seeds, len(sizes), len(y)) and r["noise_correct"].shape[1] == len(r["noise"])
+    np.testing.assert_allclose(r["size_correct"].mean(-1), r["size_accuracy"], atol=1e-6)
+    np.testing.assert_array_equal(r["shortcut_answers"][0], r["systematic_answers"][0]), "the same plain runs"
+    sevens_as_one = (r["systematic_answers"][:, :, y == seven] == one).mean(-1)
+    assert (sevens_as_one[1] > sevens_as_one[0] + 0.3).all(), "every 7 labelled 1 is learned"
+    misled = (r["misled_answers"] == y).mean(-1)
+    assert (misled[1] < misled[0]).all(), "a misleading mark fools the network that learned the shortcut"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from nnbook import registry, render
-from nnbook.figures.playground import _forward, _layers
+from nnbook.figures.playground import _forward, _layers, live_values, no_digit_inputs
 
 registry.load()
 
@@ -82,3 +82,21 @@ def test_the_page_embeds_the_widget_and_ships_the_weights(built_site):
     assert f'data-nnbook-bytes="{size}"' in page
     assert (built_site / "assets/nnbook/live.js").is_file(), "nnbook.js loads it on pages with a live model"
     assert 'href="../playground/"' in (built_site / "network/index.html").read_text(), "linked from the network page"
+
+
+def test_a_dot_and_a_line_are_prepared_as_the_pad_prepares_them_and_read_as_some_digit(mlp):
+    for name, x in no_digit_inputs().items():
+        image = x.reshape(28, 28)
+        ink_rows, ink_cols = np.flatnonzero(image.any(1)), np.flatnonzero(image.any(0))
+        assert max(np.ptp(ink_rows), np.ptp(ink_cols)) + 1 == 20, f"the {name} fills the 20x20 box"
+        centre = np.array([(image.sum(1) * np.arange(28)).sum(), (image.sum(0) * np.arange(28)).sum()]) / image.sum()
+        assert np.allclose(centre, 13.5), f"the {name} is centred"
+    found = live_values(mlp)
+    for name in ("dot", "line"):
+        assert found[f"{name}-answer"] in list("0123456789") and found[f"{name}-probability"].endswith("%")
+
+
+def test_the_build_refuses_weights_that_do_not_reproduce_keras(mlp):
+    tampered = dict(mlp, b3=mlp["b3"] + np.eye(10, dtype=np.float32)[0])
+    with pytest.raises(ValueError, match="do not reproduce"):
+        live_values(tampered)

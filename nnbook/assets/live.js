@@ -13,7 +13,10 @@
   if (ns.live) return;
 
   var PAD = 280;        /* the pad's resolution in canvas pixels: 10 per input pixel */
-  var PEN = 22;         /* pen width on the pad, about 2 input pixels once a digit fills the box */
+  var PEN = 22;         /* pen width on the pad, about 2 input pixels once a digit fills the box... */
+  var PEN_SHARE = 0.11; /* ...that is, this share of the drawing's size, so that a small drawing,
+                           scaled up into the box, gets strokes as thin as a large one */
+  var PEN_MIN = 4;      /* the thinnest pen, for a dot or a tiny drawing */
   var BOX = 20;         /* MNIST: each digit scaled to fit a 20x20 box... */
   var NEAR = "300px 0px"; /* ...and the weights load when the widget is this close to the viewport */
   var NAMES = { relu: "ReLU", sigmoid: "sigmoid", tanh: "tanh", linear: "linear" };
@@ -368,13 +371,14 @@
       ctx.imageSmoothingEnabled = false;
       ctx.drawImage(small, 0, 0, PAD, PAD);
     }
+    var pen = this.penWidth();
     ctx.strokeStyle = ctx.fillStyle = c.ink;
-    ctx.lineWidth = PEN;
+    ctx.lineWidth = pen;
     ctx.lineCap = ctx.lineJoin = "round";
     this.strokes.forEach(function (stroke) {
       ctx.beginPath();
       if (stroke.length === 1) {
-        ctx.arc(stroke[0][0], stroke[0][1], PEN / 2, 0, 2 * Math.PI);
+        ctx.arc(stroke[0][0], stroke[0][1], pen / 2, 0, 2 * Math.PI);
         ctx.fill();
         return;
       }
@@ -382,6 +386,22 @@
       for (var i = 1; i < stroke.length; i++) ctx.lineTo(stroke[i][0], stroke[i][1]);
       ctx.stroke();
     });
+  };
+
+  /* The pen's width: with the MNIST preparation, a share of the drawing's size (the larger side of the
+     box around its strokes), because the preparation scales every drawing to the same box; without
+     it, the fixed width of a digit that fills the pad. */
+  Widget.prototype.penWidth = function () {
+    if (!this.centring) return PEN;
+    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    this.strokes.forEach(function (stroke) {
+      stroke.forEach(function (p) {
+        x0 = Math.min(x0, p[0]); x1 = Math.max(x1, p[0]);
+        y0 = Math.min(y0, p[1]); y1 = Math.max(y1, p[1]);
+      });
+    });
+    if (x1 < x0) return PEN;
+    return Math.max(PEN_MIN, Math.min(PEN, PEN_SHARE * Math.max(x1 - x0, y1 - y0)));
   };
 
   /* The pad's ink: its opacity, whatever the colour it is drawn in. */

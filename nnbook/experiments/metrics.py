@@ -38,8 +38,8 @@ def _train_classifier(split: data.Split, hidden: list[int], epochs: int, batch: 
 
 
 @experiment("metrics/digits", seed=10,
-            full={"train": 3000, "test": 2000, "hidden": [128], "epochs": 10, "batch": 64, "lr": 0.001, "runs": 3},
-            smoke={"train": 1500, "test": 1000, "hidden": [64], "epochs": 5, "batch": 64, "lr": 0.002, "runs": 2},
+            full={"train": 3000, "test": 2000, "hidden": [128], "epochs": 10, "batch": 64, "lr": 0.001, "runs": 10},
+            smoke={"train": 1500, "test": 1000, "hidden": [64], "epochs": 5, "batch": 64, "lr": 0.002, "runs": 3},
             title="A digit classifier trained from several initial draws, scored on held-out MNIST digits")
 def digits(train: int, test: int, hidden: list[int], epochs: int, batch: int, lr: float, runs: int,
            seed: int) -> dict:
@@ -60,8 +60,8 @@ def digits(train: int, test: int, hidden: list[int], epochs: int, batch: int, lr
 
 
 @experiment("metrics/diabetes", seed=20,
-            full={"train": 342, "test": 100, "hidden": [32, 16], "epochs": 20, "batch": 32, "lr": 0.002, "runs": 3},
-            smoke={"train": 342, "test": 100, "hidden": [16], "epochs": 15, "batch": 32, "lr": 0.005, "runs": 2},
+            full={"train": 342, "test": 100, "hidden": [32, 16], "epochs": 20, "batch": 32, "lr": 0.002, "runs": 10},
+            smoke={"train": 342, "test": 100, "hidden": [16], "epochs": 15, "batch": 32, "lr": 0.005, "runs": 3},
             title="A regression network on scikit-learn's diabetes data, scored on held-out patients")
 def diabetes(train: int, test: int, hidden: list[int], epochs: int, batch: int, lr: float, runs: int,
              seed: int) -> dict:

@@ -56,7 +56,8 @@ def train_parallel(model, rows: list[int], x: np.ndarray, labels: np.ndarray, st
     """Train every run with Adam on batches drawn (with replacement) from the first `rows[r]` rows of `x`.
 
     `labels[r]` holds run r's labels for every row of `x` (so runs can see different, e.g.
-    noisy, labels). Returns the mean loss per step.
+    noisy, labels); `x` is shared (rows, inputs) or one per run (runs, rows, inputs). Returns
+    the mean loss per step.
     """
     tf, keras = tensorflow()
     optimizer = keras.optimizers.Adam(lr)
@@ -76,7 +77,7 @@ def train_parallel(model, rows: list[int], x: np.ndarray, labels: np.ndarray, st
     losses = []
     for _ in range(steps):
         picked = (rng.random((runs, batch)) * limits).astype(np.int64)
-        losses.append(step(x[picked], labels[run_index, picked]))
+        losses.append(step(x[picked] if x.ndim == 2 else x[run_index, picked], labels[run_index, picked]))
     return np.array(losses, dtype=np.float32)
 
 
@@ -86,9 +87,21 @@ def logits_for_all_runs(model, x: np.ndarray) -> np.ndarray:
     return np.asarray(model(np.broadcast_to(x, (runs, *x.shape)).astype(np.float32), training=False))
 
 
+def correct(model, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Each run's right answers on (x, y): (runs, n) booleans."""
+    return logits_for_all_runs(model, x).argmax(-1) == y
+
+
 def accuracy(model, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Each run's accuracy on (x, y)."""
-    return (logits_for_all_runs(model, x).argmax(-1) == y).mean(-1)
+    return correct(model, x, y).mean(-1)
+
+
+def ink_kept(x: np.ndarray, side: int, pixels: int, direction: tuple[int, int]) -> np.ndarray:
+    """The share of each image's ink that stays in the frame when it is moved (1: nothing cropped)."""
+    total = x.sum(-1)
+    return np.divide(shift_images(x, side, pixels, direction).sum(-1), total, out=np.ones_like(total),
+                     where=total > 0)
 
 
 def shift_images(x: np.ndarray, side: int, pixels: int, direction: tuple[int, int]) -> np.ndarray:
@@ -142,7 +155,7 @@ def fast_gradient_sign(model, x: np.ndarray, y: np.ndarray, epsilons: list[float
         flipped.append(((predicted != clean) & correct).sum(-1) / correct.sum(-1))
         flipped_random.append(((noisy != clean) & correct).sum(-1) / correct.sum(-1))
     return {"flipped": np.array(flipped, dtype=np.float32).T, "flipped_random": np.array(flipped_random, dtype=np.float32).T,
-            "direction": direction}
+            "direction": direction, "random_sign": random_sign, "clean": clean, "correct": correct}
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -151,7 +164,7 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 
 @experiment("misconceptions/robustness", seed=11,
-            full={"train": 4000, "val": 600, "hidden": 64, "steps": 400, "batch": 64, "lr": 0.002, "seeds": 3,
+            full={"train": 4000, "val": 600, "hidden": 64, "steps": 400, "batch": 64, "lr": 0.002, "seeds": 10,
                   "shifts": [0, 1, 2, 3, 4, 5, 6], "sigmas": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0],
                   "epsilons": [0.0, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2], "show_eps": 0.1},
             smoke={"train": 1000, "val": 200, "hidden": 64, "steps": 150, "batch": 64, "lr": 0.003, "seeds": 2,
@@ -167,9 +180,12 @@ def robustness(train: int, val: int, hidden: int, steps: int, batch: int, lr: fl
     train_parallel(model, [train] * seeds, split.x_train, labels, steps, batch, lr, seed)
     x, y = split.x_val, split.y_val
 
-    shift_acc = np.array([[accuracy(model, shift_images(x, 28, p, d), y) for d in DIRECTIONS] for p in shifts])
-    noise_acc = np.array([accuracy(model, add_noise(x, s, seed), y) for s in sigmas])
+    shift_right = np.array([[correct(model, shift_images(x, 28, p, d), y) for d in DIRECTIONS] for p in shifts])
+    shift_acc = shift_right.mean(-1)
+    noise_right = np.array([correct(model, add_noise(x, s, seed), y) for s in sigmas])
+    noise_acc = noise_right.mean(-1)
     attack = fast_gradient_sign(model, x, y, epsilons, seed)
+    kept = np.array([[ink_kept(x, 28, p, d) for d in DIRECTIONS] for p in shifts])  # shift, direction, digit
 
     # The digit shown: of those the first network reads correctly and a step of size show_eps
     # turns into another class, the one it reads most confidently.
@@ -185,6 +201,12 @@ def robustness(train: int, val: int, hidden: int, steps: int, batch: int, lr: fl
     blank = x == 0
     brightening = (add_noise(x, EXAMPLE_SIGMA, seed) - x)[blank].mean()  # what clipped noise adds to blank pixels
 
+    # Which answers the step of size show_eps changes, per seed and digit: its own sign, and a random one.
+    random_step = np.clip(x + show_eps * attack["random_sign"], 0, 1).astype(np.float32)
+    shown_changed = np.stack([adv_all.argmax(-1) != attack["clean"] for adv_all in (
+        np.asarray(model(np.clip(x + show_eps * attack["direction"], 0, 1).astype(np.float32), training=False)),
+        logits_for_all_runs(model, random_step))])  # (sign or random, seed, digit)
+
     # Saliency of each network for the class it predicts, on every validation digit.
     saliency = np.abs(input_gradients(model, x, clean_logits.argmax(-1), "logit"))
     ink = x > 0.1
@@ -193,6 +215,10 @@ def robustness(train: int, val: int, hidden: int, steps: int, batch: int, lr: fl
         "shifts": np.array(shifts), "sigmas": np.array(sigmas, dtype=np.float32),
         "epsilons": np.array(epsilons, dtype=np.float32),
         "shift_accuracy": shift_acc.transpose(2, 0, 1).astype(np.float32),  # (seed, shift, direction)
+        "shift_correct": shift_right.transpose(2, 0, 1, 3).astype(np.uint8),  # (seed, shift, direction, digit)
+        "noise_correct": noise_right.transpose(1, 0, 2).astype(np.uint8),  # (seed, sigma, digit)
+        "ink_kept": kept.astype(np.float32), "shown_changed": shown_changed.astype(np.uint8),
+        "clean_correct": attack["correct"].astype(np.uint8),  # (seed, digit)
         "noise_accuracy": noise_acc.T.astype(np.float32),  # (seed, sigma)
         "flipped": attack["flipped"], "flipped_random": attack["flipped_random"],  # (seed, epsilon)
         "examples": examples.astype(np.float32),
@@ -215,39 +241,74 @@ def noisy_labels(y: np.ndarray, share: float, classes: int, seed: int) -> np.nda
     return out
 
 
+SHORTCUT_PIXELS = np.array([8 * row for row in range(8)] + [8 * 3 + 7, 8 * 4 + 7])  # class c: one pixel of the
+# 8x8 frame's left column (classes 0-7) or right column (8, 9), where scikit-learn's digits have next to no ink
+SYSTEMATIC = (7, 1)  # every training 7 labelled 1
+
+
+def with_mark(x: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """Copies of 8x8 digits with a bright pixel at the edge position of `classes` (one per digit)."""
+    out = x.copy()
+    out[np.arange(len(x)), SHORTCUT_PIXELS[classes]] = 1.0
+    return out
+
+
 @experiment("misconceptions/data", seed=12,
             full={"sizes": [25, 50, 100, 200, 400, 800, 1400], "noise": [0.2, 0.4, 0.6, 0.8], "noise_rows": 1400,
-                  "hidden": 32, "steps": 400, "batch": 48, "lr": 0.005, "seeds": 3},
+                  "hidden": 32, "steps": 400, "batch": 48, "lr": 0.005, "seeds": 10},
             smoke={"sizes": [25, 800, 1400], "noise": [0.2, 0.6, 0.8], "noise_rows": 1400,
                    "hidden": 32, "steps": 300, "batch": 32, "lr": 0.005, "seeds": 2},
-            title="One small network trained on more or fewer digits, and on wrong labels")
+            title="One small network trained on more or fewer digits, on wrong labels, and on a shortcut")
 def data_dependence(sizes: list[int], noise: list[float], noise_rows: int, hidden: int, steps: int, batch: int,
                     lr: float, seeds: int, seed: int) -> dict:
-    """Validation accuracy on 8x8 digits against the training-set size and the share of wrong labels.
+    """Validation accuracy on 8x8 digits against the training-set size and the share of wrong labels,
+    and when the wrong labels are systematic (every 7 labelled 1) or the images carry a shortcut (a
+    mark whose position gives the label in training, and a random other label at test).
 
     Every run takes the same number of Adam steps of the same batch size; for each seed, every
     setting starts from the same initial weights and uses the first rows of the same shuffle.
     """
     split = data.digits(seed=seed)
-    settings = [(n, 0.0) for n in sizes] + [(noise_rows, p) for p in noise]
-    runs = [(n, p, s) for n, p in settings for s in range(seeds)]
-    labels = np.stack([noisy_labels(split.y_train, p, 10, seed + 100 * s) for _, p, s in runs])
-    model = parallel_classifier(len(runs), 64, hidden, 10, [seed + s for _, _, s in runs])
-    train_parallel(model, [n for n, _, _ in runs], split.x_train, labels, steps, batch, lr, seed)
-    acc = accuracy(model, split.x_val, split.y_val).reshape(len(settings), seeds)
-    right = logits_for_all_runs(model, split.x_train).argmax(-1) == labels  # (run, row), against its own labels
-    train_acc = np.array([right[r, :n].mean() for r, (n, _, _) in enumerate(runs)]).reshape(len(settings), seeds)
+    settings = [(n, "clean", 0.0) for n in sizes] + [(noise_rows, "random", p) for p in noise] + [
+        (noise_rows, "systematic", 0.0), (noise_rows, "shortcut", 0.0)]
+    runs = [(n, kind, p, s) for n, kind, p in settings for s in range(seeds)]
+    seven, one = SYSTEMATIC
+    systematic = np.where(split.y_train == seven, one, split.y_train)
+    labels = np.stack([noisy_labels(split.y_train, p, 10, seed + 100 * s) if kind == "random"
+                       else systematic if kind == "systematic" else split.y_train for _, kind, p, s in runs])
+    marked = with_mark(split.x_train, split.y_train)
+    x = np.stack([marked if kind == "shortcut" else split.x_train for _, kind, _, _ in runs])
+    model = parallel_classifier(len(runs), 64, hidden, 10, [seed + s for *_, s in runs])
+    train_parallel(model, [n for n, *_ in runs], x, labels, steps, batch, lr, seed)
+    shape = (len(settings), seeds)
+    val_right = correct(model, split.x_val, split.y_val).reshape(*shape, -1)  # setting, seed, digit
+    acc = val_right.mean(-1)
+    trained = np.asarray(model(x, training=False)).argmax(-1)  # run, row
+    right = trained == labels  # (run, row), against its own labels
+    train_acc = np.array([right[r, :n].mean() for r, (n, *_) in enumerate(runs)]).reshape(shape)
     given_wrong = labels != split.y_train  # (run, row): rows whose label was replaced
     memorised = np.array([right[r, :n][given_wrong[r, :n]].mean() if given_wrong[r, :n].any() else 0.0
-                          for r, (n, _, _) in enumerate(runs)]).reshape(len(settings), seeds)
-    k = len(sizes)
-    noise_rows_index = sizes.index(noise_rows)
-    with_clean = lambda a: np.concatenate([a[noise_rows_index][None], a[k:]]).T.astype(np.float32)  # noqa: E731
+                          for r, (n, *_) in enumerate(runs)]).reshape(shape)
+    # the shortcut turned against the network: at test, a mark of a random other class
+    wrong_class = (split.y_val + np.random.default_rng(seed).integers(1, 10, len(split.y_val))) % 10
+    misled = logits_for_all_runs(model, with_mark(split.x_val, wrong_class)).argmax(-1).reshape(*shape, -1)
+    answers = logits_for_all_runs(model, split.x_val).argmax(-1).reshape(*shape, -1)
+    k, clean_at = len(sizes), sizes.index(noise_rows)
+    compared = [clean_at, len(settings) - 1]  # trained on clean digits, and with the shortcut
+    with_clean = lambda a: np.concatenate([a[clean_at][None], a[k:k + len(noise)]]).T.astype(np.float32)  # noqa: E731
     return {"sizes": np.array(sizes), "size_accuracy": acc[:k].T.astype(np.float32),  # (seed, size)
             "size_train_accuracy": train_acc[:k].T.astype(np.float32),
             "noise": np.array([0.0] + list(noise), dtype=np.float32),
             "noise_accuracy": with_clean(acc),  # (seed, noise)
             "noise_train_accuracy": with_clean(train_acc),  # against the (partly wrong) labels it was trained on
             "wrong_labels_memorised": with_clean(memorised),  # share of wrong training labels it reproduces
+            "size_correct": val_right[:k].transpose(1, 0, 2).astype(np.uint8),  # (seed, size, digit)
+            "noise_correct": np.concatenate([val_right[clean_at][None], val_right[k:k + len(noise)]])
+            .transpose(1, 0, 2).astype(np.uint8),  # (seed, noise, digit)
+            # [clean, systematic] and [clean, shortcut] training, answers on the validation digits (seed, digit)
+            "systematic_answers": answers[[clean_at, len(settings) - 2]].astype(np.uint8),
+            "shortcut_answers": answers[compared].astype(np.uint8),
+            "misled_answers": misled[compared].astype(np.uint8), "misled_mark": wrong_class.astype(np.uint8),
+            "val_labels": split.y_val.astype(np.uint8), "systematic": np.array(SYSTEMATIC),
             "noise_rows": noise_rows, "val_rows": len(split.y_val), "hidden": hidden, "steps": steps, "batch": batch,
             "lr": lr, "seeds": seeds}

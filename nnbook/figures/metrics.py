@@ -13,17 +13,25 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from nnbook.figures.style import Table, color, pct, strong, tidy
-from nnbook.registry import claim, figure, table, values
+from nnbook.evidence import fact, resampled
+from nnbook.registry import figure, table, values
 
 EXTRA_COLORS = ("#bcbd22", "#17becf")  # a 9th and 10th colour, for ten digit classes
 THRESHOLDS = (0.001, 0.003, 0.01, 0.03, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.97, 0.99,
               0.997, 0.999)
-RARE_SHARE = 0.01  # the rare class's share of the imbalanced test set
+RARE_SHARE = 0.01  # the rare class's share of the imbalanced test set the page reads
+SHARES = (0.002, 0.004, 0.006, 0.008, 0.01, 0.012, 0.015, 0.02, 0.03, 0.05)  # the rare class's shares swept
 DRAWS = 20  # random draws (of the rare rows kept, of the rows made outliers) per trained model
 OUTLIER_COUNTS = (0, 1, 2, 3, 5, 10)
 OUTLIER_SHIFT = 4.0  # an outlier's recorded target is off by this many standard deviations of the target
 PAIRS_SHOWN, EXAMPLES_PER_PAIR = 3, 4
 BOOTSTRAP = 500  # resamples of the test rows for a test-set standard error
+# the margins the sentences promise
+HIGH_PRECISION = 0.9  # precision at the highest threshold is above this
+AUC_MARGIN = 0.02  # ROC AUC does not move by more than this when the digit is made rare
+AVERAGES_MARGIN = 0.005  # macro and weighted F1 agree within this on the held-out set
+R2_MARGIN = 0.2  # the network's R² beats the baseline's by more than this
+TILT_MARGIN = 0.3  # the residual's correlation with the true value exceeds this
 
 
 # -- classification metrics ----------------------------------------------------------------
@@ -40,20 +48,26 @@ def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def class_scores(cm: np.ndarray) -> dict[str, np.ndarray]:
-    """Per class, one against the rest: support, accuracy, precision, recall and F1."""
-    tp = np.diag(cm).astype(np.float64)
-    predicted, actual, total = cm.sum(axis=0), cm.sum(axis=1), cm.sum()
+    """Per class, one against the rest: support, accuracy, precision, recall and F1 (for a stack of
+    confusion matrices too: the last two axes are true and predicted class)."""
+    tp = np.diagonal(cm, axis1=-2, axis2=-1).astype(np.float64)
+    predicted, actual = cm.sum(axis=-2), cm.sum(axis=-1)
+    total = cm.sum(axis=(-2, -1))[..., None]
     fp, fn = predicted - tp, actual - tp
     precision, recall = _ratio(tp, predicted), _ratio(tp, actual)
     return {"support": actual, "accuracy": (total - fp - fn) / total, "precision": precision, "recall": recall,
             "f1": _ratio(2 * tp, 2 * tp + fp + fn)}
 
 
-def averages(scores: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
+def _plain(x: np.ndarray) -> float | np.ndarray:
+    return float(x) if np.ndim(x) == 0 else x
+
+
+def averages(scores: dict[str, np.ndarray]) -> dict[str, dict[str, float | np.ndarray]]:
     """Macro (every class counts the same) and weighted (by support) averages of precision, recall, F1."""
-    weights = scores["support"] / scores["support"].sum()
-    return {kind: {m: float(np.sum(scores[m] * w)) for m in ("precision", "recall", "f1")}
-            for kind, w in (("macro", np.full_like(weights, 1 / len(weights))), ("weighted", weights))}
+    weights = scores["support"] / scores["support"].sum(axis=-1, keepdims=True)
+    return {kind: {m: _plain(np.sum(scores[m] * w, axis=-1)) for m in ("precision", "recall", "f1")}
+            for kind, w in (("macro", np.full_like(weights, 1 / weights.shape[-1])), ("weighted", weights))}
 
 
 def accuracy(cm: np.ndarray) -> float:
@@ -103,8 +117,11 @@ def roc_on_grid(fpr: np.ndarray, tpr: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def pr_on_grid(precision: np.ndarray, recall: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The precision-recall curve read at the recalls of GRID: precision where each recall is first reached."""
-    return GRID, precision[np.minimum(np.searchsorted(recall, GRID, side="left"), len(recall) - 1)]
+    """The precision-recall curve read at the recalls of GRID: precision where each recall is first reached,
+    then the drop at full recall down to the lowest threshold, where everything is called positive and
+    precision is the share of positives."""
+    at_grid = precision[np.minimum(np.searchsorted(recall, GRID, side="left"), len(recall) - 1)]
+    return np.r_[GRID, 1.0], np.r_[at_grid, precision[-1]]
 
 
 def binary_counts(y: np.ndarray, predicted: np.ndarray) -> dict[str, int]:
@@ -144,8 +161,15 @@ def r2(y: np.ndarray, p: np.ndarray) -> float:
 
 REGRESSION_METRICS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {"MSE": mse, "RMSE": rmse, "MAE": mae,
                                                                              "R²": r2}
+def median_ae(y: np.ndarray, p: np.ndarray) -> float:
+    """The median absolute error: the size of the middle miss, which a few wild ones barely move."""
+    return float(np.median(np.abs(np.asarray(y, np.float64) - p)))
+
+
+OUTLIER_METRICS = REGRESSION_METRICS | {"median AE": median_ae}
 REGRESSION_FORMATS: dict[str, Callable[[float], str]] = {"MSE": lambda v: f"{v:,.0f}", "RMSE": lambda v: f"{v:.0f}",
-                                                         "MAE": lambda v: f"{v:.0f}", "R²": lambda v: f"{v:.2f}"}
+                                                         "MAE": lambda v: f"{v:.0f}", "R²": lambda v: f"{v:.2f}",
+                                                         "median AE": lambda v: f"{v:.0f}"}
 
 
 # -- reading the classifier's results ------------------------------------------------------
@@ -207,28 +231,101 @@ def hardest_digit(r: dict) -> int:
     return int(np.argmin(np.mean([class_scores(cm)["f1"] for cm in run_confusions(r)], axis=0)))
 
 
+# -- the test set resampled, for the claims ---------------------------------------------------
+
+def memo(compute: Callable[[np.ndarray], dict]) -> Callable[[np.ndarray], dict]:
+    """`compute(rows)`, computed once per set of rows: the claims of a section share their resamples."""
+    cache: dict[bytes, dict] = {}
+
+    def get(rows: np.ndarray) -> dict:
+        key = np.asarray(rows).tobytes()
+        if key not in cache:
+            cache[key] = compute(np.asarray(rows))
+        return cache[key]
+    return get
+
+
+def row_weights(rows: np.ndarray, n: int) -> np.ndarray:
+    """(resamples, n): how many times each of the n test rows is in each resample (a row of `rows`)."""
+    k = len(rows)
+    flat = (np.arange(k)[:, None] * n + rows).ravel()
+    return np.bincount(flat, minlength=k * n).reshape(k, n).astype(np.float64)
+
+
+def whole(rows: np.ndarray) -> bool:
+    """The rows are the test set itself (one resample that is every row once), not a bootstrap."""
+    return len(rows) == 1 and bool(np.array_equal(rows[0], np.arange(rows.shape[1])))
+
+
+def ranked_once(y: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The order of `score` (highest first), the labels in that order, and the last row of each distinct score."""
+    order = np.argsort(-score, kind="mergesort")
+    ordered = score[order]
+    return order, y[order].astype(np.float64), np.r_[np.flatnonzero(np.diff(ordered)), len(ordered) - 1]
+
+
+def weighted_auc_ap(ranked: tuple[np.ndarray, np.ndarray, np.ndarray], weight: np.ndarray) -> tuple[float, float]:
+    """ROC AUC and average precision when row i counts `weight[i]` times (0 leaves it out): a resample of
+    the test rows, or a test set made of some of them, scored without sorting again."""
+    order, y, last = ranked
+    w = weight[order]
+    tp, fp = np.cumsum(w * y)[last], np.cumsum(w * (1 - y))[last]
+    tpr, fpr = np.r_[0.0, tp / tp[-1]], np.r_[0.0, fp / fp[-1]]
+    precision = np.divide(tp, tp + fp, out=np.zeros_like(tp), where=tp + fp > 0)
+    return auc(fpr, tpr), float(np.sum(np.diff(tpr) * precision))
+
+
+def rare_scores(r: dict, digit: int, share: float, rows: np.ndarray, draws: int, rng: np.random.Generator,
+                ranked: list | None = None) -> dict[str, np.ndarray]:
+    """'Is it `digit`?' on test sets made of every negative among `rows` and a random few of its positives,
+    so that positives are `share` of the set: each metric of the classifier (yes when its top answer is
+    the digit) and of the always-no baseline, shaped (runs, draws); also the classifier's macro and weighted
+    F1 over all ten digits there."""
+    n, y = len(r["y_true"]), r["y_true"] == digit
+    negatives, positives = np.bincount(rows[~y[rows]], minlength=n), rows[y[rows]]
+    keep = max(1, round(share * negatives.sum() / (1 - share)))
+    ranked = ranked or [ranked_once(y, p[:, digit]) for p in r["probs"]]
+    answers = predictions(r)
+    out = {k: np.zeros((len(answers), draws)) for k in ("accuracy", "baseline-accuracy", "precision", "recall", "f1",
+                                                        "auc", "ap", "TP", "FP", "macro-f1", "weighted-f1")}
+    for d in range(draws):
+        w = negatives + np.bincount(rng.choice(positives, keep, replace=False), minlength=n)
+        total, pos = w.sum(), w[y].sum()
+        for run, said in enumerate(answers):
+            yes = said == digit
+            tp, fp = w[y & yes].sum(), w[~y & yes].sum()
+            cm = np.bincount(r["y_true"] * 10 + said, weights=w, minlength=100).reshape(10, 10)
+            both = averages(class_scores(cm))
+            area, ap = weighted_auc_ap(ranked[run], w)
+            for k, v in (("accuracy", 1 - (fp + pos - tp) / total), ("baseline-accuracy", 1 - pos / total),
+                         ("precision", tp / (tp + fp) if tp + fp else 0.0), ("recall", tp / pos),
+                         ("f1", 2 * tp / (tp + fp + pos)), ("auc", area), ("ap", ap), ("TP", tp), ("FP", fp),
+                         ("macro-f1", both["macro"]["f1"]), ("weighted-f1", both["weighted"]["f1"])):
+                out[k][run, d] = v
+    return out | {"rare": np.array(keep), "rows": np.array(keep + negatives.sum())}
+
+
 def imbalanced_scores(r: dict, digit: int) -> dict[str, np.ndarray]:
-    """'Is it `digit`?' scored on test sets where `digit` is rare, for the classifier and for the
-    baseline that always answers no (metric → array over runs × draws); also the classifier's true and
-    false positives there, and its macro and weighted F1 over all ten digits."""
-    y = r["y_true"] == digit
-    positives, negatives = np.flatnonzero(y), np.flatnonzero(~y)
-    keep = max(1, round(RARE_SHARE * len(negatives) / (1 - RARE_SHARE)))
-    rng = np.random.default_rng(0)
-    out: dict[str, list[float]] = {}
-    for answers in predictions(r):
-        predicted = answers == digit
-        for _ in range(DRAWS):
-            rows = np.r_[negatives, rng.choice(positives, keep, replace=False)]
-            for who, guess in (("model", predicted[rows]), ("baseline", np.zeros(len(rows), bool))):
-                for name, value in binary_scores(y[rows], guess).items():
-                    out.setdefault(f"{who}-{name}", []).append(value)
-            counts = binary_counts(y[rows], predicted[rows])
-            both = averages(class_scores(confusion(r["y_true"][rows], answers[rows])))
-            for name, value in (("model-TP", counts["TP"]), ("model-FP", counts["FP"]),
-                                ("macro-f1", both["macro"]["f1"]), ("weighted-f1", both["weighted"]["f1"])):
-                out.setdefault(name, []).append(value)
-    return {k: np.array(v) for k, v in out.items()} | {"rare": keep, "rows": keep + len(negatives)}
+    """`rare_scores` at RARE_SHARE on the whole test set, flattened over runs and draws."""
+    out = rare_scores(r, digit, RARE_SHARE, np.arange(len(r["y_true"])), DRAWS, np.random.default_rng(0))
+    return {k: v.reshape(-1) if v.ndim else int(v) for k, v in out.items()}
+
+
+def share_sweep(r: dict, digit: int) -> dict[str, np.ndarray]:
+    """`rare_scores` at every share of SHARES: metric -> (shares, runs, draws)."""
+    rows, rng = np.arange(len(r["y_true"])), np.random.default_rng(0)
+    sweep = [rare_scores(r, digit, share, rows, DRAWS, rng) for share in SHARES]
+    return {k: np.array([s[k] for s in sweep]) for k in sweep[0]}
+
+
+def crossover(shares: np.ndarray, lead: np.ndarray) -> float:
+    """The share (interpolated on a log scale) at which the mean `lead` first turns from below 0 to above."""
+    up = np.flatnonzero((lead[:-1] < 0) & (lead[1:] >= 0))
+    if not len(up):
+        return float("nan")
+    i = int(up[0])
+    x0, x1 = np.log(shares[i]), np.log(shares[i + 1])
+    return float(np.exp(x0 + (x1 - x0) * -lead[i] / (lead[i + 1] - lead[i])))
 
 
 # -- classifier figures and tables ---------------------------------------------------------
@@ -309,22 +406,23 @@ def misread_figure(r: dict) -> tuple[go.Figure, Table]:
        caption="Per-digit scores on the held-out digits, each digit taken as 'this digit' against 'any other', "
                "then averaged over digits: macro (each digit counts the same) and weighted (by its number of "
                "images). Mean ± standard deviation over the trained runs, which differ only in their initial "
-               "weights and batch order: all are scored on the same test digits. The last column is the test-set "
-               "standard error of the first run's F1 (from resampling the test digits), the part of the luck the "
+               "weights and batch order: all are scored on the same test digits. Beside F1 is its test-set "
+               "standard error for the first run (from resampling the test digits), the part of the luck the "
                "runs do not show.")
 def class_scores_table(r: dict) -> Table:
     per_run = [class_scores(cm) for cm in run_confusions(r)]
-    names = ("accuracy", "precision", "recall", "f1")
     se = class_scores_se(r)
-    header = ["digit", "images", "accuracy (yes/no)", "precision", "recall", "F1", "F1 test-set SE"]
-    rows = [[str(d), str(int(per_run[0]["support"][d]))] + [mean_sd([s[m][d] for s in per_run]) for m in names]
-            + [score_text(se["f1"][d])] for d in range(10)]
+    header = ["digit", "F1", "F1 test-set SE", "precision", "recall", "accuracy (yes/no)", "images"]
+    rows = [[str(d), mean_sd([s["f1"][d] for s in per_run]), score_text(se["f1"][d])]
+            + [mean_sd([s[m][d] for s in per_run]) for m in ("precision", "recall", "accuracy")]
+            + [str(int(per_run[0]["support"][d]))] for d in range(10)]
     avg = [averages(s) for s in per_run]
+    total = str(int(per_run[0]["support"].sum()))
     for kind in ("macro", "weighted"):
-        rows.append([strong(f"{kind} average"), str(int(per_run[0]["support"].sum())), "",
-                     *[mean_sd([a[kind][m] for a in avg]) for m in ("precision", "recall", "f1")], ""])
-    rows.append([strong("accuracy (all ten digits)"), str(int(per_run[0]["support"].sum())),
-                 mean_sd([accuracy(cm) for cm in run_confusions(r)], pct), "", "", "", ""])
+        rows.append([strong(f"{kind} average"), mean_sd([a[kind]["f1"] for a in avg]), "",
+                     *[mean_sd([a[kind][m] for a in avg]) for m in ("precision", "recall")], "", total])
+    rows.append([strong("accuracy (all ten digits)"), "", "", "", "",
+                 mean_sd([accuracy(cm) for cm in run_confusions(r)], pct), total])
     return header, rows
 
 
@@ -360,6 +458,7 @@ def roc_figure(r: dict) -> tuple[go.Figure, Table]:
     fig.update_yaxes(title_text="true positive rate", row=1, col=1)
     fig.update_xaxes(title_text="recall", row=1, col=2)
     fig.update_yaxes(title_text="precision", row=1, col=2)
+    fig.update_xaxes(title_standoff=4)  # on a phone the legend moves below: keep the axis titles clear of it
     whole = {"xaxis.range": [0, 1], "yaxis.range": [0, 1.02], "xaxis2.range": [0, 1], "yaxis2.range": [0, 1.02]}
     corner = {"xaxis.range": [0, 0.1], "yaxis.range": [0.8, 1.005], "xaxis2.range": [0.8, 1.005],
               "yaxis2.range": [0.8, 1.005]}
@@ -399,7 +498,8 @@ def _operating_title(digit: int, p: dict[str, float]) -> str:
         caption="One digit against the rest, as a yes/no question answered by comparing the network's "
                 "probability for that digit with a threshold (first trained run). Move the slider: the "
                 "operating point moves along the ROC and precision-recall curves, and the bars show the "
-                "four counts of the yes/no confusion matrix at that threshold.")
+                "four counts of the yes/no confusion matrix at that threshold (on a log scale, so that a "
+                "handful of false positives shows beside two thousand true negatives).")
 def threshold_figure(r: dict) -> tuple[go.Figure, Table]:
     digit = hardest_digit(r)
     y, score = r["y_true"] == digit, r["probs"][0][:, digit]
@@ -432,44 +532,111 @@ def threshold_figure(r: dict) -> tuple[go.Figure, Table]:
     fig.update_yaxes(title_text="recall", range=[0, 1.05], row=1, col=1)
     fig.update_xaxes(title_text="recall", range=[0, 1], row=1, col=2)
     fig.update_yaxes(title_text="precision", range=[0, 1.05], row=1, col=2)
-    fig.update_yaxes(type="log", dtick=1, range=[0, np.log10(len(y) * 1.6)], row=1, col=3)
+    fig.update_yaxes(type="log", dtick=1, range=[0, np.log10(len(y) * 1.6)], title_text="images (log scale)",
+                     row=1, col=3)
     header = ["threshold", "TP", "FP", "FN", "TN", "precision", "recall", "F1"]
     rows = [[f"{q['threshold']:g}"] + [str(q[c]) for c in cells]
             + [score_text(q[m]) for m in ("precision", "recall", "f1")] for q in points]
     return tidy(fig, height=540, top=110, bottom=130), (header, rows)
 
 
+def _band(fig: go.Figure, x: np.ndarray, samples: np.ndarray, name: str, k: int, col: int, fmt: str,
+          dash: str = "solid") -> None:
+    """Mean of `samples` (x, runs, draws) as a line, with a band holding the middle 90 % of runs and draws."""
+    flat = samples.reshape(len(x), -1)
+    low, high = np.percentile(flat, 5, axis=1), np.percentile(flat, 95, axis=1)
+    fig.add_scatter(x=np.r_[x, x[::-1]], y=np.r_[high, low[::-1]], fill="toself", mode="lines", line={"width": 0},
+                    fillcolor=color(k), opacity=0.18, hoverinfo="skip", showlegend=False, legendgroup=name,
+                    row=1, col=col)
+    fig.add_scatter(x=x, y=flat.mean(axis=1), mode="lines+markers", name=name, legendgroup=name,
+                    line={"color": color(k), "dash": dash}, row=1, col=col,
+                    hovertemplate=f"{name}: %{{y:{fmt}}} when %{{x:.1%}} are positive<extra></extra>")
+
+
 @figure("metrics/imbalance", uses="metrics/digits",
-        caption="'Is it this digit?' answered by the trained classifier (yes when its top answer is the digit) "
-                "and by a baseline that always says no, scored on the balanced held-out set and on sets where "
-                "the digit is rare (all the other digits, plus a random few of this one). Bars are means over "
-                "the trained runs and random draws; the whiskers span the lowest to the highest value. "
-                "The baseline's precision is undefined (it never says yes) and shown as 0.")
+        caption="'Is it this digit?' on test sets where the digit is rare: every other held-out digit, plus a "
+                "random few of this one, so that it makes up the share on the horizontal axis (log scale). Left: "
+                "how much the classifier's accuracy (yes when its top answer is the digit) exceeds that of a "
+                "baseline that always says no. Right: the classifier's ROC AUC, average precision (AP) and F1; "
+                "dotted, the AP of a score that knows nothing, which is the share of positives itself. Lines are "
+                "means over the trained runs and random draws; the bands hold the middle 90 % of them.")
 def imbalance_figure(r: dict) -> tuple[go.Figure, Table]:
     digit = hardest_digit(r)
-    rare = imbalanced_scores(r, digit)
-    y = r["y_true"] == digit
-    balanced = {"model": [binary_scores(y, p == digit) for p in predictions(r)],
-                "baseline": [binary_scores(y, np.zeros_like(y))]}
-    metrics = ("accuracy", "precision", "recall", "f1")
-    labels = ["accuracy", "precision", "recall", "F1"]
-    share = pct(y.mean(), 0)
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04, subplot_titles=(
-        f"held-out set<br>({share} are {digit}s)", f"{digit}s made rare<br>({pct(RARE_SHARE, 0)} of {rare['rows']:,})"))
-    rows = []
-    for k, (who, name) in enumerate((("model", "the classifier"), ("baseline", "always 'no'"))):
-        for col, samples in ((1, {m: np.array([s[m] for s in balanced[who]]) for m in metrics}),
-                             (2, {m: rare[f"{who}-{m}"] for m in metrics})):
-            mean = np.array([samples[m].mean() for m in metrics])
-            low, high = (np.array([f(samples[m]) for m in metrics]) for f in (np.min, np.max))
-            fig.add_bar(x=labels, y=mean, name=name, legendgroup=who, showlegend=col == 1, marker_color=color(k),
-                        error_y={"type": "data", "symmetric": False, "array": high - mean, "arrayminus": mean - low},
-                        hovertemplate=f"{name}: %{{x}} %{{y:.3f}}<extra></extra>", row=1, col=col)
-            rows += [[name, "held-out set" if col == 1 else f"{digit} rare", label, f"{v:.3f}", f"{lo:.3f}–{hi:.3f}"]
-                     for label, v, lo, hi in zip(labels, mean, low, high)]
-    fig.update_yaxes(range=[0, 1.05], row=1, col=1)
-    fig.update_layout(barmode="group")
-    return tidy(fig, height=480, top=110), (["who answers", "test set", "metric", "mean", "lowest–highest"], rows)
+    sweep = share_sweep(r, digit)
+    x = np.array(SHARES)
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12, subplot_titles=(
+        "accuracy: classifier minus always 'no'", "scores that see the rare digit"))
+    _band(fig, x, 100 * (sweep["accuracy"] - sweep["baseline-accuracy"]), "accuracy lead (points)", 0, 1, ".2f")
+    fig.add_hline(y=0, line={"color": "#888", "dash": "dot", "width": 1}, row=1, col=1)
+    for k, (key, name) in enumerate((("auc", "ROC AUC"), ("ap", "average precision"), ("f1", "F1")), start=1):
+        _band(fig, x, sweep[key], name, k, 2, ".3f")
+    fig.add_scatter(x=x, y=x, mode="lines", line={"color": "#888", "dash": "dot", "width": 1},
+                    name="AP of a blind score", hovertemplate="a blind score's AP: %{y:.1%}<extra></extra>",
+                    row=1, col=2)
+    for col in (1, 2):
+        fig.update_xaxes(type="log", tickformat=".1%", tickvals=[0.002, 0.005, 0.01, 0.02, 0.05],
+                         title_text=f"share of {digit}s in the test set (log)", row=1, col=col)
+    fig.update_yaxes(title_text="points of accuracy", row=1, col=1)
+    fig.update_yaxes(range=[0, 1.02], row=1, col=2)
+    header = ["share of positives", "images", "accuracy lead (points)", "ROC AUC", "average precision", "F1"]
+    rows = [[pct(share), f"{int(sweep['rows'][i]):,}",
+             f"{100 * (sweep['accuracy'][i] - sweep['baseline-accuracy'][i]).mean():.2f}",
+             *[f"{sweep[k][i].mean():.3f}" for k in ("auc", "ap", "f1")]] for i, share in enumerate(SHARES)]
+    return tidy(fig, height=480, top=110), (header, rows)
+
+
+CALIBRATION_MARGIN = 0.02  # how far mean probability and accuracy may differ for "they match"
+CONFIDENCE_BINS = np.linspace(0.5, 1.0, 6)  # the top answer's probability, in bins of 0.1 from 0.5 up (below: one bin)
+
+
+def log_loss(y: np.ndarray, probs: np.ndarray) -> float:
+    """The mean of −log(probability given to the true class): the cross-entropy that training minimises."""
+    return float(-np.mean(np.log(np.clip(probs[np.arange(len(y)), y].astype(np.float64), 1e-12, 1))))
+
+
+def reliability(y: np.ndarray, probs: np.ndarray) -> dict[str, np.ndarray]:
+    """Per bin of the top answer's probability: how many images, their mean probability and the share
+    answered right; and the expected calibration error (the bins' gaps, weighted by their images)."""
+    confidence, right = probs.max(axis=1).astype(np.float64), probs.argmax(axis=1) == y
+    edges = np.r_[0.0, CONFIDENCE_BINS[1:-1], 1.0 + 1e-9]
+    which = np.digitize(confidence, edges) - 1
+    count = np.bincount(which, minlength=len(edges) - 1).astype(np.float64)
+    mean_conf = np.bincount(which, confidence, len(edges) - 1) / np.maximum(count, 1)
+    accuracy_ = np.bincount(which, right, len(edges) - 1) / np.maximum(count, 1)
+    return {"count": count, "confidence": mean_conf, "accuracy": accuracy_,
+            "ece": np.array(np.sum(count * np.abs(accuracy_ - mean_conf)) / len(y))}
+
+
+@figure("metrics/calibration", uses="metrics/digits",
+        caption="A reliability diagram: the held-out digits grouped by the probability the network gave its top "
+                "answer (in bins a tenth wide, the lowest holding all below six tenths), with the share of each group it got right. On the dotted "
+                "diagonal a probability means what it says. Light points: each trained run; line: all runs "
+                "pooled. Hover shows how many images a group holds.")
+def calibration_figure(r: dict) -> tuple[go.Figure, Table]:
+    per_run = [reliability(r["y_true"], p) for p in r["probs"]]
+    fig = go.Figure()
+    fig.add_scatter(x=[0.3, 1], y=[0.3, 1], mode="lines", line={"color": "#888", "dash": "dot", "width": 1},
+                    name="probability means what it says", hoverinfo="skip")
+    for i, rel in enumerate(per_run):
+        used = rel["count"] > 0
+        fig.add_scatter(x=rel["confidence"][used], y=rel["accuracy"][used], mode="markers", showlegend=i == 0,
+                        name="one trained run", legendgroup="runs", marker={"color": color(0), "opacity": 0.35},
+                        customdata=rel["count"][used],
+                        hovertemplate="mean probability %{x:.3f}, right %{y:.1%} of %{customdata:.0f} images"
+                                      "<extra></extra>")
+    count = np.sum([rel["count"] for rel in per_run], axis=0)
+    mean_conf = np.sum([rel["count"] * rel["confidence"] for rel in per_run], axis=0) / np.maximum(count, 1)
+    mean_acc = np.sum([rel["count"] * rel["accuracy"] for rel in per_run], axis=0) / np.maximum(count, 1)
+    used = count > 0
+    fig.add_scatter(x=mean_conf[used], y=mean_acc[used], mode="lines+markers", name="all runs",
+                    line={"color": color(1)}, hovertemplate="mean probability %{x:.3f}, right %{y:.1%}<extra></extra>")
+    fig.update_xaxes(title_text="probability of the top answer (mean of the group)", range=[0.3, 1.02])
+    fig.update_yaxes(title_text="share answered right", tickformat=".0%", range=[0.3, 1.02])
+    labels = ["below 0.6"] + [f"{a:.1f} to {b:.1f}" for a, b in zip(CONFIDENCE_BINS[1:-1], CONFIDENCE_BINS[2:])]
+    rows = [[label, f"{count[k] / len(per_run):.0f}", f"{mean_conf[k]:.3f}", pct(mean_acc[k])]
+            for k, label in enumerate(labels) if count[k]]
+    return tidy(fig, height=420, top=50), (["top answer's probability", "images per run", "mean probability",
+                                            "right"], rows)
 
 
 # -- regression figures and tables ---------------------------------------------------------
@@ -534,27 +701,31 @@ def residual_trends(r: dict) -> dict[str, np.ndarray]:
             "slope": np.array([np.polyfit(p, y, 1)[0] for p in r["preds"]])}
 
 
-def outlier_effects(r: dict) -> dict[str, np.ndarray]:
-    """Each metric (metric → array of outlier counts × runs × draws) when `k` held-out rows are added again
-    with a recorded target off by OUTLIER_SHIFT standard deviations, for k in OUTLIER_COUNTS."""
+def outlier_effects(r: dict, rows: np.ndarray | None = None, counts: tuple[int, ...] = OUTLIER_COUNTS,
+                    draws: int = DRAWS, rng: np.random.Generator | None = None) -> dict[str, np.ndarray]:
+    """Each metric (metric → array of outlier counts × runs × draws) on the held-out `rows` (all of them by
+    default) when `k` of them are added again with a recorded target off by OUTLIER_SHIFT standard
+    deviations of the target, for k in `counts`."""
+    rows = np.arange(len(r["y_true"])) if rows is None else rows
     y = r["y_true"].astype(np.float64)
     shift = OUTLIER_SHIFT * y.std()
-    rng = np.random.default_rng(0)
-    out = {name: np.zeros((len(OUTLIER_COUNTS), len(r["preds"]), DRAWS)) for name in REGRESSION_METRICS}
-    for i, k in enumerate(OUTLIER_COUNTS):
+    rng = np.random.default_rng(0) if rng is None else rng
+    out = {name: np.zeros((len(counts), len(r["preds"]), draws)) for name in OUTLIER_METRICS}
+    for i, k in enumerate(counts):
         for j, p in enumerate(r["preds"]):
-            for d in range(DRAWS):
-                rows = rng.choice(len(y), k, replace=False)
-                y_k = np.r_[y, y[rows] + shift * rng.choice([-1, 1], k)]
-                for name, f in REGRESSION_METRICS.items():
-                    out[name][i, j, d] = f(y_k, np.r_[p, p[rows]])
+            for d in range(draws):
+                copied = rng.choice(rows, k, replace=False)
+                y_k = np.r_[y[rows], y[copied] + shift * rng.choice([-1, 1], k)]
+                for name, f in OUTLIER_METRICS.items():
+                    out[name][i, j, d] = f(y_k, np.r_[p[rows], p[copied]])
     return out
 
 
 @figure("metrics/outliers", uses="metrics/diabetes",
         caption="What a few outliers do to each metric: copies of random held-out patients are added with a "
                 "recorded target off by four standard deviations (up or down), and the same predictions are "
-                "scored again. Left: each error metric as a multiple of its value without outliers; right: R². "
+                "scored again. Left: each error metric (the median absolute error too) as a multiple of its "
+                "value without outliers; right: R². "
                 "Lines are means over the trained runs and random draws; the bands span the lowest to the "
                 "highest value.")
 def outliers_figure(r: dict) -> tuple[go.Figure, Table]:
@@ -563,7 +734,7 @@ def outliers_figure(r: dict) -> tuple[go.Figure, Table]:
     fig = make_subplots(rows=1, cols=2, subplot_titles=("error metrics ÷ their value without outliers", "R²"),
                         horizontal_spacing=0.12)
     x = np.array(OUTLIER_COUNTS)
-    for k, name in enumerate(REGRESSION_METRICS):
+    for k, name in enumerate(OUTLIER_METRICS):
         values_ = effects[name].reshape(len(x), -1)
         if name != "R²":
             values_ = values_ / effects[name][0].reshape(1, -1)
@@ -576,8 +747,8 @@ def outliers_figure(r: dict) -> tuple[go.Figure, Table]:
                         row=1, col=col)
     fig.update_xaxes(title_text=f"outliers added to {n} held-out rows")
     fig.update_yaxes(title_text="× value without outliers", row=1, col=1)
-    header = ["outliers"] + [f"{m} (mean)" for m in REGRESSION_METRICS]
-    rows = [[str(k)] + [REGRESSION_FORMATS[m](effects[m][i].mean()) for m in REGRESSION_METRICS]
+    header = ["outliers"] + [f"{m} (mean)" for m in OUTLIER_METRICS]
+    rows = [[str(k)] + [REGRESSION_FORMATS[m](effects[m][i].mean()) for m in OUTLIER_METRICS]
             for i, k in enumerate(OUTLIER_COUNTS)]
     return tidy(fig, height=440, top=80), (header, rows)
 
@@ -591,166 +762,331 @@ def _settings(r: dict) -> dict[str, str]:
             "hidden": "-".join(str(h) for h in r["hidden"])}
 
 
+def told_apart(ev) -> bool:
+    """A difference the seeds and the test set both support: its whole interval is on the claimed side."""
+    return ev.sound
+
+
+def digit_list(digits: list[int]) -> str:
+    """'5', '5 and 9', '0, 1 and 6'."""
+    names = [str(d) for d in digits]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def class_scores_on(r: dict) -> Callable[[np.ndarray], dict]:
+    """Per-digit scores of every run on resamples of the test set: `rows` (resamples, examples) gives
+    arrays shaped (resamples, runs, digits), and (resamples, runs) for the macro and weighted F1."""
+    y, answers = r["y_true"], predictions(r)
+    n = len(y)
+    cells = np.zeros((len(answers), n, 100))
+    for run, p in enumerate(answers):
+        cells[run, np.arange(n), y * 10 + p] = 1
+
+    def compute(rows: np.ndarray) -> dict:
+        w = row_weights(rows, n)
+        cms = np.stack([w @ c for c in cells], axis=1).reshape(len(rows), len(answers), 10, 10)
+        scores = class_scores(cms)
+        avg = averages(scores)
+        return {k: scores[k] for k in ("accuracy", "precision", "recall", "f1")} | {
+            "macro-f1": avg["macro"]["f1"], "weighted-f1": avg["weighted"]["f1"]}
+    return memo(compute)
+
+
 @values("metrics/digits-values", uses="metrics/digits")
 def digits_values(r: dict) -> dict:
     cms = run_confusions(r)
-    scores = [class_scores(cm) for cm in cms]
-    f1 = np.array([s["f1"] for s in scores])
-    avg = [averages(s) for s in scores]
+    acc = np.array([accuracy(cm) for cm in cms])
     se = class_scores_se(r)
-    out = _settings(r) | {"accuracy": mean_sd([accuracy(cm) for cm in cms], pct),
-                          "accuracy-se": pct(se["accuracy"]),
-                          "macro-f1": mean_sd([a["macro"]["f1"] for a in avg]),
-                          "weighted-f1": mean_sd([a["weighted"]["f1"] for a in avg]),
-                          "images": f"{int(cms[0].sum()):,}", "errors": str(int(cms[0].sum() - np.trace(cms[0])))}
-    out["spread-below-se"] = claim(np.std([accuracy(cm) for cm in cms], ddof=1) < se["accuracy"],
-                                   "the runs' spread in accuracy is smaller than the test-set standard error")
-    pairs = confused_pairs(cms[0])[:PAIRS_SHOWN]
-    for i, (t, a, count) in enumerate(pairs, start=1):
-        out |= {f"pair{i}-true": str(t), f"pair{i}-read": str(a), f"pair{i}-count": str(count),
-                f"pair{i}-runs": ", ".join(str(int(cm[t, a])) for cm in cms)}
-    t, a, _ = pairs[0]
-    out["pairs-vary"] = claim(len({int(cm[t, a]) for cm in cms}) > 1,
-                              "the count of the first run's most frequent confusion changes from run to run")
-    return out | per_digit_values(r, f1, scores, avg, se) | roc_values(r) | threshold_values(r) | imbalance_values(r)
+    out = _settings(r) | {"accuracy": mean_sd(acc, pct), "accuracy-se": pct(se["accuracy"]),
+                          "runs-sd": pct(np.std(acc, ddof=1), 2), "se-ratio": f"{se['accuracy'] / np.std(acc, ddof=1):.0f}",
+                          "images": f"{int(cms[0].sum()):,}", "errors": str(int(cms[0].sum() - np.trace(cms[0]))),
+                          "errors-mean": f"{np.mean([cm.sum() - np.trace(cm) for cm in cms]):.0f}"}
+    counts = np.array(cms)  # run, true, answered
+    mean_cm = counts.mean(axis=0)
+    for i, (t, a, _) in enumerate(confused_pairs(np.round(10 * mean_cm).astype(int))[:PAIRS_SHOWN], start=1):
+        cell = counts[:, t, a]
+        out |= {f"pair{i}-true": str(t), f"pair{i}-read": str(a), f"pair{i}-mean": f"{cell.mean():.1f}",
+                f"pair{i}-range": f"{cell.min()} to {cell.max()}", f"pair{i}-first": str(int(cms[0][t, a]))}
+    first = confused_pairs(cms[0])
+    top = [p for p in first if p[2] == first[0][2]]
+    out["first-top-pairs"] = " and ".join(f"{t}s read as {a}s" for t, a, _ in top)
+    out["first-top-count"] = str(first[0][2])
+    out["first-top-tie"] = (f"tie for the most frequent mistake of the first run, {len(top)} ways"
+                            if len(top) > 1 else "are the most frequent mistake of the first run")
+    scores_on = class_scores_on(r)
+    return (out | per_digit_values(r, scores_on, se) | roc_values(r) | threshold_values(r, scores_on)
+            | imbalance_values(r) | calibration_values(r))
 
 
-def per_digit_values(r: dict, f1: np.ndarray, scores: list[dict], avg: list[dict], se: dict) -> dict:
-    """The hardest digit, the digits tied for easiest, and one-against-the-rest accuracy against F1."""
-    hardest = hardest_digit(r)
+def per_digit_values(r: dict, scores_on: Callable[[np.ndarray], dict], se: dict) -> dict:
+    """The digits at the bottom and at the top of F1, each end judged by the same rule: a digit belongs there
+    unless the test tells it apart; and one-against-the-rest accuracy against F1."""
+    n = len(r["y_true"])
+    f1_of = lambda rows: scores_on(rows)["f1"]  # noqa: E731 - resamples, runs, digits
+    every = scores_on(np.arange(n)[None])
+    f1 = every["f1"][0]
     mean_f1 = f1.mean(axis=0)
-    top = int(np.argmax(mean_f1))
-    tied = [d for d in np.argsort(-mean_f1) if mean_f1[top] - mean_f1[d] < se["f1"][top]]
-    accuracy_ovr = np.mean([s["accuracy"] for s in scores], axis=0)
-    gap = accuracy_ovr - mean_f1
-    return {"hardest": str(hardest), "hardest-f1": mean_sd(f1[:, hardest]),
-            "hardest-f1-se": score_text(se["f1"][hardest]),
-            "hardest-accuracy": pct(accuracy_ovr[hardest]),
-            "easiest": ", ".join(str(d) for d in tied[:-1]) + f" and {tied[-1]}" if len(tied) > 1 else str(top),
-            "easiest-f1": score_text(mean_f1[top]), "easiest-gap": score_text(gap[top]),
-            "hardest-gap": score_text(gap[hardest]), "lowest-ovr-accuracy": pct(accuracy_ovr.min()),
-            "hardest-every-run": claim((f1.argmin(axis=1) == hardest).all(),
-                                       "this digit has the lowest F1 in every trained run"),
-            "easiest-tie": claim(len(tied) > 1 and all(mean_f1[d] > mean_f1[top] - se["f1"][top] for d in tied),
-                                 "several digits share the top F1 within one test-set standard error"),
-            "ovr-accuracy-high": claim((gap > 0).all() and accuracy_ovr.min() > 0.9,
-                                       "every digit's one-against-the-rest accuracy is above 90% and above its F1"),
-            "ovr-gap-hard": claim(gap[hardest] > 0.05 and gap[hardest] > 2 * gap[top],
-                                  "for the hardest digit the accuracy is more than 0.05 above its F1, and more "
-                                  "than twice the gap of the easiest"),
-            "averages-agree": claim(all(abs(a["macro"][m] - a["weighted"][m]) < 0.005 for a in avg
-                                        for m in ("precision", "recall", "f1")),
-                                    "macro and weighted averages differ by less than 0.005 in every run")}
+    hardest, best = int(np.argmin(mean_f1)), int(np.argmax(mean_f1))
+
+    def gap(a: int, b: int):  # F1 of digit a minus F1 of digit b, over runs and test rows
+        return resampled(lambda rows: f1_of(rows)[..., a] - f1_of(rows)[..., b], n, batched=True,
+                         what=f"F1 of digit {a} minus F1 of digit {b}")
+
+    bottom = [int(d) for d in np.argsort(mean_f1) if d == hardest or not gap(int(d), hardest).sound]
+    top = [int(d) for d in np.argsort(-mean_f1) if d == best or not gap(best, int(d)).sound]
+    above_bottom = [d for d in range(10) if d not in bottom]
+    next_up = min(above_bottom, key=lambda d: mean_f1[d])  # the lowest digit that is told apart
+    runner = bottom[1] if len(bottom) > 1 else next_up
+    gap_ovr = lambda rows: scores_on(rows)["accuracy"] - scores_on(rows)["f1"]  # noqa: E731
+    accuracy_ovr = every["accuracy"][0].mean(axis=0)
+    gaps = accuracy_ovr - mean_f1
+    ovr_above = resampled(lambda rows: gap_ovr(rows).min(-1), n, batched=True,
+                          what="smallest gap over digits, one-against-the-rest accuracy minus F1")
+    hard_gap = resampled(lambda rows: gap_ovr(rows)[..., hardest] - gap_ovr(rows)[..., best], n, batched=True,
+                         what=f"accuracy minus F1, digit {hardest} minus digit {best}")
+    agree = resampled(lambda rows: scores_on(rows)["macro-f1"] - scores_on(rows)["weighted-f1"], n, same=True,
+                      margin=AVERAGES_MARGIN, batched=True, what="macro minus weighted F1 on the held-out set")
+    bottom_test = gap(runner, hardest)
+    out = {"hardest": str(hardest), "hardest-f1": mean_sd(f1[:, hardest]),
+           "hardest-f1-se": score_text(se["f1"][hardest]), "hardest-accuracy": pct(accuracy_ovr[hardest]),
+           "bottom": digit_list(bottom), "bottom-size": str(len(bottom)),
+           "runner": str(runner), "runner-f1": mean_sd(f1[:, runner]),
+           "bottom-test": bottom_test.description(), "bottom-verdict": bottom_test.verdict,
+           "bottom-lowest-runs": f"{int(np.sum(f1.argmin(axis=1) == hardest))} of {len(f1)}",
+           "next-up": str(next_up), "next-up-f1": score_text(mean_f1[next_up]),
+           "easiest": digit_list(top), "easiest-f1": score_text(mean_f1[best]),
+           "easiest-gap": score_text(gaps[best]), "hardest-gap": score_text(gaps[hardest]),
+           "lowest-ovr-accuracy": pct(accuracy_ovr.min()),
+           "ovr-accuracy-high": ovr_above.claim("every digit's one-against-the-rest accuracy is above its F1"),
+           "ovr-gap-hard": hard_gap.claim("the gap between accuracy and F1 is larger for the hardest digit than "
+                                          "for the easiest"),
+           "averages-margin": f"{AVERAGES_MARGIN:g}",
+           "averages-agree": agree.claim("on the held-out set, macro and weighted F1 agree within ±0.005")}
+    return out
 
 
 def roc_values(r: dict) -> dict:
-    areas, aps = [], []
-    for d in range(10):
-        y, score = r["y_true"] == d, r["probs"][0][:, d]
-        areas.append(auc(*roc_curve(y, score)[:2]))
-        aps.append(average_precision(y, score))
-    lowest = int(np.argmin(areas))
-    return {"auc-min": score_text(min(areas)), "auc-max": score_text(max(areas)), "auc-lowest-digit": str(lowest),
-            "ap-min": score_text(min(aps)), "ap-max": score_text(max(aps)),
-            "ap-below-auc": claim(all(p < a for p, a in zip(aps, areas)),
-                                  "every digit's average precision is below its ROC AUC")}
+    """Areas of the first run (the figure's), and over every run: average precision below ROC AUC."""
+    y, n = r["y_true"], len(r["y_true"])
+    ranked = [[ranked_once(y == d, p[:, d]) for d in range(10)] for p in r["probs"]]
+
+    def areas(rows: np.ndarray) -> dict:
+        both = np.array([[[weighted_auc_ap(rk, w) for rk in run] for run in ranked] for w in row_weights(rows, n)])
+        return {"auc": both[..., 0], "ap": both[..., 1]}  # resample, run, digit
+    areas = memo(areas)
+    every = areas(np.arange(n)[None])
+    below = resampled(lambda rows: (areas(rows)["auc"] - areas(rows)["ap"]).min(-1), n, resamples=100, batched=True,
+                      what="smallest gap over digits, ROC AUC minus average precision")
+    return {"auc-min": score_text(every["auc"][0, 0].min()), "auc-max": score_text(every["auc"][0, 0].max()),
+            "ap-min": score_text(every["ap"][0, 0].min()), "ap-max": score_text(every["ap"][0, 0].max()),
+            "ap-below-auc": below.claim("in every run, every digit's average precision is below its ROC AUC")}
 
 
-NEAR_BEST = (0.3, 0.4, 0.5)  # the thresholds the page compares for the best F1
-
-
-def threshold_values(r: dict) -> dict:
-    digit = hardest_digit(r)
-    points = {p["threshold"]: p for p in operating_points(r["y_true"] == digit, r["probs"][0][:, digit])}
+def threshold_values(r: dict, scores_on: Callable[[np.ndarray], dict]) -> dict:
+    """The slider's thresholds for the hardest digit: the first run's counts (the figure's) and, over every
+    run, which thresholds the test cannot tell apart from the best."""
+    digit, n = hardest_digit(r), len(r["y_true"])
+    y = r["y_true"] == digit
+    points = {p["threshold"]: p for p in operating_points(y, r["probs"][0][:, digit])}
     low, mid, high = points[min(THRESHOLDS)], points[0.5], points[max(THRESHOLDS)]
-    best = max(points.values(), key=lambda p: p["f1"])
-    near = [points[t]["f1"] for t in NEAR_BEST]
-    se = class_scores_se(r)["f1"][digit]
+
+    said = np.array([[p[:, digit] >= t for t in THRESHOLDS] for p in r["probs"]])  # run, threshold, row
+
+    def at_thresholds(rows: np.ndarray) -> dict:
+        w = row_weights(rows, n)
+        runs, count = said.shape[:2]
+        tp = (w @ (said & y).reshape(runs * count, n).T).reshape(len(rows), runs, count)
+        fp = (w @ (said & ~y).reshape(runs * count, n).T).reshape(len(rows), runs, count)
+        pos = w @ y
+        return {"f1": _ratio(2 * tp, tp + fp + pos[:, None, None]), "precision": _ratio(tp, tp + fp)}
+    at_thresholds = memo(at_thresholds)
+    f1 = at_thresholds(np.arange(n)[None])["f1"][0].mean(axis=0)
+    best = int(np.argmax(f1))
+    near = [k for k in range(len(THRESHOLDS)) if k == best or not resampled(
+        lambda rows, k=k: at_thresholds(rows)["f1"][..., best] - at_thresholds(rows)["f1"][..., k], n, batched=True).sound]
+    lo_k, hi_k = THRESHOLDS.index(min(THRESHOLDS)), THRESHOLDS.index(max(THRESHOLDS))
+    precise = resampled(lambda rows: at_thresholds(rows)["precision"][..., hi_k] - at_thresholds(rows)["precision"][..., lo_k],
+                        n, batched=True, what=f"precision at threshold {max(THRESHOLDS):g} minus at {min(THRESHOLDS):g}")
+    high_precise = resampled(lambda rows: at_thresholds(rows)["precision"][..., hi_k], n, margin=HIGH_PRECISION, batched=True,
+                             what=f"precision at threshold {max(THRESHOLDS):g}")
+    top_answer = predictions(r)[0] == digit
     out = {"positives": str(mid["TP"] + mid["FN"]), "negatives": str(mid["FP"] + mid["TN"]),
-           "best-threshold": f"{best['threshold']:g}", "best-f1": score_text(best["f1"]),
-           "near-thresholds": ", ".join(f"{t:g}" for t in NEAR_BEST[:-1]) + f" and {NEAR_BEST[-1]:g}",
-           "near-f1": ", ".join(score_text(f) for f in near[:-1]) + f" and {score_text(near[-1])}",
-           "low-threshold": f"{low['threshold']:g}", "high-threshold": f"{high['threshold']:g}"}
+           "best-threshold": f"{THRESHOLDS[best]:g}", "best-f1": score_text(f1[best]),
+           "near-thresholds": digit_list([f"{THRESHOLDS[k]:g}" for k in near]),  # type: ignore[list-item]
+           "near-f1": f"{f1[near].min():.2f} to {f1[near].max():.2f}" if len(near) > 1 else score_text(f1[best]),
+           "near-count": str(len(near)),
+           "low-threshold": f"{low['threshold']:g}", "high-threshold": f"{high['threshold']:g}",
+           "argmax-tp": str(int(np.sum(y & top_answer))),
+           "argmax-low": str(int(np.sum(y & top_answer & (r["probs"][0][:, digit] < 0.5))))}
     for name, p in (("low", low), ("mid", mid), ("high", high)):
         out |= {f"{name}-{k.lower()}": str(p[k]) for k in ("TP", "FP", "FN", "TN")}
         out |= {f"{name}-{m}": score_text(p[m]) for m in ("precision", "recall", "f1")}
-    out["high-precise"] = claim(high["precision"] >= 0.95, "at the highest threshold almost every 'yes' is right")
-    recall = [p["recall"] for p in points.values()]
-    out["trade-off"] = claim(all(a >= b for a, b in zip(recall, recall[1:])) and high["precision"] > low["precision"]
-                             and low["recall"] > high["recall"],
-                             "raising the threshold lowers recall step by step and raises precision overall")
-    out["near-tie"] = claim(best["threshold"] in NEAR_BEST and max(near) - min(near) < se,
-                            "the best F1 on the slider is among these thresholds, and their F1 differ by less "
-                            "than its test-set standard error")
+    out["high-precise-margin"] = f"{HIGH_PRECISION:g}"
+    out["high-precise"] = high_precise.claim("over the runs, precision at the highest threshold is above 0.9")
+    out["trade-off"] = precise.claim("precision is higher at the highest threshold than at the lowest")
+    out["recall-falls"] = fact("recall can only fall as the threshold rises: a higher threshold says yes to fewer images")
     return out
 
 
 def imbalance_values(r: dict) -> dict:
-    digit = hardest_digit(r)
-    rare = imbalanced_scores(r, digit)
+    """The rare digit: accuracy's crossover, and ROC AUC against average precision, over runs, draws and test rows."""
+    digit, n = hardest_digit(r), len(r["y_true"])
     y = r["y_true"] == digit
-    model_balanced = np.mean([binary_scores(y, p == digit)["accuracy"] for p in predictions(r)])
-    lead = rare["model-accuracy"] - rare["baseline-accuracy"]
-    tp, fp = rare["model-TP"].mean(), rare["model-FP"].mean()
+    sweep = share_sweep(r, digit)
+    lead = (sweep["accuracy"] - sweep["baseline-accuracy"]).mean(axis=(1, 2))
+    at = SHARES.index(RARE_SHARE)
+
+    ranked = [ranked_once(y, p[:, digit]) for p in r["probs"]]
+
+    def rare_and_balanced(rows: np.ndarray) -> dict:
+        """Per resample and run; on the test set itself the mean over DRAWS draws of the rare digits kept,
+        on a bootstrap resample one draw (its spread then counts in the test-set term)."""
+        draws = DRAWS if whole(rows) else 1
+        found: dict[str, list] = {}
+        for i, row in enumerate(rows):
+            rng = np.random.default_rng([1, i])
+            rare = rare_scores(r, digit, RARE_SHARE, row, draws, rng, ranked)
+            natural = rare_scores(r, digit, float(np.mean(y[row])), row, 1, rng, ranked)  # every positive kept
+            for k in ("auc", "ap", "precision", "macro-f1", "weighted-f1"):
+                found.setdefault(k, []).append(rare[k].mean(axis=1))
+                found.setdefault(f"natural-{k}", []).append(natural[k][:, 0])
+        return {k: np.array(v) for k, v in found.items()}
+    both = memo(rare_and_balanced)
+    every = both(np.arange(n)[None])
+    kw = {"batched": True, "resamples": 200}
+    auc_steady = resampled(lambda rows: both(rows)["natural-auc"] - both(rows)["auc"], n, same=True, margin=AUC_MARGIN,
+                           what=f"ROC AUC, held-out set minus {digit}s made rare", **kw)
+    ap_falls = resampled(lambda rows: both(rows)["natural-ap"] - both(rows)["ap"], n,
+                         what=f"average precision, held-out set minus {digit}s made rare", **kw)
+    precision_falls = resampled(lambda rows: both(rows)["natural-precision"] - both(rows)["precision"], n,
+                                what=f"precision, held-out set minus {digit}s made rare", **kw)
+    averages_part = resampled(lambda rows: both(rows)["weighted-f1"] - both(rows)["macro-f1"], n,
+                              what=f"weighted minus macro F1, {digit}s made rare", **kw)
+    rare = imbalanced_scores(r, digit)
+    natural = rare_scores(r, digit, float(y.mean()), np.arange(n), 1, np.random.default_rng(0), ranked)
     return {"rare-count": str(rare["rare"]), "rare-rows": f"{rare['rows']:,}", "rare-share": pct(RARE_SHARE, 0),
-            "draws": str(DRAWS), "balanced-share": pct(y.mean(), 0),
-            "balanced-model-accuracy": pct(model_balanced), "balanced-baseline-accuracy": pct(1 - y.mean()),
-            **{f"rare-{k}": pct(v.mean()) if k.endswith("accuracy") else score_text(v.mean())
-               for k, v in rare.items() if isinstance(v, np.ndarray)},
-            "rare-model-f1-min": score_text(rare["model-f1"].min()),
-            "rare-tp": f"{tp:.0f}", "rare-fp": f"{fp:.0f}",
-            "lead-negative": f"{int(np.sum(lead < 0))} of {len(lead)}",
-            "accuracy-blind": claim(lead.mean() < 0, "on the set where the digit is rare, the classifier's accuracy "
-                                                     "is below the always-no baseline's"),
-            "finds-most": claim(rare["model-recall"].mean() > 0.5, "the classifier finds most of the rare digits"),
-            "fp-more": claim(fp > tp, "the classifier now makes more false positives than true positives"),
-            "f1-sees": claim(rare["model-f1"].mean() > 0.2 and rare["baseline-f1"].max() == 0,
-                             "the classifier's F1 is above 0.2 on average and the baseline's is 0"),
-            "rare-averages-part": claim(rare["weighted-f1"].mean() - rare["macro-f1"].mean() > 0.01,
-                                        "on the set where the digit is rare, the macro-average F1 is more than "
-                                        "0.01 below the weighted one")}
+            "draws": str(DRAWS), "balanced-share": pct(y.mean(), 0), "balanced-baseline-accuracy": pct(1 - y.mean()),
+            "shares-min": pct(min(SHARES)), "shares-max": pct(max(SHARES), 0),
+            "crossover": pct(crossover(np.array(SHARES), lead)),
+            "rare-lead": f"{100 * lead[at]:.2f}",
+            "rare-model-accuracy": pct(rare["accuracy"].mean()), "rare-baseline-accuracy": pct(rare["baseline-accuracy"].mean()),
+            "rare-tp": f"{rare['TP'].mean():.1f}", "rare-fp": f"{rare['FP'].mean():.1f}",
+            "rare-model-recall": score_text(rare["recall"].mean()), "balanced-model-recall": score_text(natural["recall"].mean()),
+            "rare-model-precision": score_text(rare["precision"].mean()),
+            "balanced-model-precision": score_text(natural["precision"].mean()),
+            "rare-model-f1": score_text(rare["f1"].mean()), "balanced-model-f1": score_text(natural["f1"].mean()),
+            "balanced-auc": f"{every['natural-auc'].mean():.3f}", "rare-auc": f"{rare['auc'].mean():.3f}",
+            "balanced-ap": f"{every['natural-ap'].mean():.2f}", "rare-ap": f"{rare['ap'].mean():.2f}",
+            "rare-ap-range": f"{np.percentile(rare['ap'], 5):.2f} to {np.percentile(rare['ap'], 95):.2f}",
+            "rare-macro-f1": score_text(rare["macro-f1"].mean()), "rare-weighted-f1": score_text(rare["weighted-f1"].mean()),
+            "auc-margin": f"{AUC_MARGIN:g}",
+            "auc-steady": auc_steady.claim("making the digit rare moves ROC AUC by less than ±0.02"),
+            "ap-falls": ap_falls.claim("making the digit rare lowers average precision"),
+            "precision-falls": precision_falls.claim("making the digit rare lowers precision"),
+            "rare-averages-part": averages_part.claim("where the digit is rare, the macro-average F1 is below the "
+                                                      "weighted one")}
+
+
+def calibration_values(r: dict) -> dict:
+    """Log-loss and calibration over the runs, with the test-set term."""
+    y, n = r["y_true"], len(r["y_true"])
+    losses = [log_loss(y, p) for p in r["probs"]]
+    eces = [float(reliability(y, p)["ece"]) for p in r["probs"]]
+    confidence = r["probs"].max(axis=2).astype(np.float64)
+    right = predictions(r) == y
+    gap = confidence.mean() - right.mean()
+    matches = resampled(lambda rows: confidence[:, rows].mean(axis=1) - right[:, rows].mean(axis=1), n, same=True,
+                        margin=CALIBRATION_MARGIN, points=True,
+                        what="mean probability of the top answer minus accuracy")
+    return {"log-loss": mean_sd(losses, lambda v: f"{v:.3f}"), "ece": mean_sd(eces, pct),
+            "mean-confidence": pct(confidence.mean()), "mean-accuracy": pct(right.mean()),
+            "confidence-gap": f"{100 * abs(gap):.1f}", "calibration-margin": f"{100 * CALIBRATION_MARGIN:g}",
+            "confidence-matches": matches.claim("on average, the probability of the top answer matches the share "
+                                                "of right answers within ±2 points")}
+
+
+def regression_on(r: dict) -> Callable[[np.ndarray], dict]:
+    """Every run's metrics, the baseline's, and the residual's trends, on any rows of the test set."""
+    y_all = r["y_true"].astype(np.float64)
+
+    def compute(rows: np.ndarray) -> dict:
+        y, preds = y_all[rows], r["preds"][:, rows].astype(np.float64)
+        base = np.full_like(y, r["train_mean"])
+        out = {name: np.array([f(y, p) for p in preds]) for name, f in REGRESSION_METRICS.items()}
+        out |= {f"baseline-{name}": np.full(len(preds), f(y, base)) for name, f in REGRESSION_METRICS.items()}
+        out["slope"] = np.array([np.polyfit(p, y, 1)[0] for p in preds])
+        out["with-truth"] = np.array([np.corrcoef(y, y - p)[0, 1] for p in preds])
+        out["with-prediction"] = np.array([np.corrcoef(p, y - p)[0, 1] for p in preds])
+        return out
+    return memo(compute)
 
 
 @values("metrics/diabetes-values", uses="metrics/diabetes")
 def diabetes_values(r: dict) -> dict:
-    y = r["y_true"]
-    scores = {name: np.array([f(y, p) for p in r["preds"]]) for name, f in REGRESSION_METRICS.items()}
-    baseline = {name: f(y, np.full_like(y, r["train_mean"])) for name, f in REGRESSION_METRICS.items()}
+    y, n = r["y_true"], len(r["y_true"])
+    on = regression_on(r)
+    scores = on(np.arange(n))
     keys = {"MSE": "mse", "RMSE": "rmse", "MAE": "mae", "R²": "r2"}
     out = _settings(r) | {"target-mean": f"{y.mean():.0f}", "target-sd": f"{y.std():.0f}",
                           "target-min": f"{y.min():.0f}", "target-max": f"{y.max():.0f}"}
     for name, key in keys.items():
         fmt = (lambda v: f"{v:.2f}") if name == "R²" else (lambda v: f"{v:,.0f}")
-        out |= {key: mean_sd(scores[name], fmt), f"baseline-{key}": fmt(baseline[name])}
+        out |= {key: mean_sd(scores[name], fmt), f"baseline-{key}": fmt(scores[f"baseline-{name}"][0])}
     se = regression_se(r)
     out |= {f"{key}-se": (lambda v: f"{v:.2f}")(se[name]) if name == "R²" else f"{se[name]:,.0f}"
             for name, key in keys.items()}
-    out["r2-sd-below-se"] = claim(np.std(scores["R²"], ddof=1) < se["R²"],
-                                  "the runs' spread in R² is smaller than its test-set standard error")
-    trends = residual_trends(r)
-    out |= {"corr-prediction": f"{trends['with-prediction'].min():.2f} to {trends['with-prediction'].max():.2f}",
-            "corr-truth": f"{trends['with-truth'].min():.2f} to {trends['with-truth'].max():.2f}",
-            "slope": f"{trends['slope'].min():.2f} to {trends['slope'].max():.2f}"}
-    out["about-half"] = claim(0.35 < scores["R²"].mean() < 0.65, "R² is about one half")
-    out["beats-baseline"] = claim(scores["R²"].min() > baseline["R²"] + 0.3 and scores["MAE"].max() < baseline["MAE"],
-                                  "every run beats the always-the-mean baseline on every metric by a wide margin")
-    out["flat-vs-prediction"] = claim(np.all(np.abs(trends["with-prediction"]) < 0.1),
-                                      "in every run the residual's correlation with the prediction is below 0.1 "
-                                      "in size")
-    out["calibrated"] = claim(np.all(np.abs(trends["slope"] - 1) < 0.1), "in every run the slope of the true value "
-                              "on the prediction is within 0.1 of 1")
-    out["tilt-vs-truth"] = claim(np.all(trends["with-truth"] > 0.3), "in every run the residual rises with the "
-                                 "true value (correlation above 0.3)")
+    out["r2-sd"] = f"{np.std(scores['R²'], ddof=1):.3f}"
+    r2_ev = resampled(lambda rows: on(rows)["R²"], n, what="R² of the network")
+    low, high = r2_ev.interval
+    out |= {"r2-low": f"{low:.2f}", "r2-high": f"{high:.2f}"}
+    out |= {"r2-margin": f"{R2_MARGIN:g}", "tilt-margin": f"{TILT_MARGIN:g}"}
+    out["beats-baseline-r2"] = resampled(lambda rows: on(rows)["R²"] - on(rows)["baseline-R²"], n, margin=R2_MARGIN,
+                                         what="R², network minus always the training mean").claim(
+        "the network's R² is more than 0.2 above the baseline's")
+    out["beats-baseline-mae"] = resampled(lambda rows: on(rows)["baseline-MAE"] - on(rows)["MAE"], n,
+                                          what="MAE, always the training mean minus the network").claim(
+        "the network's MAE is below the baseline's")
+    slope = resampled(lambda rows: on(rows)["slope"] - 1, n, what="slope of true on predicted, minus 1")
+    flat = resampled(lambda rows: on(rows)["slope"] - 1, n, same=True, margin=0.1,
+                     what="slope of true on predicted, minus 1")
+    s_low, s_high = slope.interval
+    out |= {"slope": f"{1 + slope.statistic:.2f}", "slope-low": f"{1 + s_low:.2f}", "slope-high": f"{1 + s_high:.2f}",
+            "slope-test": slope.description(), "slope-verdict": slope.verdict, "slope-equivalence": flat.verdict,
+            "slope-margin": "0.1"}
+    pred_corr = resampled(lambda rows: on(rows)["with-prediction"], n, what="correlation of residual and prediction")
+    c_low, c_high = pred_corr.interval
+    out |= {"corr-prediction": f"{pred_corr.statistic:.2f}", "corr-prediction-low": f"{c_low:.2f}",
+            "corr-prediction-high": f"{c_high:.2f}", "corr-truth": f"{scores['with-truth'].mean():.2f}"}
+    out["tilt-vs-truth"] = resampled(lambda rows: on(rows)["with-truth"], n, margin=TILT_MARGIN,
+                                     what="correlation of residual and true value").claim(
+        "the residual rises with the true value: correlation above 0.3")
     effects = outlier_effects(r)
-    ratio = {name: effects[name].mean(axis=(1, 2)) / effects[name][0].mean() for name in ("MSE", "RMSE", "MAE")}
+    ratio = {name: effects[name].mean(axis=(1, 2)) / effects[name][0].mean() for name in ("MSE", "RMSE", "MAE", "median AE")}
     r2_mean = effects["R²"].mean(axis=(1, 2))
     for i, k in enumerate(OUTLIER_COUNTS):
         if k in (1, max(OUTLIER_COUNTS)):
-            out |= {f"out{k}-{keys[n]}": f"{100 * (ratio[n][i] - 1):.0f}%" for n in ratio}
+            out |= {f"out{k}-{keys.get(m, 'medae')}": f"{100 * (ratio[m][i] - 1):.0f}%" for m in ratio}
             out[f"out{k}-r2"] = f"{r2_mean[i]:.2f}"
     out |= {"out-max": str(max(OUTLIER_COUNTS)), "out-shift": f"{OUTLIER_SHIFT:g}",
             "out-r2-0": f"{r2_mean[0]:.2f}", "out-draws": str(DRAWS)}
-    out["rmse-above-mae"] = claim(all(ratio["RMSE"][i] > ratio["MAE"][i] for i in range(1, len(OUTLIER_COUNTS))),
-                                  "at every number of outliers RMSE grows by a larger share than MAE")
-    out["r2-falls"] = claim(np.all(np.diff(r2_mean) < 0), "R² falls with every outlier added")
+
+    def one_outlier(rows: np.ndarray) -> dict:
+        everything = bool(np.array_equal(rows, np.arange(n)))
+        rng = np.random.default_rng(np.asarray(rows[:32]).tolist())
+        e = outlier_effects(r, rows, (0, 1, max(OUTLIER_COUNTS)), DRAWS if everything else 1, rng)
+        return {name: v.mean(axis=2) for name, v in e.items()}  # count, run
+    one_outlier = memo(one_outlier)
+    out["rmse-above-mae"] = resampled(
+        lambda rows: (one_outlier(rows)["RMSE"][1] / one_outlier(rows)["RMSE"][0]
+                      - one_outlier(rows)["MAE"][1] / one_outlier(rows)["MAE"][0]), n, resamples=200,
+        what="with one outlier, RMSE's rise minus MAE's rise (as shares)").claim(
+        "one outlier raises RMSE by a larger share than MAE")
+    out["mae-above-median"] = resampled(
+        lambda rows: (one_outlier(rows)["MAE"][2] / one_outlier(rows)["MAE"][0]
+                      - one_outlier(rows)["median AE"][2] / one_outlier(rows)["median AE"][0]), n, resamples=200,
+        what=f"with {max(OUTLIER_COUNTS)} outliers, MAE's rise minus the median absolute error's").claim(
+        f"{max(OUTLIER_COUNTS)} outliers raise MAE by a larger share than the median absolute error")
+    out["r2-falls"] = resampled(lambda rows: one_outlier(rows)["R²"][0] - one_outlier(rows)["R²"][1], n,
+                                resamples=200, what="R² without outliers minus with one").claim(
+        "one outlier lowers R²")
     return out
