@@ -29,7 +29,7 @@ from mkdocs.structure.files import File
 
 from mkdocs.utils import get_relative_url
 
-from . import ledger, math, refs, render, scripts, sitedir, timings
+from . import ledger, math, refs, render, scripts, sitedir, timings, topics
 from .book import ENV_PROFILE, ENV_RESULTS, Book, BuildError, setting
 from .notebooks import notebook_json
 
@@ -187,6 +187,9 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
             return f"\n{made['html'] if isinstance(made, dict) else made}\n"  # a figure or model: its box
 
         markdown = refs.substitute(markdown, embed)
+        if topics.MARKER in markdown:  # the home page's table of every page in the navigation
+            source = lambda path: (f := files.get_file_from_path(path)) and f.content_string  # noqa: E731
+            markdown = markdown.replace(topics.MARKER, topics.table(config.nav, source))
         topic = page.file.src_uri.removesuffix(".md")
         if topic in self.notebooks:
             markdown += NOTEBOOK_NOTE.format(topic=topic)
