@@ -26,7 +26,6 @@ from mkdocs.config.config_options import ExtraScriptValue
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File
-
 from mkdocs.utils import get_relative_url
 
 from . import ledger, math, refs, render, scripts, sitedir, timings, topics
@@ -186,10 +185,10 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
                 return render.value_html(made[ref.name], href)
             return f"\n{made['html'] if isinstance(made, dict) else made}\n"  # a figure or model: its box
 
-        markdown = refs.substitute(markdown, embed)
         if topics.MARKER in markdown:  # the home page's table of every page in the navigation
             source = lambda path: (f := files.get_file_from_path(path)) and f.content_string  # noqa: E731
             markdown = markdown.replace(topics.MARKER, topics.table(config.nav, source))
+        markdown = refs.substitute(markdown, embed)
         topic = page.file.src_uri.removesuffix(".md")
         if topic in self.notebooks:
             markdown += NOTEBOOK_NOTE.format(topic=topic)

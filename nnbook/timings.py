@@ -68,8 +68,9 @@ def page(book: Book, pages: set[str]) -> str:
         machine = p.get("machine", {})
         if machine:
             machines.add(f"{text(machine['cpu'])} with {int(machine['threads'])} TensorFlow thread(s) per process")
-        rows.append((seconds, f"| {name} | {where} | {seconds:.1f} | {text(p['date'])} | "
-                     f"{text(versions.get('tensorflow', '?'))} / {text(versions.get('keras', '?'))} |"))
+        row = (f"| {name} | {where} | {seconds:.1f} | {text(p['date'])} | "
+               f"{text(versions.get('tensorflow', '?'))} / {text(versions.get('keras', '?'))} |")
+        rows.append((seconds, row))
     by_page = ["## By page", "", "| page | seconds |", "|---|--:|"]
     by_page += [f"| {where} | {seconds:.1f} |" for where, seconds in sorted(per_page.items(), key=lambda kv: -kv[1])]
     by_page.append(f"| **total** | **{total:.1f}** |")

@@ -8,7 +8,8 @@ its first paragraph.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from mkdocs.utils.meta import get_data
 
@@ -27,13 +28,14 @@ def pages(nav: list[Any]) -> Iterator[tuple[str, str]]:
 
 
 def description(source: str) -> str:
-    """What a page says it is about: its front matter's description, or its first sentence."""
+    """What a page says it is about: its front matter's description, or the first sentence of its
+    prose (whose references the page that shows the table resolves)."""
     body, meta = get_data(source)
     if meta.get("description"):
         return " ".join(str(meta["description"]).split())
     for block in re.split(r"\n\s*\n", body):
         text = " ".join(block.split())
-        if text and not text.startswith(("#", ":::", "|", "!!!", "<", "```", "-", "{{")):
+        if text and not text.startswith(("#", ":::", "|", "!!!", "<", "```", "-")):
             return re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
     return ""
 

@@ -8,6 +8,7 @@ from nnbook import data
 from nnbook.backend import tensorflow
 from nnbook.models import dense_classifier
 from nnbook.registry import experiment
+from nnbook.steps import train_step
 
 GRAPH_NODES = 12  # nodes per layer drawn in the network graph
 HIST_BINS = 60
@@ -69,8 +70,8 @@ def _ablations(model, first: list[np.ndarray], last: list[np.ndarray], x: np.nda
 
 
 def _digit_picks(probs: np.ndarray, y: np.ndarray, digits: int) -> np.ndarray:
-    """Validation digits to follow through the network: the first few, then the one it gets right
-    with the least confidence, then the one it gets wrong with the most."""
+    """Validation digits to follow through the network: the first `digits` − 2 (at least one), then the
+    one it gets right with the least confidence, then the one it gets wrong with the most."""
     right = probs.argmax(1) == y
     confidence = probs.max(1)
     picks = list(range(max(1, digits - 2)))
@@ -78,7 +79,7 @@ def _digit_picks(probs: np.ndarray, y: np.ndarray, digits: int) -> np.ndarray:
         picks.append(int(np.flatnonzero(right)[np.argmin(confidence[right])]))
     if (~right).any():
         picks.append(int(np.flatnonzero(~right)[np.argmax(confidence[~right])]))
-    return np.array(list(dict.fromkeys(picks))[:max(digits, 2)])
+    return np.array(list(dict.fromkeys(picks)))
 
 
 def _rim(rows: int = 28, width: int = 4) -> np.ndarray:
@@ -233,3 +234,23 @@ def mlp(train: int, val: int, hidden: list[int], epochs: int, batch: int, digits
         "seeds": seeds, "digit_ids": picks.astype(np.int32), "rim": _rim(), **by_seed,
         **_live_export(model, split.x_val, split.y_val),
     }
+
+
+@experiment("network/neuron-2d", seed=14, full={"points": 200, "steps": 300}, smoke={"points": 60, "steps": 30},
+            title="One sigmoid neuron with two inputs, trained to separate two clouds of points")
+def neuron_2d(points: int, steps: int, seed: int) -> dict:
+    """A single neuron, sigmoid(w·x + b), trained full-batch with Adam on two generated Gaussian clouds."""
+    tf, keras = tensorflow()
+    rng = np.random.default_rng(seed)
+    y = np.arange(points) % 2
+    x = rng.normal(size=(points, 2)) * 0.8 + np.where(y[:, None] == 1, [1.0, 0.6], [-1.0, -0.6])
+    x, yy = x.astype(np.float32), y[:, None].astype(np.float32)
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, activation="sigmoid")])
+    optimizer, loss_fn = keras.optimizers.Adam(0.1), keras.losses.BinaryCrossentropy()
+    step = train_step(model, optimizer, loss_fn)
+    for _ in range(steps):
+        step(x, yy)
+    w, b = model.get_weights()
+    return {"x": x, "y": y.astype(np.int8), "w": w[:, 0].astype(np.float64), "b": float(b[0]),
+            "accuracy": float(np.mean((np.asarray(model(x))[:, 0] > 0.5) == y)), "steps": steps}

@@ -6,17 +6,14 @@ with a band from the lowest to the highest seed, and numbers give the mean with 
 
 from __future__ import annotations
 
-from typing import Callable
-
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from nnbook.evidence import equivalent, fact, paired
+from nnbook.evidence import equivalent, paired
 from nnbook.figures.style import Table, color, mean_range, num, pct, seed_band, tidy
 from nnbook.figures.style import label as style_label
 from nnbook.registry import figure, table, values
-
 
 LOG_TICKS = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]  # labelled values on log loss axes
 NAMES = {"gelu": "GELU", "silu": "SiLU", "sigmoid_centred": "sigmoid − ½", "relu_he": "ReLU, He init",
@@ -451,7 +448,7 @@ def dying_values(r: dict) -> dict:
 def relu_sum(r: dict) -> tuple[go.Figure, Table]:
     fig = go.Figure()
     fig.add_scatter(x=r["x"], y=r["target"], name="target curve", line={"color": "#9aa3ad", "width": 5})
-    counts = list(r["counts"])
+    counts = [int(n) for n in r["counts"]]
     for i, n in enumerate(counts):
         fig.add_scatter(x=r["x"], y=r["fits"][i], name=f"sum of {n} ReLU{'s' * (n != 1)}", visible=i == 0,
                         line={"color": color(0), "width": 2})

@@ -340,3 +340,52 @@ def neuron(r: dict) -> Table:
     rows.append([strong("weighted sum z"), "", "", strong(f"{r['neuron_sum']:+.4f}")])
     rows.append([strong("output ReLU(z) = max(0, z)"), "", "", strong(f"{r['neuron_output']:.4f}")])
     return ["input", "value x", "weight w", "x · w"], rows
+
+
+NEURON_ANGLES = 24  # directions of the weight vector offered by the slider
+
+
+@figure("network/neuron-2d", uses="network/neuron-2d",
+        caption="One sigmoid neuron with two inputs, sigmoid(w₁x₁ + w₂x₂ + b), on two clouds of generated points. "
+                "The shading is its output at every point of the plane; the line is where the weighted sum is "
+                "zero and the output one half, the neuron's decision line. Move the slider to turn the weight "
+                "vector w (same length and bias as trained); the step marked \"trained\" is what training found.")
+def neuron_2d(r: dict) -> tuple[go.Figure, Table]:
+    x, y, w, b = r["x"], r["y"], np.asarray(r["w"]), float(r["b"])
+    length, trained = float(np.hypot(*w)), float(np.arctan2(w[1], w[0]))
+    angles = trained + np.linspace(0, 2 * np.pi, NEURON_ANGLES, endpoint=False)
+    g = np.linspace(-3.5, 3.5, 71)
+    fig = go.Figure()
+    rows = []
+    for k, angle in enumerate(angles):
+        wk = length * np.array([np.cos(angle), np.sin(angle)])
+        z = 1 / (1 + np.exp(-(wk[0] * g[None, :] + wk[1] * g[:, None] + b)))
+        fig.add_heatmap(x=g, y=g, z=z.astype(np.float32), colorscale="RdBu_r", zmin=0, zmax=1, visible=k == 0,
+                        showscale=k == 0, colorbar={"title": {"text": "output"}, "thickness": 12},
+                        hovertemplate="x₁ %{x:.2f}, x₂ %{y:.2f}<br>output %{z:.2f}<extra></extra>")
+        t = np.linspace(-6, 6, 2)  # the line w·x + b = 0: the point −b·w/|w|² plus t along w's normal
+        base, normal = -b * wk / length ** 2, np.array([-wk[1], wk[0]]) / length
+        fig.add_scatter(x=base[0] + t * normal[0], y=base[1] + t * normal[1], mode="lines", visible=k == 0,
+                        line={"color": "#000000", "width": 2}, showlegend=False, hoverinfo="skip")
+        accuracy = np.mean(((x @ wk + b) > 0) == y)
+        rows.append([f"{np.degrees(angle - trained):.0f}°" if k else "trained", f"{wk[0]:+.2f}", f"{wk[1]:+.2f}",
+                     pct(accuracy)])
+    for cls, hue in ((0, color(0)), (1, color(3))):
+        pick = y == cls
+        fig.add_scatter(x=x[pick, 0], y=x[pick, 1], mode="markers", name=f"class {cls}", hoverinfo="skip",
+                        marker={"size": 6, "color": hue, "line": {"width": 1, "color": "#ffffff"}})
+    per = 2
+    steps = [{"label": "trained" if k == 0 else f"{360 * k / NEURON_ANGLES:.0f}°", "method": "update",
+              "args": [{"visible": [j // per == k for j in range(per * NEURON_ANGLES)] + [True, True],
+                        "showscale": [j == per * k for j in range(per * NEURON_ANGLES)] + [False, False]}]}
+             for k in range(NEURON_ANGLES)]
+    fig.update_layout(sliders=[{"steps": steps, "currentvalue": {"prefix": "turn w by: "}, "pad": {"t": 40}}],
+                      xaxis={"range": [-3.5, 3.5], "title": {"text": "x₁"}, "constrain": "domain"},
+                      yaxis={"range": [-3.5, 3.5], "title": {"text": "x₂"}, "scaleanchor": "x"})
+    return tidy(fig, height=520, top=50, bottom=120), (["weights", "w₁", "w₂", "points on the right side"], rows)
+
+
+@values("network/neuron-2d-values", uses="network/neuron-2d")
+def neuron_2d_values(r: dict) -> dict:
+    return {"w1": f"{r['w'][0]:+.2f}", "w2": f"{r['w'][1]:+.2f}", "b": f"{r['b']:+.2f}",
+            "accuracy": pct(r["accuracy"]), "points": str(len(r["y"])), "steps": str(r["steps"])}

@@ -7,9 +7,17 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from nnbook.evidence import fact, paired
-from nnbook.figures.style import Table, color, mean_range, num, pct, seed_band, strong, tidy
+from nnbook.figures.style import (
+    Table,
+    color,
+    mean_range,
+    num,
+    pct,
+    seed_band,
+    strong,
+    tidy,
+)
 from nnbook.registry import figure, table, values
-
 
 LOG_TICKS = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]  # labelled values on log loss axes
 
