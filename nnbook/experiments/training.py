@@ -68,7 +68,7 @@ def _update_rule(name: str, lr: float):
 
 
 @experiment("training/descent", seed=11,
-            full={"rates": {"SGD": [0.02, 0.05, 0.09, 0.11, 1.1], "momentum": [0.005, 0.02, 0.08, 0.19, 0.5],
+            full={"rates": {"SGD": [0.02, 0.05, 0.09, 0.11, 1.1], "momentum": [0.005, 0.02, 0.08, 0.18, 0.5],
                             "Adam": [0.05, 0.2, 0.5, 1.0, 2.0]},
                   "steps": 40, "start": [-4.0, 2.0], "surfaces": {"bowl": [1.0, 2.0], "ravine": [1.0, 20.0]}},
             smoke={"rates": {"SGD": [0.08, 1.1], "momentum": [0.02, 0.5], "Adam": [0.2, 2.0]},

@@ -210,7 +210,8 @@ def graph(r: dict) -> tuple[go.Figure, Table]:
         updatemenus=[{"name": "weights shown", "type": "buttons", "direction": "right", "x": 1, "xanchor": "right", "y": 1.16, "yanchor": "top",
                       "buttons": [{"label": "trained", "method": "update", "args": [{"visible": trained}]},
                                   {"label": "untrained", "method": "update", "args": [{"visible": initial}]}]}],
-        xaxis={"tickvals": [0, 1, 2, 3], "ticktext": list(LAYER_TITLES), "showgrid": False, "zeroline": False},
+        xaxis={"tickvals": [0, 1, 2, 3], "ticktext": [t.replace(" (", "<br>(") for t in LAYER_TITLES],
+               "tickangle": 0, "showgrid": False, "zeroline": False},
         yaxis={"visible": False, "range": [-0.06, 1.06]})
     strongest = sorted(((abs(r[f"graph_w{l}_trained"][i, j]), l, i, j) for l in range(3)
                         for i in range(len(nodes[l])) for j in range(len(nodes[l + 1]))), reverse=True)[:12]
@@ -293,7 +294,8 @@ def forward(r: dict) -> tuple[go.Figure, Table]:
     fig = make_subplots(rows=1, cols=4, column_widths=[0.2, 0.2, 0.24, 0.36], horizontal_spacing=0.07,
                         subplot_titles=("input", "hidden 1", "hidden 2", "output"))
     top = float(max(r["digit_layer_0"].max(), r["digit_layer_1"].max()))
-    bar = {"thickness": 10, "len": 0.8, "x": 0.6, "title": {"text": "activation", "side": "right"}}
+    bar = {"orientation": "h", "thickness": 10, "len": 0.42, "x": 0.42, "xanchor": "center", "y": -0.08,
+           "yanchor": "top", "title": {"text": "activation", "side": "top"}}
     for d in range(count):
         shown = d == 0
         fig.add_heatmap(z=r["digit_images"][d].reshape(28, 28), colorscale="Greys", showscale=False, visible=shown,
@@ -324,7 +326,7 @@ def forward(r: dict) -> tuple[go.Figure, Table]:
              str(int((r["digit_layer_1"][d] > 0).sum()))] for d in range(count)]
     header = ["validation digit", "label", "prediction", "probability", "active hidden 1 units",
               "active hidden 2 units"]
-    return tidy(fig, height=380, top=90), (header, rows)
+    return tidy(fig, height=420, top=90, bottom=110), (header, rows)
 
 
 @table("network/neuron", uses="network/mlp",

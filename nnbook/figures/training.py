@@ -23,15 +23,16 @@ LOG_TICKS = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]  # labelled values
 
 @table("training/log", uses="network/mlp",
        caption="The training log of the 784-256-128-10 network (the first seed's run), one row per epoch (a "
-               "pass over the training digits): Keras's epoch averages, and the training loss and accuracy "
-               "measured again on all training digits with the weights at the end of each epoch. Validation "
-               "numbers are measured on digits the network never trains on.")
+               "pass over the training digits): Keras's averages over the epoch's steps (\"average\"), and the "
+               "training loss and accuracy measured again on all training digits with the weights at the end of "
+               "each epoch (\"end\"). Validation (\"val.\") numbers are measured on digits the network never "
+               "trains on.")
 def log(r: dict) -> Table:
     rows = [[str(e), num(l), num(le), num(vl), pct(a), pct(ae), pct(va)] for e, l, le, vl, a, ae, va in
             zip(r["epoch"], r["loss"], r["train_loss_end"], r["val_loss"], r["accuracy"], r["train_acc_end"],
                 r["val_accuracy"])]
-    return ["epoch", "training loss (epoch average)", "training loss (end of epoch)", "validation loss",
-            "training accuracy (epoch average)", "training accuracy (end of epoch)", "validation accuracy"], rows
+    return ["epoch", "train loss, average", "train loss, end", "val. loss", "train acc., average", "train acc., end",
+            "val. acc."], rows
 
 
 @figure("training/curves", uses="network/mlp",
@@ -542,10 +543,10 @@ def descent_values(r: dict) -> dict:
         "shared-rate": f"{shared:g}", "sgd-swing": num(overshoot(sgd, 0), 2), "momentum-swing": num(overshoot(momentum, m_at), 2),
         "sgd-small-end": num(end[bowl, sgd, 0], 2), "adam-large-end": num(end[ravine, adam, -1], 2),
         "adam-large-rate": f"{rates[adam, -1]:g}",
-        "sgd-diverges-above-limit": fact("on the ravine, SGD diverges at the rates above 2/b and at none below "
+        "sgd-diverges-above-limit": fact("on the ravine SGD diverges at every rate above 2/b and at none below it "
                                          "(the book's tests check the paths against this)"),
-        "momentum-diverges": fact("on the ravine, momentum diverges at the rates above 2(1 + 0.9)/b and at none "
-                                  "below"),
+        "momentum-diverges": fact("momentum diverges there at every rate above it and at none below it (the "
+                                  "book's tests check this too)"),
     }
 
 
@@ -600,6 +601,6 @@ def landscape_values(r: dict) -> dict:
             "explained-2": pct(r["explained"][1], 0), "walks": str(len(walks)),
             "walk-explained": mean_range(walks, lambda v: pct(v, 0)),
             "max-gap": f"{np.exp(gap[middle].max()):.1f}",
-            "ends-agree": fact("at the trained weights the plane and the path meet: the plane is drawn through them"),
+            "ends-agree": fact("the plane is drawn through the trained weights"),
             "keras-agrees": fact("the plane's loss, computed in NumPy, matches Keras's at the trained weights (the "
                                  "book's tests check it)")}
