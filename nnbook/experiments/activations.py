@@ -166,17 +166,19 @@ def init(depth: int, width: int, images: int, seeds: int, seed: int) -> dict:
     _, keras = tensorflow()
     x = data.mnist(0, images, seed).x_val
     x = (x - x.mean()) / x.std()  # centred, unit-spread inputs, so that layer 1 starts from spread 1
-    schemes = {"normal, std 0.01": keras.initializers.RandomNormal(stddev=0.01),
-               "Glorot uniform": keras.initializers.GlorotUniform(),
-               "He normal": keras.initializers.HeNormal(),
-               "normal, std 1": keras.initializers.RandomNormal(stddev=1.0)}
+    # each layer's initializer gets its own seed: seed s draws other weights than seed s + 1
+    schemes = {"normal, std 0.01": lambda sd: keras.initializers.RandomNormal(stddev=0.01, seed=sd),
+               "Glorot uniform": lambda sd: keras.initializers.GlorotUniform(seed=sd),
+               "He normal": lambda sd: keras.initializers.HeNormal(seed=sd),
+               "normal, std 1": lambda sd: keras.initializers.RandomNormal(stddev=1.0, seed=sd)}
     spread = np.zeros((2, len(schemes), seeds, depth))
     for a, activation in enumerate(("tanh", "relu")):
         for k, initializer in enumerate(schemes.values()):
             for s in range(seeds):
                 keras.utils.set_random_seed(seed + s)
-                layers = [keras.layers.Dense(width, activation=activation, kernel_initializer=initializer)
-                          for _ in range(depth)]
+                layers = [keras.layers.Dense(width, activation=activation,
+                                             kernel_initializer=initializer((seed + s) * depth + i))
+                          for i in range(depth)]
                 h = x
                 for i, layer in enumerate(layers):
                     h = np.asarray(layer(h))
@@ -284,16 +286,17 @@ def relu_sum(points: int, counts: list[int], seed: int) -> dict:
     kinks kᵢ, for each `n` of `counts`: computed in NumPy, nothing is trained."""
     x = np.linspace(-3, 3, points)
     target = np.sin(1.5 * x) + 0.3 * x  # any continuous curve will do
-    fits, kinks, weights = [], [], []
+    fits = []
     for n in counts:
-        k = np.linspace(-3, 3, n + 1)[:-1]  # n kinks from the left edge on: the first sets a line's slope
-        basis = np.column_stack([np.ones_like(x), np.maximum(0, x[:, None] - k[None, :])])
+        basis = np.column_stack([np.ones_like(x), np.maximum(0, x[:, None] - relu_kinks(n)[None, :])])
         coef, *_ = np.linalg.lstsq(basis, target, rcond=None)
         fits.append(basis @ coef)
-        kinks.append(np.pad(k, (0, max(counts) - len(k)), constant_values=np.nan))
-        weights.append(np.pad(coef[1:], (0, max(counts) - len(k)), constant_values=np.nan))
     fits = np.array(fits)
     return {"x": x.astype(np.float32), "target": target.astype(np.float32), "counts": np.array(counts),
-            "fits": fits.astype(np.float32), "kinks": np.array(kinks, dtype=np.float32),
-            "weights": np.array(weights, dtype=np.float32),
-            "max_error": np.abs(fits - target).max(1).astype(np.float32)}
+            "fits": fits.astype(np.float32), "max_error": np.abs(fits - target).max(1).astype(np.float32)}
+
+
+def relu_kinks(n: int) -> np.ndarray:
+    """The kinks of a sum of `n` ReLUs on [−3, 3]: evenly spaced from the left edge on (the first sets
+    the slope of a line)."""
+    return np.linspace(-3, 3, n + 1)[:-1]

@@ -122,10 +122,9 @@ def _ablation_values(r: dict) -> dict:
            "ablate-count": mean_range(mean["count"], pct), "ablate-norm": mean_range(mean["norm"], pct),
            "count-test": count_test.description(), "norm-test": norm_test.description(),
            "count-matter": count_test.claim("removing the grown weights costs more accuracy than removing as many "
-                                            "weights chosen at random")}
-    if norm_test.passes:
-        out["norm-matter"] = norm_test.claim("removing the grown weights costs more accuracy than removing random "
-                                             "weights that hold as much of each layer's squared norm")
+                                            "weights chosen at random"),
+           "norm-matter": norm_test.claim("removing the grown weights costs more accuracy than removing random "
+                                          "weights that hold as much of each layer's squared norm")}
     return out
 
 

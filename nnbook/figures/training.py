@@ -460,11 +460,11 @@ def optimizer_values(r: dict) -> dict:
                     what=f"{a} minus {b} at their best rates, ln(final training loss)")
         out[f"{a.lower()}-vs-{b.lower()}"] = ev.description()
         out[f"{a.lower()}-vs-{b.lower()}-verdict"] = ev.verdict
-    out["large-batch-worse"] = paired(np.log(adam_large), np.log(final["Adam"]), margin=np.log(1.5),
+    out["large-batch-worse"] = paired(np.log(adam_large), np.log(final["Adam"]),
                                       what="Adam, ln(final training loss) at the large batch minus at the small "
                                            "batch, each at its best rate").claim(
-        "with the same number of epochs, Adam at the large batch ends with more than 1.5 times the small batch's "
-        "training loss, even at its own best rate")
+        "with the same number of epochs, Adam at the large batch ends with a higher training loss than at the "
+        "small batch, even at its own best rate")
     return out
 
 
