@@ -203,7 +203,7 @@ def vanishing(depth: int, width: int, steps: int, checkpoints: list[int], lr: fl
     probe_x, probe_y = split.x_train[:256], split.y_train[:256]
     loss_fn = keras.losses.SparseCategoricalCrossentropy()
     norms = np.zeros((2, seeds, len(checkpoints), depth + 1))
-    forward = np.zeros((2, seeds, depth))  # spread (std) of each hidden layer's outputs at initialisation
+    forward = np.zeros((2, seeds, depth))  # spread of each hidden layer's outputs over digits, at initialisation
     losses = np.zeros((2, seeds, steps))
     val_acc = np.zeros((2, seeds))
     for a, activation in enumerate(("sigmoid", "relu")):
@@ -221,7 +221,8 @@ def vanishing(depth: int, width: int, steps: int, checkpoints: list[int], lr: fl
 
         for s in range(seeds):
             restart(model, optimizer, seed + s, build)
-            forward[a, s] = [np.asarray(h).std() for h in hidden_out(probe_x)]
+            # how much each unit's output varies from digit to digit, averaged over the units
+            forward[a, s] = [np.asarray(h).std(0).mean() for h in hidden_out(probe_x)]
             rng = np.random.default_rng(seed + s)
             for t in range(steps + 1):
                 if t in checkpoints:

@@ -88,8 +88,8 @@ def _change_values(r: dict) -> dict:
             **{f"change-ratio-{i + 1}": pct(v, 0) for i, v in enumerate(ratio)},
             "never-inked": str(r["never_inked"]), "rim-pixels": str(int(rim.sum())),
             "rim-inked": str(int((rim & (r["ink_share"] > 0)).sum())),
-            "rare-count": str(int(rare.sum())), "rare-change": num(change[rare].mean(), 2),
-            "common-change": num(change[common].mean(), 2), "rare-ratio": f"{change[rare].mean() / change[common].mean():.1f}",
+            "rare-count": str(int(rare.sum())), "rare-change": num(change[rare].mean()),
+            "common-change": num(change[common].mean()), "rare-ratio": f"{change[rare].mean() / change[common].mean():.1f}",
             "rim-argmax": pct(r["seeds_rim_argmax"][0], 0), "rim-argmax-seeds": mean_range(r["seeds_rim_argmax"],
                                                                                         lambda v: pct(v, 0)),
             "blank-unchanged": fact("the first-layer weights of pixels that are blank in every training image keep "
