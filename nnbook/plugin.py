@@ -27,10 +27,9 @@ from mkdocs.config.config_options import ExtraScriptValue
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File
-
 from mkdocs.utils import get_relative_url
 
-from . import ledger, math, notebooks, refs, render, scripts, sitedir, timings
+from . import ledger, math, notebooks, refs, render, scripts, sitedir, timings, topics
 from .book import ENV_PROFILE, ENV_RESULTS, Book, BuildError, setting
 
 log = logging.getLogger("mkdocs.plugins.nnbook")
@@ -214,6 +213,9 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
                 return hold(made["html"], ref)
             return f"\n{made}\n"  # a table, in Markdown
 
+        if topics.MARKER in markdown:  # the home page's table of every page in the navigation
+            source = lambda path: (f := files.get_file_from_path(path)) and f.content_string  # noqa: E731
+            markdown = markdown.replace(topics.MARKER, topics.table(config.nav, source))
         markdown = refs.substitute(markdown, embed)
         topic = page.file.src_uri.removesuffix(".md")
         if topic in self.notebooks:

@@ -29,6 +29,8 @@ def test_activation_curves_match_their_definitions(smoke_book):
     assert np.allclose(r["d_tanh"], 1 - r["tanh"] ** 2, atol=1e-5)
     assert np.allclose(r["softmax"], 1 / (1 + 2 * np.exp(-x)), atol=1e-6)  # softmax of (x, 0, 0)
     assert r["d_sigmoid"].max() <= 0.25 + 1e-6
+    assert np.allclose(r["silu"], x / (1 + np.exp(-x)), atol=1e-5)  # SiLU: x·sigmoid(x)
+    assert np.allclose(r["gelu"][x > 4], x[x > 4], atol=1e-3) and np.all(r["gelu"][x < -4] > -1e-3)
 
 
 def test_activation_training_learns(smoke_book):
@@ -109,8 +111,10 @@ def test_learning_rates_and_optimizers(smoke_book):
     assert lr["loss"].shape == (3, lr["seeds"], len(lr["epoch"]))
     assert (lr["loss"][1, :, -1] < lr["loss"][1, :, 0]).all(), "the good rate learns"
     opt = smoke_book.result("training/optimizers").values
-    for key in (k for k in opt if k.startswith("final_")):
-        assert opt[key].shape == (len(opt[f"rates_{key.split('_')[1]}"]), opt["seeds"])
+    small, large = opt["batches"]
+    for name in opt["optimizers"]:
+        assert opt[f"final_{name}_{small}"].shape == (len(opt[f"rates_{name}"]), opt["seeds"])
+    assert opt[f"final_Adam_{large}"].shape == (len(opt["rates_Adam_large"]), opt["seeds"])
 
 
 def test_landscape_plane_passes_through_the_trained_weights(smoke_book):

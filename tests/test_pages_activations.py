@@ -18,22 +18,42 @@ def test_initialisation_spreads_follow_the_theory(smoke_book):
     r = smoke_book.result("activations/init").values
     schemes = list(r["schemes"])
     tanh, relu = 0, 1
-    small, he, large = schemes.index("normal, std 0.01"), schemes.index("He normal"), schemes.index("normal, std 1")
+    small, glorot, he, large = (schemes.index(n) for n in ("normal, std 0.01", "Glorot uniform", "He normal",
+                                                           "normal, std 1"))
+    assert r["spread"].shape[2] >= 2, "several initial draws"
     for act in (tanh, relu):
-        spread = r["spread"][act, small]
-        assert (np.diff(spread) < 0).all() and spread[-1] < spread[0] / 100, "tiny weights shrink the signal"
-    assert 0.5 < r["spread"][relu, he, -1] / r["spread"][relu, he, 0] < 2, "He keeps ReLU's spread"
-    assert r["spread"][relu, large, -1] > 10 * r["spread"][relu, large, 0], "large weights blow ReLU up"
+        spread = r["spread"][act, small]  # seed, layer
+        assert (np.diff(spread, axis=1) < 0).all() and (spread[:, -1] < spread[:, 0] / 100).all(), "tiny weights"
+    assert (r["spread"][relu, he, :, -1] > r["spread"][relu, glorot, :, -1]).all(), "He keeps more of ReLU's spread"
+    assert (r["spread"][relu, large, :, -1] > 10 * r["spread"][relu, large, :, 0]).all(), "large weights blow ReLU up"
     assert (r["spread"][tanh] <= 1).all(), "tanh outputs lie in (-1, 1)"
+
+
+def test_best_line_is_at_least_as_good_as_the_linear_network(smoke_book):
+    r = smoke_book.result("activations/boundaries").values
+    linear = list(r["activations"]).index("linear")
+    assert 0.5 <= r["best_line"] <= 1
+    assert (r["accuracy"][linear] <= r["best_line"] + 1e-6).all(), "no straight line beats the best one"
+
+
+def test_relu_sums_fit_better_with_more_relus(smoke_book):
+    r = smoke_book.result("activations/relu-sum").values
+    assert r["fits"].shape == (len(r["counts"]), len(r["x"]))
+    assert r["max_error"][-1] < r["max_error"][0] / 5, "many ReLUs follow the curve far better than one"
 
 
 def test_training_runs_every_activation_from_several_seeds(smoke_book):
     r = smoke_book.result("activations/training").values
-    sigmoid = r["activations"].index("sigmoid")
+    names = list(r["activations"])
+    sigmoid, centred, tanh = (names.index(n) for n in ("sigmoid", "sigmoid_centred", "tanh"))
     assert r["seeds"] >= 2 and not np.allclose(r["loss"][:, 0], r["loss"][:, 1]), "seeds differ"
-    others = np.delete(r["start_spread"], sigmoid, axis=0)
-    assert (r["start_spread"][sigmoid] < others.min(0)).all(), "sigmoid outputs vary least before training"
     assert np.allclose(r["start_mean"][sigmoid], 0.5, atol=0.1), "sigmoid outputs sit near 0.5"
+    assert (r["start_mean"][centred] < 0.2).all(), "sigmoid − ½ is centred"
+    # the same draw and slope: sigmoid − ½ varies exactly as sigmoid does from image to image
+    assert np.allclose(r["start_spread"][centred], r["start_spread"][sigmoid], rtol=1e-4)
+    assert (r["start_spread"][sigmoid] < r["start_spread"][tanh]).all(), "sigmoid's slope is a quarter of tanh's"
+    assert r["val_correct"].shape == (len(names), r["seeds"], r["val_rows"])
+    assert np.allclose(r["val_correct"].mean(2), r["val_accuracy"][:, :, -1], atol=1e-6)
 
 
 def test_vanishing_sigmoid_stays_at_a_uniform_guess(smoke_book):

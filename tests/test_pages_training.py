@@ -33,13 +33,27 @@ def test_descent_paths_diverge_only_where_theory_says(smoke_book):
     r = smoke_book.result("training/descent").values
     ravine, sgd = list(r["surfaces"]).index("ravine"), list(r["optimizers"]).index("SGD")
     limit = 2 / r["curvatures"][ravine][1]
-    for k, lr in enumerate(r["rates"]):
+    for k, lr in enumerate(r["rates"][sgd]):
         diverged = r["taken"][ravine, sgd, k] < r["steps"]
         steps = r["steps"]
         if lr < limit:
             assert not diverged
         elif steps >= 5 and lr > 2 * limit:
             assert diverged or np.abs(r["paths"][ravine, sgd, k, -1, 1]) > 2, "the y coordinate grows"
+
+
+def test_momentum_diverges_only_above_its_limit(smoke_book):
+    r = smoke_book.result("training/descent").values
+    ravine, momentum, adam = (list(r["surfaces"]).index("ravine"),
+                              *(list(r["optimizers"]).index(n) for n in ("momentum", "Adam")))
+    limit = 2 * (1 + 0.9) / r["curvatures"][ravine][1]
+    for k, lr in enumerate(r["rates"][momentum]):
+        diverged = r["taken"][ravine, momentum, k] < r["steps"]
+        if lr < limit:
+            assert not diverged, lr
+        elif lr > 2 * limit:
+            assert diverged or np.abs(r["paths"][ravine, momentum, k, -1, 1]) > 2, lr
+    assert (r["taken"][:, adam] == r["steps"]).all(), "Adam's bounded steps never run away"
 
 
 def test_learning_rate_records_dead_units(smoke_book):
@@ -60,3 +74,11 @@ def test_landscape_numpy_loss_matches_keras(smoke_book):
     r = smoke_book.result("training/landscape").values
     assert np.isclose(r["keras_end_loss"], r["path_loss"][-1], rtol=1e-3)
     assert 0 < r["explained"].sum() <= 1 + 1e-6
+    assert ((0 < r["walk_explained"]) & (r["walk_explained"] <= 1 + 1e-6)).all()
+
+
+def test_hand_computed_hidden_gradient_matches_the_tape(smoke_book):
+    from nnbook.figures.training import _chain
+
+    r = smoke_book.result("training/backprop").values
+    assert np.isclose(sum(_chain(r, p)["d_w1_11"] for p in range(len(r["x"]))), r["dW1"][0, 0], atol=1e-6)

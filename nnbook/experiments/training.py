@@ -68,19 +68,22 @@ def _update_rule(name: str, lr: float):
 
 
 @experiment("training/descent", seed=11,
-            full={"rates": [0.02, 0.08, 0.11, 0.5, 1.1], "steps": 40, "start": [-4.0, 2.0],
-                  "surfaces": {"bowl": [1.0, 2.0], "ravine": [1.0, 20.0]}},
-            smoke={"rates": [0.08, 1.1], "steps": 5, "start": [-4.0, 2.0],
-                   "surfaces": {"bowl": [1.0, 2.0], "ravine": [1.0, 20.0]}},
+            full={"rates": {"SGD": [0.02, 0.05, 0.09, 0.11, 1.1], "momentum": [0.005, 0.02, 0.08, 0.18, 0.5],
+                            "Adam": [0.05, 0.2, 0.5, 1.0, 2.0]},
+                  "steps": 40, "start": [-4.0, 2.0], "surfaces": {"bowl": [1.0, 2.0], "ravine": [1.0, 20.0]}},
+            smoke={"rates": {"SGD": [0.08, 1.1], "momentum": [0.02, 0.5], "Adam": [0.2, 2.0]},
+                   "steps": 5, "start": [-4.0, 2.0], "surfaces": {"bowl": [1.0, 2.0], "ravine": [1.0, 20.0]}},
             title="SGD, momentum and Adam on two-dimensional loss surfaces")
-def descent(rates: list[float], steps: int, start: list[float], surfaces: dict, seed: int) -> dict:
-    """SGD, momentum and Adam moving two numbers (x, y) down f = (a·x² + b·y²) / 2 from the same start."""
+def descent(rates: dict[str, list[float]], steps: int, start: list[float], surfaces: dict, seed: int) -> dict:
+    """SGD, momentum and Adam moving two numbers (x, y) down f = (a·x² + b·y²) / 2 from the same start,
+    each at its own rates: the k-th rate of each optimizer is shown together."""
     names = ("SGD", "momentum", "Adam")
-    paths = np.zeros((len(surfaces), len(names), len(rates), steps + 1, 2))
+    levels = len(rates["SGD"])
+    paths = np.zeros((len(surfaces), len(names), levels, steps + 1, 2))
     taken = np.full(paths.shape[:3], steps, dtype=np.int32)  # steps before the path left |x|, |y| < 1000
     for s, curvature in enumerate(surfaces.values()):
         for o, name in enumerate(names):
-            for k, lr in enumerate(rates):
+            for k, lr in enumerate(rates[name]):
                 point, step = np.array(start, dtype=np.float64), _update_rule(name, lr)
                 paths[s, o, k, :] = point
                 for t in range(steps):
@@ -90,14 +93,15 @@ def descent(rates: list[float], steps: int, start: list[float], surfaces: dict, 
                         break
                     paths[s, o, k, t + 1 :] = point
     return {"surfaces": list(surfaces), "curvatures": np.array(list(surfaces.values()), dtype=np.float32),
-            "optimizers": list(names), "rates": rates, "paths": paths.astype(np.float32), "taken": taken,
+            "optimizers": list(names), "rates": np.array([rates[n] for n in names], dtype=np.float64),
+            "paths": paths.astype(np.float32), "taken": taken,
             "steps": steps, "start": start}
 
 
 @experiment("training/learning-rate", seed=6,
-            full={"rates": [0.001, 0.1, 3.0], "epochs": 20, "batch": 64, "seeds": 3},
+            full={"rates": [0.001, 0.1, 3.0], "epochs": 20, "batch": 64, "seeds": 10},
             smoke={"rates": [0.001, 0.1, 3.0], "epochs": 3, "batch": 64, "seeds": 2},
-            title="One network trained with a too-small, a good and a too-large learning rate, three seeds")
+            title="One network trained with a too-small, a good and a too-large learning rate, from several seeds")
 def learning_rate(rates: list[float], epochs: int, batch: int, seeds: int, seed: int) -> dict:
     """Plain SGD on 8x8 digits at three rates; per epoch the loss, accuracy and the share of dead hidden units."""
     tf, keras = tensorflow()
@@ -131,12 +135,16 @@ def learning_rate(rates: list[float], epochs: int, batch: int, seeds: int, seed:
 
 
 @experiment("training/optimizers", seed=7,
-            full={"train": 2000, "epochs": 2, "seeds": 3, "batch": 32, "large_batch": 256,
-                  "grid": {"SGD": [0.1, 0.3, 1.0], "momentum": [0.03, 0.1, 0.3], "Adam": [0.003, 0.01, 0.03]}},
+            full={"train": 2000, "epochs": 2, "seeds": 5, "batch": 32, "large_batch": 256,
+                  "grid": {"SGD": [0.01, 0.03, 0.1, 0.3, 1.0, 3.0], "momentum": [0.003, 0.01, 0.03, 0.1, 0.3, 1.0],
+                           "Adam": [0.0003, 0.001, 0.003, 0.01, 0.03, 0.1]},
+                  "large_grid": [0.001, 0.003, 0.01, 0.03]},
             smoke={"train": 300, "epochs": 1, "seeds": 2, "batch": 32, "large_batch": 256,
-                   "grid": {"SGD": [0.1, 0.3], "momentum": [0.01, 0.03], "Adam": [0.001, 0.003]}},
-            title="SGD, momentum and Adam, each at its best rate from a small grid, and a large batch for Adam")
-def optimizers(train: int, epochs: int, seeds: int, batch: int, large_batch: int, grid: dict, seed: int) -> dict:
+                   "grid": {"SGD": [0.1, 0.3, 1.0], "momentum": [0.01, 0.03, 0.1], "Adam": [0.001, 0.003, 0.01]},
+                   "large_grid": [0.003, 0.01]},
+            title="SGD, momentum and Adam swept over learning rates, and a large batch for Adam")
+def optimizers(train: int, epochs: int, seeds: int, batch: int, large_batch: int, grid: dict, large_grid: list,
+               seed: int) -> dict:
     """Every optimizer at every rate of its grid, and Adam also with large batches, from `seeds` initial draws,
     on MNIST. Records the loss of every step and the loss on the whole training set at the end."""
     tf, keras = tensorflow()
@@ -156,9 +164,10 @@ def optimizers(train: int, epochs: int, seeds: int, batch: int, large_batch: int
         for run_name, size in runs:
             if run_name != name:
                 continue
-            trace = np.zeros((len(grid[name]), seeds, steps_per_run[size]), dtype=np.float32)
-            final = np.zeros((len(grid[name]), seeds))
-            for k, lr in enumerate(grid[name]):
+            rates = grid[name] if size == batch else large_grid
+            trace = np.zeros((len(rates), seeds, steps_per_run[size]), dtype=np.float32)
+            final = np.zeros((len(rates), seeds))
+            for k, lr in enumerate(rates):
                 for s in range(seeds):
                     restart(model, optimizer, seed + s, build, lr)
                     rng, losses = np.random.default_rng(seed + s), []
@@ -171,7 +180,11 @@ def optimizers(train: int, epochs: int, seeds: int, batch: int, large_batch: int
             results[f"trace_{name}_{size}"] = np.where(np.isfinite(trace), trace, np.nan).astype(np.float32)
             results[f"final_{name}_{size}"] = np.where(np.isfinite(final), final, np.nan).astype(np.float32)
     return {"optimizers": list(grid), "batches": [batch, large_batch], **{f"rates_{n}": r for n, r in grid.items()},
+            "rates_Adam_large": large_grid,
             **results, "train_rows": train, "epochs": epochs, "seeds": seeds}
+
+
+WALKS = 10  # random walks whose principal components are compared with the training path's
 
 
 def _flat(weights: list[np.ndarray]) -> np.ndarray:
@@ -231,9 +244,14 @@ def landscape(points: int, epochs: int, grid: int, margin: float, seed: int) -> 
     path_loss = _tanh_net_loss(path, shapes, x, y)  # the loss along the real path
     projected_loss = _tanh_net_loss(end + coords @ basis, shapes, x, y)  # the loss at its shadow on the plane
     keras_loss = float(keras.losses.BinaryCrossentropy()(yy, model(x)))
+    # the same share for random walks of as many steps in as many dimensions: what any path gives
+    walks = np.cumsum(rng.normal(size=(WALKS, epochs, end.size)), axis=1)
+    walk_share = [np.sum(np.linalg.svd(w - w[-1], compute_uv=False)[:2] ** 2)
+                  / np.sum(np.linalg.svd(w - w[-1], compute_uv=False) ** 2) for w in walks]
     return {"a": a.astype(np.float32), "b": b.astype(np.float32), "surface": surface.astype(np.float32),
             "path_a": coords[:, 0].astype(np.float32), "path_b": coords[:, 1].astype(np.float32),
             "path_loss": path_loss.astype(np.float32), "projected_loss": projected_loss.astype(np.float32),
             "explained": (sing[:2] ** 2 / (sing ** 2).sum()).astype(np.float32), "keras_end_loss": keras_loss,
             "distance": np.linalg.norm(path - path[0], axis=1).astype(np.float32), "epochs": epochs,
-            "accuracy": float(np.mean((np.asarray(model(x)).ravel() > 0.5) == y)), "parameters": int(end.size)}
+            "accuracy": float(np.mean((np.asarray(model(x)).ravel() > 0.5) == y)), "parameters": int(end.size),
+            "walk_explained": np.array(walk_share, dtype=np.float32)}

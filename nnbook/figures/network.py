@@ -6,8 +6,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from nnbook.figures.style import Table, color, num, pct, strong, tidy
-from nnbook.registry import claim, figure, table, values
+from nnbook.evidence import fact, paired
+from nnbook.figures.style import Table, color, mean_range, num, pct, strong, tidy
+from nnbook.registry import figure, table, values
 
 LAYER_TITLES = ("input (784 pixels)", "hidden 1 (256, ReLU)", "hidden 2 (128, ReLU)", "output (10, softmax)")
 
@@ -25,86 +26,124 @@ def architecture(r: dict) -> Table:
     return ["layer", "neurons", "activation", "parameters", "weights + biases"], rows
 
 
-def _outside_start(r: dict, layer: int) -> float:
-    """Share of a layer's trained weights outside the range its initial weights filled."""
-    counts = r[f"hist_counts_{layer}"]
-    return float(counts[-1][counts[0] == 0].sum() / counts[-1].sum())
-
-
 @values("network/numbers", uses="network/mlp")
 def numbers(r: dict) -> dict[str, str]:
-    best = int(np.argmax(r["val_accuracy"]))
-    spread = {f"outside-{i + 1}": pct(_outside_start(r, i), 0) for i in range(len(r["units"]))}
-    return spread | {"total-params": f"{r['total_params']:,}", "first-params": f"{r['params'][0]:,}",
-            "first-share": pct(r["params"][0] / r["total_params"], 0),
+    best = int(np.argmin(r["val_loss"]))
+    first = r["digit_ids"][0]
+    wrong = int(round((1 - float(r["train_acc_end"][-1])) * r["train_rows"]))
+    return {"total-params": f"{r['total_params']:,}", "first-params": f"{r['params'][0]:,}",
+            "connections": f"{sum(r['params']) - sum(r['units']):,}",
+            "first-share": pct(r["params"][0] / r["total_params"], 0), "seeds": str(r["seeds"]),
             "train-rows": f"{r['train_rows']:,}", "val-rows": f"{r['val_rows']:,}", "epochs": str(len(r["epoch"])),
-            "batch": str(r["batch"]), "val-acc": pct(r["val_accuracy"][-1]), "train-acc": pct(r["accuracy"][-1]),
-            "best-val-acc": pct(r["val_accuracy"][best]), "best-epoch": str(best + 1),
+            "batch": str(r["batch"]), "val-acc": pct(r["val_accuracy"][-1]), "train-acc": pct(r["train_acc_end"][-1]),
+            "train-wrong": str(wrong), "keras-train-acc": pct(r["accuracy"][-1]),
+            "val-acc-seeds": mean_range(r["seeds_val_accuracy"][:, -1], pct),
+            "train-acc-seeds": mean_range(r["seeds_train_acc_end"][:, -1], pct),
             "first-val-acc": pct(r["val_accuracy"][0]), "first-loss": num(r["loss"][0]),
-            "final-loss": num(r["loss"][-1]), "final-val-loss": num(r["val_loss"][-1]),
-            "min-val-loss": num(r["val_loss"].min()), "min-val-loss-epoch": str(int(np.argmin(r["val_loss"])) + 1),
+            "final-loss": num(r["train_loss_end"][-1]), "final-val-loss": num(r["val_loss"][-1]),
+            "min-val-loss": num(r["val_loss"].min()), "min-val-loss-epoch": str(best + 1),
             "digit-label": str(int(r["digit_labels"][0])),
             "digit-prediction": str(int(np.argmax(r["digit_layer_2"][0]))),
             "digit-confidence": pct(r["digit_layer_2"][0].max()),
             "digit-active-1": str(int((r["digit_layer_0"][0] > 0).sum())),
             "digit-active-2": str(int((r["digit_layer_1"][0] > 0).sum())),
+            "digit-count": str(len(r["digit_ids"])), "digit-first": str(int(first) + 1),
             "neuron-unit": str(r["neuron_unit"]), "neuron-sum": num(r["neuron_sum"]),
             "neuron-output": num(r["neuron_output"]), "neuron-bias": num(r["neuron_bias"]),
             "neuron-active": str(r["neuron_active_inputs"]), "neuron-rest-count": str(r["neuron_rest_count"])} \
-        | _change_values(r) | _ablation_values(r) | _log_values(r)
+        | _forward_values(r) | _change_values(r) | _ablation_values(r) | _log_values(r)
+
+
+def _forward_values(r: dict) -> dict:
+    probs, labels = r["digit_layer_2"], r["digit_labels"]
+    right = probs.argmax(1) == labels
+    out = {}
+    if right.any():
+        unsure = int(np.flatnonzero(right)[np.argmin(probs.max(1)[right])])
+        out |= {"unsure-label": str(int(labels[unsure])), "unsure-confidence": pct(probs[unsure].max())}
+    if (~right).any():
+        miss = int(np.flatnonzero(~right)[0])
+        out |= {"miss-label": str(int(labels[miss])), "miss-prediction": str(int(probs[miss].argmax())),
+                "miss-confidence": pct(probs[miss].max()), "miss-true-prob": pct(probs[miss][labels[miss]])}
+    return out
+
+
+def _rare_pixels(r: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of the pixels inked in fewer than 1 % of training images (but some) and of those inked in more than 20 %."""
+    ink = r["ink_share"]
+    return (ink > 0) & (ink < RARE), ink > COMMON
+
+
+RARE, COMMON = 0.01, 0.2  # ink shares that make a pixel rare or common
 
 
 def _change_values(r: dict) -> dict:
     ratio = r["mean_change"] / r["mean_start"]
-    blank = np.flatnonzero(r["ink_share"] == 0)
-    rows, cols = blank // 28, blank % 28
-    on_rim = (np.minimum(rows, 27 - rows) < 4) | (np.minimum(cols, 27 - cols) < 4)
-    return {"blank-on-rim": claim(on_rim.all(), "every pixel that is blank in all training images lies within four "
-                                  "pixels of the frame's edge"),
+    change = np.abs(r["first_layer_change"].astype(np.float32)).mean(1)  # per pixel, over the units
+    rare, common = _rare_pixels(r)
+    rim = r["rim"].astype(bool)
+    corr = r["seeds_first_corr"]
+    return {"blank-on-rim": fact("every pixel that is blank in all training images lies within four pixels of the "
+                                 "frame's edge"),
             **{f"change-ratio-{i + 1}": pct(v, 0) for i, v in enumerate(ratio)},
-            "never-inked": str(r["never_inked"]),
-            "blank-unchanged": claim(r["never_inked_max_change"] == 0,
-                                     "the first-layer weights of pixels that are blank in every training image did "
-                                     "not change at all"),
-            "change-not-small": claim(ratio[0] > 0.2, "the first layer's weights moved on average by more than a "
-                                      "fifth of their starting size")}
+            "never-inked": str(r["never_inked"]), "rim-pixels": str(int(rim.sum())),
+            "rim-inked": str(int((rim & (r["ink_share"] > 0)).sum())),
+            "rare-count": str(int(rare.sum())), "rare-change": num(change[rare].mean()),
+            "common-change": num(change[common].mean()), "rare-ratio": f"{change[rare].mean() / change[common].mean():.1f}",
+            "rim-argmax": pct(r["seeds_rim_argmax"][0], 0), "rim-argmax-seeds": mean_range(r["seeds_rim_argmax"],
+                                                                                        lambda v: pct(v, 0)),
+            "blank-unchanged": fact("the first-layer weights of pixels that are blank in every training image keep "
+                                    "their starting values exactly: their gradient is always zero, and so is Adam's "
+                                    "step"),
+            "first-corr": f"{corr[0]:.2f}", "first-corr-seeds": mean_range(corr, lambda v: f"{v:.2f}"),
+            "corr-high": paired(corr, np.zeros_like(corr), margin=0.5,
+                                what="correlation between each first-layer weight's trained and starting value").claim(
+                "on every seed the trained first-layer weights still correlate with their random start by more "
+                "than 0.5")}
 
 
 def _ablation_values(r: dict) -> dict:
-    grown, rand, full = r["ablate_grown"], r["ablate_random"], r["ablate_full"]
+    acc = {k: r[f"seeds_ablate_{k}"] for k in ("full", "grown", "count", "norm")}  # seed, validation digit
+    mean = {k: v.mean(1) for k, v in acc.items()}
+    share, norm = r["seeds_grown_share"], r["seeds_grown_norm_share"]  # seed, layer
     edges = [(np.abs(r[f"graph_w{i}_trained"]).max(), np.abs(r[f"graph_w{i}_initial"]).max()) for i in range(3)]
-    return {"grown-count": f"{int(r['grown_counts'].sum()):,}", "ablate-draws": str(len(rand)),
-            "graph-size": str(r["graph_size"]), "lr": f"{r['lr']:g}",
-            "graph-thicker": claim(max(t for t, _ in edges) > 1.5 * max(i for _, i in edges),
-                                   "the thickest trained edge in the graph is more than 1.5 times the thickest "
-                                   "untrained one"), "ablate-full": pct(full),
-            "ablate-grown": pct(grown), "ablate-random": f"{pct(rand.min())}–{pct(rand.max())}",
-            "grown-matter": claim(grown < rand.min() - 0.05,
-                                  "removing the weights that grew outside their starting range costs far more "
-                                  "accuracy than removing as many weights chosen at random")}
+    count_test = paired(mean["count"], mean["grown"], points=True, examples=(acc["count"], acc["grown"]),
+                        what="as many random weights removed minus the grown weights removed, validation accuracy")
+    norm_test = paired(mean["norm"], mean["grown"], points=True, examples=(acc["norm"], acc["grown"]),
+                       what="random weights of the same squared norm removed minus the grown weights removed, "
+                            "validation accuracy")
+    out = {**{f"outside-{i + 1}": pct(v, 1) for i, v in enumerate(share[0])},
+           **{f"norm-share-{i + 1}": pct(v, 0) for i, v in enumerate(norm[0])},
+           "norm-share-range": f"{pct(norm.min(), 0)}–{pct(norm.max(), 0)}",
+           "outside-range": f"{pct(share.min(), 0)}–{pct(share.max(), 0)}",
+           "ablate-draws": str(ABLATION_DRAWS), "graph-size": str(r["graph_size"]), "lr": f"{r['lr']:g}",
+           "graph-ratio": f"{max(t for t, _ in edges) / max(i for _, i in edges):.1f}",
+           "ablate-full": mean_range(mean["full"], pct), "ablate-grown": mean_range(mean["grown"], pct),
+           "ablate-count": mean_range(mean["count"], pct), "ablate-norm": mean_range(mean["norm"], pct),
+           "count-test": count_test.description(), "norm-test": norm_test.description(),
+           "count-matter": count_test.claim("removing the grown weights costs more accuracy than removing as many "
+                                            "weights chosen at random"),
+           "norm-matter": norm_test.claim("removing the grown weights costs more accuracy than removing random "
+                                          "weights that hold as much of each layer's squared norm")}
+    return out
+
+
+ABLATION_DRAWS = 3  # random removals per seed, as in the experiment
 
 
 def _log_values(r: dict) -> dict:
     best = int(np.argmin(r["val_loss"]))
+    epoch1 = paired(r["seeds_loss"][:, 0], r["seeds_train_loss_end"][:, 0],
+                    what="Keras's epoch-average training loss minus the training loss measured at the end of "
+                         "epoch 1")
     return {"first-loss-end": num(r["train_loss_end"][0]), "first-val-loss": num(r["val_loss"][0]),
             "val-acc-at-min": pct(r["val_accuracy"][best]),
             "confidence-at-min": pct(r["val_confidence"][best]), "confidence-end": pct(r["val_confidence"][-1]),
             "wrong-loss-at-min": num(r["val_loss_wrong"][best]), "wrong-loss-end": num(r["val_loss_wrong"][-1]),
             "right-loss-at-min": num(r["val_loss_right"][best]), "right-loss-end": num(r["val_loss_right"][-1]),
-            "epoch1-average": claim(r["loss"][0] > r["val_loss"][0] > r["train_loss_end"][0],
-                                    "after epoch 1, Keras's training loss (an average over the epoch) is above the "
-                                    "validation loss, and the training loss measured at the end of the epoch is "
-                                    "below both"),
-            "right-loss-falls": claim(r["val_loss_right"][-1] < r["val_loss_right"][best],
-                                      "after the epoch of lowest validation loss, the loss on the validation digits "
-                                      "the network gets right keeps falling"),
-            "acc-keeps-rising": claim(r["val_accuracy"][-1] > r["val_accuracy"][best],
-                                      "validation accuracy is higher at the end than at the epoch of lowest "
-                                      "validation loss"),
-            "overconfident": claim(r["val_loss_wrong"][-1] > r["val_loss_wrong"][best]
-                                   and r["val_confidence"][-1] > r["val_confidence"][best],
-                                   "after the epoch of lowest validation loss the network grows more confident, and "
-                                   "the loss on the digits it gets wrong rises")}
+            "epoch1-average": epoch1.claim("after epoch 1, Keras's training loss (an average over the epoch) is "
+                                           "above the training loss measured with the weights at the end of the "
+                                           "epoch")}
 
 
 def _node_label(layer: int, index: int) -> str:
@@ -120,12 +159,12 @@ def _short(layer: int, index: int) -> str:
 
 
 @figure("network/graph", uses="network/mlp",
-        caption="The network as a graph. Drawing all 235,146 connections would be a grey smudge, so this shows "
-                "a sample: the 12 pixels that carry ink in the most training images, the 12 units of each hidden "
-                "layer whose incoming weights training changed most, all 10 outputs, and every weight between "
-                "the nodes shown. Blue edges are positive, red negative; thicker is larger (one scale for both "
-                "views). Hover over an edge's middle for its weight, over a node for what it is; switch between "
-                "the untrained and trained network with the buttons.")
+        caption="The network as a graph. Drawing every connection would be a grey smudge, so this shows a "
+                "sample: the pixels that carry ink in the most training images, the units of each hidden layer "
+                "whose incoming weights training changed most, all ten outputs, and every weight between the "
+                "nodes shown. Blue edges are positive, red negative; an edge's width is one of three steps of "
+                "its size (one scale for both views). Hover over an edge's middle for its weight, over a node "
+                "for what it is; switch between the untrained and trained network with the buttons.")
 def graph(r: dict) -> tuple[go.Figure, Table]:
     nodes = [r[f"graph_nodes_{i}"] for i in range(4)]
     ys = [np.linspace(1, 0, len(n)) if len(n) > 1 else np.array([0.5]) for n in nodes]
@@ -170,7 +209,8 @@ def graph(r: dict) -> tuple[go.Figure, Table]:
         updatemenus=[{"name": "weights shown", "type": "buttons", "direction": "right", "x": 1, "xanchor": "right", "y": 1.16, "yanchor": "top",
                       "buttons": [{"label": "trained", "method": "update", "args": [{"visible": trained}]},
                                   {"label": "untrained", "method": "update", "args": [{"visible": initial}]}]}],
-        xaxis={"tickvals": [0, 1, 2, 3], "ticktext": list(LAYER_TITLES), "showgrid": False, "zeroline": False},
+        xaxis={"tickvals": [0, 1, 2, 3], "ticktext": [t.replace(" (", "<br>(") for t in LAYER_TITLES],
+               "tickangle": 0, "showgrid": False, "zeroline": False},
         yaxis={"visible": False, "range": [-0.06, 1.06]})
     strongest = sorted(((abs(r[f"graph_w{l}_trained"][i, j]), l, i, j) for l in range(3)
                         for i in range(len(nodes[l])) for j in range(len(nodes[l + 1]))), reverse=True)[:12]
@@ -180,13 +220,13 @@ def graph(r: dict) -> tuple[go.Figure, Table]:
 
 
 @figure("network/weights", uses="network/mlp",
-        caption="How the weights of each layer are distributed, before training (epoch 0) and after each epoch. "
-                "Move the slider to watch them spread as the network learns.")
+        caption="How the weights of each layer are distributed, before training (epoch 0) and after each epoch, "
+                "for the first seed's run. Move the slider to watch them spread as the network learns.")
 def weights(r: dict) -> tuple[go.Figure, Table]:
     layers = len(r["layer_names"])
     epochs = r["hist_counts_0"].shape[0]
-    fig = make_subplots(rows=1, cols=layers, subplot_titles=[f"{n} ({u} units)" for n, u in
-                                                              zip(r["layer_names"], r["units"])])
+    fig = make_subplots(rows=1, cols=layers, horizontal_spacing=0.08,
+                        subplot_titles=[f"{n.replace('_', ' ')}" for n in r["layer_names"]])
     for epoch in range(epochs):
         for layer in range(layers):
             edges = r[f"hist_edges_{layer}"]
@@ -212,23 +252,26 @@ def weights(r: dict) -> tuple[go.Figure, Table]:
 
 
 @figure("network/first-layer", uses="network/mlp",
-        caption="All 256 units of the first hidden layer, each shown as the change training made to its 784 "
+        caption="All units of the first hidden layer, each shown as the change training made to its 784 "
                 "weights, arranged as the 28×28 image they multiply, from unit 0 at the top left, row by row. "
-                "Blue pixels now push the unit towards firing more than at the start, red ones hold it back; "
-                "each unit is scaled to its own largest change.")
+                "Blue pixels now push the unit towards firing more than at the start, red ones hold it back. "
+                "All tiles share one colour scale, saturated at the 99th percentile of the changes' sizes, so "
+                "that tiles can be compared and a few extreme pixels do not set the contrast.")
 def first_layer(r: dict) -> tuple[go.Figure, Table]:
     kernel = r["first_layer_change"].astype(np.float32)
     units = kernel.shape[1]
     side = int(np.ceil(np.sqrt(units)))
     tile = 29  # 28 pixels and a one-pixel gap
+    top = float(np.quantile(np.abs(kernel), 0.99))
     mosaic = np.zeros((side * tile, side * tile), dtype=np.int8)
     for u in range(units):
-        w = kernel[:, u].reshape(28, 28)
-        q = np.round(127 * w / max(np.abs(w).max(), 1e-12)).astype(np.int8)
+        q = np.round(127 * np.clip(kernel[:, u] / top, -1, 1)).astype(np.int8).reshape(28, 28)
         row, col = divmod(u, side)
         mosaic[row * tile : row * tile + 28, col * tile : col * tile + 28] = q
-    fig = go.Figure(go.Heatmap(z=mosaic, colorscale="RdBu", zmid=0, zmin=-127, zmax=127, showscale=False,
-                               hoverinfo="skip", name="first-layer weights"))
+    fig = go.Figure(go.Heatmap(z=mosaic, colorscale="RdBu", zmid=0, zmin=-127, zmax=127, hoverinfo="skip",
+                               name="first-layer weight changes",
+                               colorbar={"title": {"text": "change"}, "tickvals": [-127, 0, 127],
+                                         "ticktext": [f"−{top:.2f}", "0", f"+{top:.2f}"], "thickness": 12}))
     fig.update_layout(xaxis={"visible": False, "constrain": "domain"},
                       yaxis={"visible": False, "autorange": "reversed", "scaleanchor": "x"})
     change = np.abs(kernel).mean(axis=0)
@@ -240,41 +283,53 @@ def first_layer(r: dict) -> tuple[go.Figure, Table]:
 
 @figure("network/forward", uses="network/mlp",
         caption="One validation digit passing through the trained network: the input image, the activations "
-                "of the 256 and 128 hidden units (arranged in grids; dark is zero), and the 10 output "
-                "probabilities. Pick another digit in the menu.")
+                "of the two hidden layers, and the output probabilities. The hidden units are laid out in a grid "
+                "only to fit the screen: neighbours in the grid are not related, and the network has no notion "
+                "of where a unit sits. Dark is zero (ReLU's silence); the colour bar gives the scale, shared by "
+                "both hidden layers. The menu offers confident digits, the correct one the network was least "
+                "sure of, and its most confident mistake.")
 def forward(r: dict) -> tuple[go.Figure, Table]:
     count = len(r["digit_labels"])
     fig = make_subplots(rows=1, cols=4, column_widths=[0.2, 0.2, 0.24, 0.36], horizontal_spacing=0.07,
-                        subplot_titles=("input image", "hidden 1 (16×16)", "hidden 2 (8×16)", "output probabilities"))
+                        subplot_titles=("input", "hidden 1", "hidden 2", "output"))
+    top = float(max(r["digit_layer_0"].max(), r["digit_layer_1"].max()))
+    bar = {"orientation": "h", "thickness": 10, "len": 0.42, "x": 0.42, "xanchor": "center", "y": -0.08,
+           "yanchor": "top", "title": {"text": "activation", "side": "top"}}
     for d in range(count):
         shown = d == 0
         fig.add_heatmap(z=r["digit_images"][d].reshape(28, 28), colorscale="Greys", showscale=False, visible=shown,
                         hovertemplate="pixel value %{z:.2f}<extra></extra>", row=1, col=1)
         fig.add_heatmap(z=r["digit_layer_0"][d].reshape(16, 16), colorscale="Viridis", showscale=False, visible=shown,
-                        hovertemplate="activation %{z:.3f}<extra></extra>", row=1, col=2)
-        fig.add_heatmap(z=r["digit_layer_1"][d].reshape(8, 16), colorscale="Viridis", showscale=False, visible=shown,
-                        hovertemplate="activation %{z:.3f}<extra></extra>", row=1, col=3)
+                        zmin=0, zmax=top, hovertemplate="activation %{z:.3f}<extra></extra>", row=1, col=2)
+        fig.add_heatmap(z=r["digit_layer_1"][d].reshape(8, 16), colorscale="Viridis", showscale=shown, visible=shown,
+                        zmin=0, zmax=top, colorbar=bar, hovertemplate="activation %{z:.3f}<extra></extra>", row=1, col=3)
         probs = r["digit_layer_2"][d]
         fig.add_bar(x=np.arange(10), y=probs, visible=shown, showlegend=False,
                     marker={"color": [color(3) if k == probs.argmax() else color(7) for k in range(10)]},
                     hovertemplate="digit %{x}: %{y:.1%}<extra></extra>", row=1, col=4)
-    buttons = [{"label": f"digit {d + 1} (a {int(r['digit_labels'][d])})", "method": "update",
-                "args": [{"visible": [k // 4 == d for k in range(4 * count)]}]} for d in range(count)]
+    def name(d: int) -> str:
+        label, guess = int(r["digit_labels"][d]), int(np.argmax(r["digit_layer_2"][d]))
+        return f"a {label}, read as {guess}" if guess != label else f"a {label}, {pct(r['digit_layer_2'][d].max(), 0)} sure"
+
+    buttons = [{"label": name(d), "method": "update",
+                "args": [{"visible": [k // 4 == d for k in range(4 * count)],
+                          "showscale": [k == 4 * d + 2 for k in range(4 * count)]}]} for d in range(count)]
     fig.update_layout(updatemenus=[{"name": "digit shown", "buttons": buttons, "x": 1, "xanchor": "right", "y": 1.25, "yanchor": "top"}])
     for col, x in ((1, "x"), (2, "x2"), (3, "x3")):
         fig.update_xaxes(visible=False, constrain="domain", row=1, col=col)
         fig.update_yaxes(visible=False, autorange="reversed", scaleanchor=x, row=1, col=col)
     fig.update_yaxes(range=[0, 1], tickformat=".0%", row=1, col=4)
     fig.update_xaxes(dtick=1, title_text="digit", row=1, col=4)
-    rows = [[str(d + 1), str(int(r["digit_labels"][d])), str(int(np.argmax(r["digit_layer_2"][d]))),
+    rows = [[str(int(r["digit_ids"][d]) + 1), str(int(r["digit_labels"][d])), str(int(np.argmax(r["digit_layer_2"][d]))),
              pct(r["digit_layer_2"][d].max()), str(int((r["digit_layer_0"][d] > 0).sum())),
              str(int((r["digit_layer_1"][d] > 0).sum()))] for d in range(count)]
-    header = ["digit", "label", "prediction", "probability", "active hidden 1 units", "active hidden 2 units"]
-    return tidy(fig, height=380, top=90), (header, rows)
+    header = ["validation digit", "label", "prediction", "probability", "active hidden 1 units",
+              "active hidden 2 units"]
+    return tidy(fig, height=420, top=90, bottom=110), (header, rows)
 
 
 @table("network/neuron", uses="network/mlp",
-       caption="One unit of the second hidden layer, worked by hand for the first digit: each input is the "
+       caption="One unit of the second hidden layer, worked by hand for the first digit of the menu above: each input is the "
                "activation of a first-layer unit, multiplied by its weight; the products, plus the bias, give "
                "the weighted sum, and ReLU gives the output.")
 def neuron(r: dict) -> Table:
@@ -286,3 +341,52 @@ def neuron(r: dict) -> Table:
     rows.append([strong("weighted sum z"), "", "", strong(f"{r['neuron_sum']:+.4f}")])
     rows.append([strong("output ReLU(z) = max(0, z)"), "", "", strong(f"{r['neuron_output']:.4f}")])
     return ["input", "value x", "weight w", "x · w"], rows
+
+
+NEURON_ANGLES = 24  # directions of the weight vector offered by the slider
+
+
+@figure("network/neuron-2d", uses="network/neuron-2d",
+        caption="One sigmoid neuron with two inputs, sigmoid(w₁x₁ + w₂x₂ + b), on two clouds of generated points. "
+                "The shading is its output at every point of the plane; the line is where the weighted sum is "
+                "zero and the output one half, the neuron's decision line. Move the slider to turn the weight "
+                "vector w (same length and bias as trained); the step marked \"trained\" is what training found.")
+def neuron_2d(r: dict) -> tuple[go.Figure, Table]:
+    x, y, w, b = r["x"], r["y"], np.asarray(r["w"]), float(r["b"])
+    length, trained = float(np.hypot(*w)), float(np.arctan2(w[1], w[0]))
+    angles = trained + np.linspace(0, 2 * np.pi, NEURON_ANGLES, endpoint=False)
+    g = np.linspace(-3.5, 3.5, 71)
+    fig = go.Figure()
+    rows = []
+    for k, angle in enumerate(angles):
+        wk = length * np.array([np.cos(angle), np.sin(angle)])
+        z = 1 / (1 + np.exp(-(wk[0] * g[None, :] + wk[1] * g[:, None] + b)))
+        fig.add_heatmap(x=g, y=g, z=z.astype(np.float32), colorscale="RdBu_r", zmin=0, zmax=1, visible=k == 0,
+                        showscale=k == 0, colorbar={"title": {"text": "output"}, "thickness": 12},
+                        hovertemplate="x₁ %{x:.2f}, x₂ %{y:.2f}<br>output %{z:.2f}<extra></extra>")
+        t = np.linspace(-6, 6, 2)  # the line w·x + b = 0: the point −b·w/|w|² plus t along w's normal
+        base, normal = -b * wk / length ** 2, np.array([-wk[1], wk[0]]) / length
+        fig.add_scatter(x=base[0] + t * normal[0], y=base[1] + t * normal[1], mode="lines", visible=k == 0,
+                        line={"color": "#000000", "width": 2}, showlegend=False, hoverinfo="skip")
+        accuracy = np.mean(((x @ wk + b) > 0) == y)
+        rows.append([f"{np.degrees(angle - trained):.0f}°" if k else "trained", f"{wk[0]:+.2f}", f"{wk[1]:+.2f}",
+                     pct(accuracy)])
+    for cls, hue in ((0, color(0)), (1, color(3))):
+        pick = y == cls
+        fig.add_scatter(x=x[pick, 0], y=x[pick, 1], mode="markers", name=f"class {cls}", hoverinfo="skip",
+                        marker={"size": 6, "color": hue, "line": {"width": 1, "color": "#ffffff"}})
+    per = 2
+    steps = [{"label": "trained" if k == 0 else f"{360 * k / NEURON_ANGLES:.0f}°", "method": "update",
+              "args": [{"visible": [j // per == k for j in range(per * NEURON_ANGLES)] + [True, True],
+                        "showscale": [j == per * k for j in range(per * NEURON_ANGLES)] + [False, False]}]}
+             for k in range(NEURON_ANGLES)]
+    fig.update_layout(sliders=[{"steps": steps, "currentvalue": {"prefix": "turn w by: "}, "pad": {"t": 40}}],
+                      xaxis={"range": [-3.5, 3.5], "title": {"text": "x₁"}, "constrain": "domain"},
+                      yaxis={"range": [-3.5, 3.5], "title": {"text": "x₂"}, "scaleanchor": "x"})
+    return tidy(fig, height=520, top=50, bottom=120), (["weights", "w₁", "w₂", "points on the right side"], rows)
+
+
+@values("network/neuron-2d-values", uses="network/neuron-2d")
+def neuron_2d_values(r: dict) -> dict:
+    return {"w1": f"{r['w'][0]:+.2f}", "w2": f"{r['w'][1]:+.2f}", "b": f"{r['b']:+.2f}",
+            "accuracy": pct(r["accuracy"]), "points": str(len(r["y"])), "steps": str(r["steps"])}
