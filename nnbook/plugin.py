@@ -179,6 +179,10 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
         book = self.book
         ledger_file = files.get_file_from_path(ledger.PAGE)
         ledger_url = get_relative_url(ledger_file.url, page.url) if ledger_file else ""
+        # the home page's table of every page in the navigation, before `lines`: `hold` reads the page as scanned
+        if topics.MARKER in markdown:
+            source = lambda path: (f := files.get_file_from_path(path)) and f.content_string  # noqa: E731
+            markdown = markdown.replace(topics.MARKER, topics.table(config.nav, source))
         lines = markdown.split("\n")
         held = self.held[page.file.src_uri] = []
 
@@ -213,9 +217,6 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
                 return hold(made["html"], ref)
             return f"\n{made}\n"  # a table, in Markdown
 
-        if topics.MARKER in markdown:  # the home page's table of every page in the navigation
-            source = lambda path: (f := files.get_file_from_path(path)) and f.content_string  # noqa: E731
-            markdown = markdown.replace(topics.MARKER, topics.table(config.nav, source))
         markdown = refs.substitute(markdown, embed)
         topic = page.file.src_uri.removesuffix(".md")
         if topic in self.notebooks:
