@@ -253,14 +253,16 @@ def cost(r: dict) -> Table:
 
 
 @table("sequences/summary", uses="sequences/memory",
-       caption="Test accuracy at each length: mean over seeds (95 % t interval), and the family with the "
-               "highest mean.")
+       caption="Test accuracy at each length: mean over seeds (95 % t interval), and the family or families "
+               "with the highest mean.")
 def summary(r: dict) -> Table:
-    header = ["length"] + [NAMES[f] for f in r["families"]] + ["best mean"]
+    header = ["length"] + [NAMES[f] for f in r["families"]] + ["highest mean"]
     rows = []
     for j, n in enumerate(r["lengths"]):
         means = {f: accuracy(r, f)[j].mean() for f in r["families"]}
-        rows.append([str(int(n))] + [_ci(accuracy(r, f)[j]) for f in r["families"]] + [NAMES[max(means, key=means.get)]])
+        top = max(means.values())
+        best = " and ".join(NAMES[f] for f in r["families"] if means[f] == top)
+        rows.append([str(int(n))] + [_ci(accuracy(r, f)[j]) for f in r["families"]] + [best])
     return header, rows
 
 
