@@ -271,7 +271,8 @@ def first_layer(r: dict) -> tuple[go.Figure, Table]:
     fig = go.Figure(go.Heatmap(z=mosaic, colorscale="RdBu", zmid=0, zmin=-127, zmax=127, hoverinfo="skip",
                                name="first-layer weight changes",
                                colorbar={"title": {"text": "change"}, "tickvals": [-127, 0, 127],
-                                         "ticktext": [f"−{top:.2f}", "0", f"+{top:.2f}"], "thickness": 12}))
+                                         "ticktext": [f"−{top:.2f}", "0", f"+{top:.2f}"], "thickness": 12,
+                                         "len": 0.5}))
     fig.update_layout(xaxis={"visible": False, "constrain": "domain"},
                       yaxis={"visible": False, "autorange": "reversed", "scaleanchor": "x"})
     change = np.abs(kernel).mean(axis=0)
