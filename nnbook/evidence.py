@@ -48,13 +48,22 @@ def t_cdf(x: float, df: float) -> float:
     return 0.5 + float(np.sum((f[1:] + f[:-1]) / 2 * np.diff(u)))
 
 
-@lru_cache(maxsize=256)
 def t_quantile(p: float, df: float) -> float:
-    """The `p` quantile of Student's t (bisection on `t_cdf`); `inf` without degrees of freedom."""
+    """The `p` quantile of Student's t (bisection on `t_cdf`); `inf` without degrees of freedom.
+    A Welch-Satterthwaite `df` is a fraction that differs from test to test: it is rounded to
+    three significant digits (the quantile moves by less than 1e-3 of itself), so that the
+    quantiles of a build are computed once each."""
+    if df > 0:
+        df = float(f"{df:.3g}")
+    return _t_quantile(p, df)
+
+
+@lru_cache(maxsize=1024)
+def _t_quantile(p: float, df: float) -> float:
     if df <= 0:
         return math.inf if p > 0.5 else -math.inf
     if p < 0.5:
-        return -t_quantile(1 - p, df)
+        return -_t_quantile(1 - p, df)
     lo, hi = 0.0, 1.0
     while t_cdf(hi, df) < p:
         lo, hi = hi, hi * 2
