@@ -250,6 +250,12 @@ class Evidence:
             text += f"; must clear {self._num(self.direction * self.margin)}{unit}"
         return text + f"; {self.wins_what} in {self.wins} of {self.seeds}"
 
+    def summary(self) -> str:
+        """The statistic for prose: '+1.2 points (95 % interval +0.6 to +1.8; higher in 9 of 10 seeds)'."""
+        unit = f" {self.unit}" if self.unit else ""
+        return (f"{self._num(self.statistic)}{unit} ({self._pct(self.level)} interval {self._span()}; "
+                f"{self.wins_what} in {self.wins} of {self.seeds} seeds)")
+
     def claim(self, text: str) -> Claim:
         """The sentence `text`, backed by this test."""
         return Claim(self.holds, text, evidence=self)

@@ -38,6 +38,12 @@ def test_a_paired_interval_by_hand():
     assert lower.statistic == pytest.approx(-2.5) and lower.holds and lower.sound and lower.wins == 4
 
 
+def test_the_summary_for_prose_gives_the_statistic_its_interval_and_the_seeds():
+    ev = paired([0.62, 0.60, 0.65, 0.59], [0.60, 0.59, 0.61, 0.60], points=True)
+    assert ev.summary() == f"+1.50 points (95 % interval {ev._span()}; higher in 3 of 4 seeds)"
+    assert "−" in ev.summary(), "the interval covers 0 here, and its lower bound shows a true minus"
+
+
 def test_seeds_on_an_axis_and_a_margin():
     runs = np.array([[0.90, 0.91, 0.92], [0.80, 0.80, 0.81]])  # setting, seed
     ev = paired(runs[0], runs[1], margin=0.05, points=True, what="A minus B")
