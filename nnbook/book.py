@@ -309,6 +309,7 @@ class Book:
         name = f"output:{output.id}"
         if name not in self._keys:
             render_code = "".join(fingerprint(f) for f in (render.figure_html, render.table_markdown,
+                                                             render.fill_caption,
                                                              render.model_asset, render.model_html,
                                                              render.stored_value))
             recipe = "\n".join([output.kind, output.caption, fingerprint(output.func), render_code,
@@ -333,16 +334,17 @@ class Book:
         result = self.result(output.uses)
         try:
             made = output.func(result.values)
+            caption = render.fill_caption(output.caption, result.values)
             provenance = result.provenance | {"sources": self.sources(output)}
             if output.kind == "figure":
                 fig, data = registry.split_figure(made)
-                return render.figure_html(output.id, fig, output.caption, provenance, data)
+                return render.figure_html(output.id, fig, caption, provenance, data)
             if output.kind == "table":
                 header, rows = made
-                return render.table_markdown(output.id, header, rows, output.caption, provenance)
+                return render.table_markdown(output.id, header, rows, caption, provenance)
             if output.kind == "model":
                 name, blob, header = render.model_asset(output.id, made)
-                page = render.model_html(output.id, name, len(blob), header, output.caption, provenance)
+                page = render.model_html(output.id, name, len(blob), header, caption, provenance)
                 return render.with_asset(page, name, blob)
             return {str(k): render.stored_value(v) for k, v in dict(made).items()}
         except Exception as e:

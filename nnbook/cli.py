@@ -193,7 +193,9 @@ def verify(args: argparse.Namespace) -> int:
         print("\n".join(report.lines()))
     failed = [r.experiment for r in reports if r.failed]
     identical = sum(r.identical for r in reports)
-    print(f"nnbook: {identical} of {len(reports)} identical; "
+    claims, broken = sum(r.claims for r in reports), sum(len(r.broken_claims) for r in reports)
+    print(f"nnbook: {identical} of {len(reports)} identical; {claims - broken} of {claims} claims judged on "
+          "the rerun hold and pass their audits; "
           + (f"what the pages show changes for {', '.join(failed)}" if failed else "every displayed value and claim holds"))
     return 1 if failed else 0
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -348,6 +348,29 @@ def equivalent(a: Any, b: Any, margin: float, *, what: str = "", examples: Any =
     unit, scale = ("points", 100.0) if points else ("", 1.0)
     return _paired_evidence("equivalence", a, b, 0, what or "a minus b", margin, examples, axis, unit, scale,
                             f"within ±{margin * scale:g}{' ' + unit if unit else ''}")
+
+
+def resampled(statistic: Callable[[np.ndarray], Any], examples: int, *, higher: bool = True, margin: float = 0.0,
+              same: bool = False, what: str = "", points: bool = False, resamples: int = 400) -> Evidence:
+    """A statistic that no per-example array holds (an F1, an AUC, an R²): `statistic(rows)` gives
+    its value seed by seed (a difference, for a comparison) on the test rows `rows`. The seeds'
+    values come from all `examples` rows; the test-set term is the spread of their mean over
+    bootstrap resamples of the rows (the same resamples for every seed: the rows are shared).
+
+    The sentence says the statistic exceeds `margin` (`higher`), falls below `-margin`, or, with
+    `same`, lies within ±`margin` (two one-sided tests)."""
+    if same and margin <= 0:
+        raise ValueError("an equivalence needs a positive margin")
+    per_seed = np.asarray(statistic(np.arange(examples)), dtype=np.float64).reshape(-1)
+    rng = np.random.default_rng(0)
+    means = [float(np.mean(statistic(rng.integers(0, examples, examples)))) for _ in range(resamples)]
+    direction = 0 if same else 1 if higher else -1
+    unit, scale = ("points", 100.0) if points else ("", 1.0)
+    wins = int(np.sum(np.abs(per_seed) < margin)) if same else int(np.sum(direction * per_seed > 0))
+    wins_what = f"within ±{margin * scale:g}{' ' + unit if unit else ''}" if same else "higher" if higher else "lower"
+    return Evidence("equivalence" if same else "paired", what or "statistic", tuple(float(v) for v in per_seed),
+                    direction, float(margin), int(examples), float(np.var(means, ddof=1)), unit, scale, wins,
+                    wins_what)
 
 
 def _slope(x: np.ndarray, y: np.ndarray) -> float:

@@ -10,6 +10,8 @@ from .render import text
 
 PAGE = "evidence.md"
 
+FRONT = "---\nhide:\n  - toc\n---\n"
+
 INTRO = """# Evidence
 
 Every sentence of this book that reads a result is listed here, with the page and line
@@ -57,24 +59,29 @@ def _row(key: tuple[str, str], value: dict[str, Any], places: list[str], site_pa
     anchor = render.claim_anchor(*key)
     where = ", ".join(f"[{text(p)}]({p.split(':')[0]})" if p.split(":")[0] in site_pages else text(p)
                       for p in places)
-    sentence = f'<a id="{anchor}"></a>{text(value["claim"])}'
     state = render.claim_state(value)
+    claim = f'<a id="{anchor}"></a>{text(value["claim"])}<br>*{where}*'
     evidence = value.get("evidence")
     if evidence is None:
-        return f"| {sentence} | {where} | {LEGACY} | | | | {state if state != 'checked' else 'holds'} |"
-    examples = f"{evidence['examples']:,}" if evidence["examples"] else "none kept"
-    return (f"| {sentence} | {where} | {text(evidence['description'])} | {evidence['seeds']} | {examples} | "
-            f"{text(evidence['verdict'])} | {state}<br>{_audits(evidence)} |")
+        return f"| {claim} | {LEGACY} | **{'holds' if state == 'checked' else state}**, not audited |"
+    return (f"| {claim} | {text(evidence['description'])}; *{text(evidence['verdict'])}* | "
+            f"**{state}**<br>{_audits(evidence)} |")
 
 
 def page(book: Book, pages: dict[str, list[refs.Ref]], site_pages: set[str]) -> str:
-    """The page's Markdown; `pages` are the scanned references, `site_pages` the site's page paths."""
+    """The page's Markdown; `pages` are the scanned references, `site_pages` the site's page paths.
+    One table per page of the book, its claims in the order they are read; no table of contents
+    beside it, so that the three columns get the width."""
     found = claims(book, pages)
-    tested = {k: v for k, v in found.items() if "evidence" in v[0]}
-    counts = (f"{len(found)} claims: {len(tested)} stated with a test, {len(found) - len(tested)} "
+    tested = sum("evidence" in value for value, _ in found.values())
+    counts = (f"{len(found)} claims: {tested} stated with a test, {len(found) - tested} "
               f"{LEGACY} (bare conditions, checked but not audited).\n\n")
-    table = ["| claim | where | test | seeds | test examples | interval says | verdict and audits |",
-             "|---|---|---|--:|--:|---|---|"]
-    ordered = sorted(found.items(), key=lambda item: ("evidence" not in item[1][0], _place(item[1][1][0])))
-    table += [_row(key, value, places, site_pages) for key, (value, places) in ordered]
-    return INTRO.format(profile=text(book.profile)) + counts + "\n".join(table) + "\n"
+    by_page: dict[str, list[str]] = {}
+    for key, (value, places) in sorted(found.items(), key=lambda item: _place(item[1][1][0])):
+        by_page.setdefault(_place(places[0])[0], []).append(_row(key, value, places, site_pages))
+    sections = []
+    for name, rows in by_page.items():
+        title = f"[{text(name)}]({name})" if name in site_pages else text(name)
+        sections.append(f"## {title}\n\n| claim, and where it stands | test and interval | verdict and audits |\n"
+                        "|---|---|---|\n" + "\n".join(rows) + "\n")
+    return FRONT + INTRO.format(profile=text(book.profile)) + counts + "\n".join(sections)

@@ -14,7 +14,7 @@ import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 BLOCK = re.compile(r"^::: *nnbook +(?P<id>\S+) *$")
 INLINE = re.compile(r"\{\{ *(?P<id>[\w\-]+/[\w\-]+)\.(?P<name>[\w\-]+) *\}\}")
@@ -118,6 +118,17 @@ def _scan(markdown: str, replace: Callable[[Ref], str] | None) -> tuple[list[Ref
             last = m.end()
         out.append("".join(pieces) + line[last:])
     return refs, "\n".join(out)
+
+
+def prose_lines(markdown: str) -> Iterator[tuple[int, str]]:
+    """Each line a reader reads as prose, numbered from 1, with code, math, references and the
+    reference-like text blanked: what is left was typed by the author."""
+    lines = markdown.split("\n")
+    code = _code_lines(lines)
+    for index, line in enumerate(lines):
+        if index in code or LOOKS_LIKE_BLOCK.match(line):
+            continue
+        yield index + 1, LOOKS_LIKE_INLINE.sub(" ", CODE_SPAN.sub(" ", line))
 
 
 def scan_pages(docs: Path) -> dict[str, list[Ref]]:

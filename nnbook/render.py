@@ -195,6 +195,30 @@ def figure_html(id: str, fig: Any, caption: str, provenance: dict[str, Any],
     return with_asset(page, f"figures/{name}.json", spec.encode())
 
 
+class _Scalars(dict):
+    """A caption's view of the results: only scalars, as plain Python numbers and strings."""
+
+    def __missing__(self, name: str) -> Any:
+        raise KeyError(f"the caption names {{{name}}}, which is not a result of its experiment")
+
+
+def fill_caption(caption: str, results: dict[str, Any]) -> str:
+    """The caption with each `{name}` (or `{name:,}`, any format spec) replaced by the scalar
+    result `name`: counts of seeds, epochs and examples come from the results, not from typing.
+    `{{` and `}}` stand for literal braces."""
+    if "{" not in caption and "}" not in caption:
+        return caption
+    scalars = _Scalars()
+    for name, value in results.items():
+        size = getattr(value, "size", 1)
+        if size == 1:
+            scalars[name] = value.item() if hasattr(value, "item") else value
+    try:
+        return caption.format_map(scalars)
+    except (ValueError, IndexError) as e:
+        raise ValueError(f"caption {caption!r}: {e}") from None
+
+
 def caption_html(caption: str) -> str:
     """Captions allow `code` and *emphasis*; everything else is escaped."""
     text = html.escape(caption)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import refs, render
-from .book import Book
+from .book import Book, claim_problem
 from .cache import DamagedEntry, is_timing, values_digest
 
 TOP_DIFFERENCES = 5
@@ -29,7 +29,8 @@ class Report:
     differences: list[str] = field(default_factory=list)  # largest first
     timings: list[str] = field(default_factory=list)  # wall-clock times, expected to vary
     changed_values: list[str] = field(default_factory=list)  # shown on pages
-    broken_claims: list[str] = field(default_factory=list)
+    broken_claims: list[str] = field(default_factory=list)  # false after the rerun, or failing an audit
+    claims: int = 0  # claims the pages make from this experiment, judged on the rerun
 
     @property
     def failed(self) -> bool:
@@ -46,7 +47,7 @@ class Report:
             out.append(f"    ... and {len(self.differences) - TOP_DIFFERENCES} more")
         out += [f"    displayed value changes: {v}" for v in self.changed_values]
         out += [f"    timing (varies with machine and load): {t}" for t in self.timings]
-        out += [f"    claim no longer holds: {c}" for c in self.broken_claims]
+        out += [f"    claim fails on the rerun: {c}" for c in self.broken_claims]
         if not (self.changed_values or self.broken_claims):
             out.append("    every value the pages show and every claim is unchanged")
         return out
@@ -86,12 +87,11 @@ def compare(book: Book, fresh: Book, experiment_id: str, pages: dict[str, list[r
         report.missing = True
         return report
     new = fresh.store.load(experiment_id, fresh.key(experiment_id))
-    if values_digest(old.values, timings=False) == values_digest(new.values, timings=False):
-        report.identical = True
-        return report
-    names = sorted(n for n in set(old.values) | set(new.values) if not is_timing(n))
-    found = [_difference(n, old.values.get(n), new.values.get(n)) for n in names]
-    report.differences = [d for _, d in sorted((f for f in found if f), key=lambda f: -f[0])]
+    report.identical = values_digest(old.values, timings=False) == values_digest(new.values, timings=False)
+    if not report.identical:
+        names = sorted(n for n in set(old.values) | set(new.values) if not is_timing(n))
+        found = [_difference(n, old.values.get(n), new.values.get(n)) for n in names]
+        report.differences = [d for _, d in sorted((f for f in found if f), key=lambda f: -f[0])]
     for output in book.outputs.values():
         if output.uses != experiment_id or output.kind != "values":
             continue
@@ -105,8 +105,10 @@ def compare(book: Book, fresh: Book, experiment_id: str, pages: dict[str, list[r
             if is_timing(name):
                 if shown != before.get(name):
                     report.timings.append(f"{label}: {before.get(name)} → {shown}")
-            elif render.is_false_claim(shown):
-                report.broken_claims.append(f"{label}: {shown['claim']}")
+            elif render.is_claim(shown):
+                report.claims += 1
+                if problem := claim_problem(shown):
+                    report.broken_claims.append(f"{label} {problem}: {shown['claim']}")
             elif shown != before.get(name):
                 report.changed_values.append(f"{label}: {before.get(name)} → {shown}")
     return report

@@ -236,3 +236,18 @@ def test_the_evidence_page_lists_every_claim_and_the_marks_link_to_it(tmp_path, 
     assert "the noise went up" in ledger and "fragile: <strong>fail</strong>" in ledger
     assert "the runs finished" in ledger and "not yet stated with the rules of evidence" in ledger
     assert "both settings ran" not in ledger, "a fact is not evidence"
+
+
+def test_resampled_adds_the_bootstrap_term_of_a_statistic_without_per_example_arrays():
+    rng = np.random.default_rng(1)
+    right = rng.random((5, 2000)) < np.linspace(0.80, 0.84, 5)[:, None]  # five seeds, shared examples
+    ev = evidence.resampled(lambda rows: right[:, rows].mean(1) - 0.5, 2000, margin=0.2, what="accuracy minus 0.5")
+    assert ev.per_seed == pytest.approx(tuple(right.mean(1) - 0.5))
+    # what a bootstrap of the mean estimates: here the seeds' right answers are independent
+    binomial = np.mean(right) * (1 - np.mean(right)) / 2000 / 5
+    assert ev.example_var == pytest.approx(binomial, rel=0.35) and ev.examples == 2000
+    assert ev.passes
+    assert not evidence.resampled(lambda rows: right[:, rows].mean(1) - 0.5, 2000, margin=0.4).passes
+    same = evidence.resampled(lambda rows: right[:, rows].mean(1) - right[:, rows].mean(), 2000, same=True,
+                              margin=0.05)
+    assert same.test == "equivalence" and same.sound

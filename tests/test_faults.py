@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -318,6 +319,8 @@ def test_verify_reports_identical_reruns_and_changed_displayed_values(results, c
     assert main(cli(results, "verify", "training/backprop")) == 0
     out = capsys.readouterr().out
     assert "training/backprop: identical" in out and "1 of 1 identical" in out
+    claims = re.search(r"(\d+) of (\d+) claims judged on the rerun hold and pass their audits", out)
+    assert claims and claims[1] == claims[2] and int(claims[2]) > 0, out
     book = Book(results, "smoke")
     path = entry(results, "training/backprop")
     stored = book.store.load("training/backprop", path.stem)
