@@ -136,7 +136,8 @@ def reliability_figure(r: dict) -> tuple[go.Figure, Table]:
         k = picks[role]
         conf, acc, count = reliability(r["val_confidence"][k], r["val_correct"][k])
         used = count > 0
-        fig.add_scatter(x=conf[used], y=acc[used], mode="lines+markers", name=width_name(r, k),
+        fig.add_scatter(x=conf[used], y=acc[used], mode="lines+markers",
+                        name=f"{'good' if role == 'good' else 'largest'}: {width_name(r, k)}",
                         line={"color": color(i + 2)},
                         marker={"size": np.sqrt(count[used] / count.max()) * 22 + 4, "color": color(i + 2)},
                         customdata=count[used], hovertemplate="confidence %{x:.2f}: right %{y:.0%} of %{customdata} "
@@ -158,7 +159,8 @@ def underfit_long(r: dict) -> tuple[go.Figure, Table]:
     for i, (name, m) in enumerate((("training", 0), ("validation", 2))):
         fig.add_scatter(x=r["long_epochs"], y=long[:, :, m].mean(0).astype(np.float32), error_y=error_bars(long[:, :, m]),
                         mode="lines+markers", name=name, line={"color": color(i), "dash": "solid" if i else "dot"})
-    fig.update_layout(xaxis={"type": "log", "title": "epochs (full-batch steps)"}, yaxis={"title": "loss"})
+    fig.update_layout(xaxis={"type": "log", "title": "epochs (full-batch steps)", "tickvals": r["long_epochs"]},
+                      yaxis={"title": "loss"})
     rows = [[str(int(e)), mean_range(long[:, j, 0]), mean_range(long[:, j, 2]), mean_range(long[:, j, 1], pct)]
             for j, e in enumerate(r["long_epochs"])]
     return tidy(fig, height=380, top=60), (["epochs", "training loss", "validation loss", "training accuracy"], rows)
@@ -366,7 +368,8 @@ def strength_moons(r: dict) -> tuple[go.Figure, Table]:
     for i, (name, m) in enumerate((("training", 0), ("validation", 2))):
         seed_band(fig, x_axis, r["sweep"][:, :, m], name, i, dash="dot" if i == 0 else "solid", markers=True,
                   row=1, col=2)
-    fig.update_xaxes(type="log", title_text="L2 strength λ", row=1, col=2)
+    fig.update_xaxes(type="log", title_text="L2 strength λ", tickvals=x_axis, row=1, col=2,
+                     ticktext=["none" if v == 0 else f"{v:g}" for v in strengths], tickangle=-45)
     fig.update_yaxes(title_text="loss", row=1, col=2)
     fig.update_xaxes(range=[float(r["gx"][0]), float(r["gx"][-1])], constrain="domain", row=1, col=1)
     fig.update_yaxes(range=[float(r["gy"][0]), float(r["gy"][-1])], row=1, col=1)
@@ -742,7 +745,8 @@ def strength(r: dict) -> tuple[go.Figure, Table]:
         seed_band(fig, x, r[f"{kind}_test_accuracy"], "test accuracy", 0, showlegend=col == 1, markers=True,
                   row=1, col=col)
         fig.update_xaxes(title_text=STRENGTHS[kind][0], row=1, col=col)
-    fig.update_xaxes(type="log", row=1, col=1)
+    fig.update_xaxes(type="log", tickvals=x_l2, ticktext=["none" if v == 0 else f"{v:g}" for v in lam], tickangle=-45,
+                     row=1, col=1)
     fig.update_yaxes(tickformat=".0%", title_text="test accuracy", row=1, col=1)
     header = ["setting", "validation loss", "test loss", "test accuracy"]
     rows = [[f"{STRENGTHS[kind][1]} {v:g}", mean_range(r[f"{kind}_val_loss"][:, j]),
