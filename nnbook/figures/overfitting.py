@@ -132,12 +132,11 @@ def reliability_figure(r: dict) -> tuple[go.Figure, Table]:
     fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line={"color": "#888", "dash": "dash", "width": 1},
                     name="right as often as confident", hoverinfo="skip")
     rows = []
-    for i, role in enumerate(("good", "overfit")):
-        k = picks[role]
+    for i, (role, k) in enumerate((("good", picks["good"]), ("largest", len(r["widths"]) - 1))):
         conf, acc, count = reliability(r["val_confidence"][k], r["val_correct"][k])
         used = count > 0
         fig.add_scatter(x=conf[used], y=acc[used], mode="lines+markers",
-                        name=f"{'good' if role == 'good' else 'largest'}: {width_name(r, k)}",
+                        name=f"{role}: {width_name(r, k)}",
                         line={"color": color(i + 2)},
                         marker={"size": np.sqrt(count[used] / count.max()) * 22 + 4, "color": color(i + 2)},
                         customdata=count[used], hovertemplate="confidence %{x:.2f}: right %{y:.0%} of %{customdata} "
