@@ -169,7 +169,7 @@ def underfit_long(r: dict) -> tuple[go.Figure, Table]:
 def capacity_values(r: dict) -> dict:
     picks = capacity_picks(r)
     train, val = r["loss"][:, :, -1], r["val_loss"][:, :, -1]  # width, seed
-    good, small, large, over = picks["good"], 0, len(r["widths"]) - 1, picks["overfit"]
+    good, small, large = picks["good"], 0, len(r["widths"]) - 1
     doublings = np.log2(r["widths"])
     best_epoch = r["val_loss"].mean(1).argmin(1)  # per width, of the mean curve
     out = {"train-rows": f"{r['train_rows']:,}", "val-rows": f"{r['val_rows']:,}", "epochs": str(len(r["epoch"]) - 1),
@@ -607,7 +607,7 @@ def cure_claims(r: dict, outcomes: dict) -> dict:
     """The sentences of the page that read the cures' results."""
     none = outcomes["none"]
     cures = list(r["cures"][1:])
-    loss_gain, acc_gain = gains(r, "test_loss"), gains(r, "test_acc")
+    loss_gain = gains(r, "test_loss")
     weakest_loss = min(cures, key=lambda c: loss_gain[c].mean())  # below no cure for the weakest: for all
     others = [c for c in cures if c != "more data"]
     runner_up = max(others, key=lambda c: outcomes[c]["test_acc"].mean())
