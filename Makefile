@@ -12,15 +12,23 @@ INSTALL := $(UV) pip install --quiet --python $(BIN)/python
 SITE_DEPS        := $(VENV)/.installed-site
 EXPERIMENT_DEPS  := $(VENV)/.installed-experiments
 DEV_DEPS         := $(VENV)/.installed-dev
+BENCH_DEPS       := $(VENV)/.installed-bench
+NOTEBOOK_DEPS    := $(VENV)/.installed-notebooks
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: setup experiments-setup test-setup figures site serve deploy test bench lighthouse plotly-bundle check clean stale-needs-tensorflow
+.PHONY: setup experiments-setup test-setup notebooks-setup notebooks figures site serve deploy test bench lighthouse plotly-bundle check clean stale-needs-tensorflow
 
 setup: $(SITE_DEPS)        ## the site dependencies only: build and serve from committed results
 
 experiments-setup: $(EXPERIMENT_DEPS)  ## also TensorFlow, Keras and the rest, to run experiments
 
 test-setup: $(DEV_DEPS)    ## also pytest and Playwright, to run single tests (.venv/bin/python -m pytest ...)
+
+notebooks-setup: $(NOTEBOOK_DEPS)  ## Jupyter, and TensorFlow to rerun experiments, to open the pages' notebooks
+
+notebooks: $(NOTEBOOK_DEPS)  ## write each topic's notebook into notebooks/ and open them in Jupyter
+	$(BIN)/nnbook notebooks --out notebooks
+	$(BIN)/jupyter lab notebooks
 
 # uv installs the packages, several times faster than pip; the machine's pip installs uv itself
 # into the new venv (or, with no pip outside, the venv's own pip does).
@@ -41,6 +49,15 @@ $(EXPERIMENT_DEPS): pyproject.toml $(SITE_DEPS)
 $(DEV_DEPS): pyproject.toml $(SITE_DEPS)
 	@echo "nnbook: installing the test dependencies, TensorFlow included (-e '.[dev]')"
 	$(INSTALL) -e '.[dev]'
+	touch $(EXPERIMENT_DEPS) $(BENCH_DEPS) $@
+
+$(BENCH_DEPS): pyproject.toml $(SITE_DEPS)
+	$(INSTALL) -e '.[bench]'
+	touch $@
+
+$(NOTEBOOK_DEPS): pyproject.toml $(SITE_DEPS)
+	@echo "nnbook: installing Jupyter and what the notebooks run, TensorFlow included (-e '.[notebooks]')"
+	$(INSTALL) -e '.[notebooks]'
 	touch $(EXPERIMENT_DEPS) $@
 
 stale-needs-tensorflow: $(SITE_DEPS)  # stale results must be recomputed: install what experiments need
@@ -68,7 +85,7 @@ check: $(SITE_DEPS)        ## fail when committed results are stale
 	$(BIN)/nnbook check
 
 BENCH_ARGS ?=
-bench: $(SITE_DEPS)        ## timing and page-weight measurements; BENCH_ARGS=--full adds cold full-profile runs
+bench: $(BENCH_DEPS)       ## timing and page-weight measurements; BENCH_ARGS=--full adds cold full-profile runs
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 lighthouse: $(SITE_DEPS)   ## Lighthouse mobile scores of every page beside the plain build (npm, chromium; ~30 min)

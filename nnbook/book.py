@@ -16,7 +16,7 @@ import re
 import time
 import traceback
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from . import interrupt, machine, refs, registry, render
 from .cache import DamagedEntry, RenderCache, Result, ResultStore, library_versions, result_key
@@ -92,6 +92,22 @@ def _check_results(values: Any, experiment_id: str) -> dict[str, Any]:
     return values
 
 
+def _read_catalogue(value: Any) -> tuple[dict[str, str], tuple[dict[str, registry.Listed], dict[str, registry.Listed]]] | None:
+    """The keys and the listed experiments and outputs of a stored catalogue; `None` when it is not
+    of the shape `Book._catalogue` writes."""
+    try:
+        keys = value["keys"]
+        experiments, outputs = ({e["id"]: registry.Listed(**e) for e in value[part]} for part in ("experiments", "outputs"))
+    except (TypeError, KeyError):
+        return None
+    if not (isinstance(keys, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in keys.items())
+            and all(e.kind == "experiment" and e.id in keys for e in experiments.values())
+            and all(o.kind in ("figure", "table", "values", "model") and o.uses in experiments
+                    and f"output:{o.id}" in keys for o in outputs.values())):
+        return None
+    return keys, (experiments, outputs)
+
+
 def claim_problem(value: Any) -> str:
     """Why a stored claim fails the build ('' when it does not): false, or an audit it fails."""
     if render.is_false_claim(value):
@@ -121,48 +137,58 @@ class Book:
         self.failures: dict[str, BuildError] = {}
         self.source_url = ""  # where the package's source is browsable (repo_url/blob/main/); set by the plugin
         self._made: dict[str, Any] = {}
-        registry.load()
-        self._keys = self._all_keys()
+        self._listed: tuple[dict[str, registry.Listed], dict[str, registry.Listed]] | None = None
+        self._keys = self._catalogue()
 
     # -- experiments -------------------------------------------------------------------
 
     @property
-    def experiments(self) -> dict[str, registry.Experiment]:
-        return registry.EXPERIMENTS
+    def experiments(self) -> Mapping[str, registry.Experiment | registry.Listed]:
+        """Every experiment by id: as declared once this process imported the topic modules, else as
+        the catalogue lists them (see `_catalogue`)."""
+        return self._listed[0] if self._listed and not registry.loaded() else self._declared()[0]
 
     @property
-    def outputs(self) -> dict[str, registry.Output]:
-        return registry.OUTPUTS
+    def outputs(self) -> Mapping[str, registry.Output | registry.Listed]:
+        return self._listed[1] if self._listed and not registry.loaded() else self._declared()[1]
+
+    @staticmethod
+    def _declared() -> tuple[dict[str, registry.Experiment], dict[str, registry.Output]]:
+        registry.load()
+        return registry.EXPERIMENTS, registry.OUTPUTS
 
     def reload(self) -> None:
         """Re-read experiment and figure modules from disk (for `mkdocs serve`)."""
         registry.load(reload=True)
         self._made.clear()
         self.failures.clear()
-        self._keys = self._all_keys()
+        self._keys = self._catalogue()
 
-    def _all_keys(self) -> dict[str, str]:
-        """The keys of every experiment and output of the package, computed once per version of its
-        code and libraries: a warm build reads them from one small file instead of parsing sources."""
+    def _catalogue(self) -> dict[str, str]:
+        """The keys of every experiment and output of the package, and what a build needs to know of
+        each (`registry.Listed`), made once per version of its code and libraries: a build with
+        nothing stale reads them from one small file, and neither parses a source nor imports a
+        topic module (nor, through them, NumPy or Plotly)."""
         stamp = hashlib.sha256((package_stamp(__package__) + str(library_versions())).encode()).hexdigest()[:24]
-        keys = self.rendered.get(f"keys-{stamp}", valid=lambda found: isinstance(found, dict) and all(
-            isinstance(k, str) and isinstance(v, str) for k, v in found.items()))
-        if keys is None:
-            self._keys = {}
-            for experiment_id, experiment in self.experiments.items():
-                if experiment.func.__module__.startswith(f"{__package__}."):
-                    self.key(experiment_id)
-            for output in self.outputs.values():
-                if output.func.__module__.startswith(f"{__package__}."):
-                    self._output_key(output)
-            keys = self._keys
-            if not self.read_only and self.results.is_dir():  # never creates the results folder (nor fails on it)
-                self.rendered.put(f"keys-{stamp}", keys, replace="keys-*")
-        return keys
+        found = self.rendered.get(f"catalogue-{stamp}", valid=lambda value: _read_catalogue(value) is not None)
+        if found is not None:
+            keys, self._listed = _read_catalogue(found)
+            return keys
+        self._keys, ours = {}, f"{__package__}."
+        experiments, outputs = self._declared()
+        listed = {"experiments": [registry.listed(e) for e in experiments.values() if e.func.__module__.startswith(ours)],
+                  "outputs": [registry.listed(o) for o in outputs.values() if o.func.__module__.startswith(ours)]}
+        for entry in listed["experiments"]:
+            self.key(entry["id"])
+        for entry in listed["outputs"]:
+            self._output_key(outputs[entry["id"]])
+        if not self.read_only and self.results.is_dir():  # never creates the results folder (nor fails on it)
+            self.rendered.put(f"catalogue-{stamp}", listed | {"keys": self._keys}, replace="catalogue-*")
+        return self._keys
 
     def key(self, experiment_id: str) -> str:
         if experiment_id not in self._keys:
-            self._keys[experiment_id] = result_key(self.experiments[experiment_id], self.profile)
+            self._keys[experiment_id] = result_key(self._declared()[0][experiment_id], self.profile)
         return self._keys[experiment_id]
 
     def stale(self, ids: Iterable[str] | None = None) -> list[str]:
@@ -189,7 +215,7 @@ class Book:
         restored afterwards, whatever the experiment did with it."""
         from .backend import THREADS, seed_everything
 
-        experiment = self.experiments[experiment_id]
+        experiment = self._declared()[0][experiment_id]
         params = experiment.params(self.profile)
         cwd = os.getcwd()
         try:
@@ -327,8 +353,20 @@ class Book:
             root = Path(__file__).resolve().parent.parent
             if path.is_relative_to(root):
                 line = inspect.getsourcelines(func)[1]
-                links.append((label, f"{self.source_url}{path.relative_to(root).as_posix()}#L{line}"))
+                where = path.relative_to(root).as_posix()
+                # the link names the file on main: one the last commit lacks is not there before it is merged
+                shown = f"uncommitted {label}" if where in self._uncommitted_sources() else label
+                links.append((shown, f"{self.source_url}{where}#L{line}"))
         return links
+
+    def _uncommitted_sources(self) -> frozenset[str]:
+        """The package's files that the last commit does not hold as they are (see `sources`)."""
+        if "uncommitted" not in self._made:
+            from .gitstate import uncommitted_sources
+
+            package = Path(__file__).resolve().parent
+            self._made["uncommitted"] = uncommitted_sources(package) if self.source_url else frozenset()
+        return self._made["uncommitted"]
 
     def _make(self, output: registry.Output) -> Any:
         result = self.result(output.uses)
@@ -366,7 +404,8 @@ class Book:
         that makes it and the bytes of the stored result it shows."""
         if output_id not in self._made:
             output = self.outputs[output_id]
-            recipe = self._output_key(output) + self._stored_digest(output.uses) + self.source_url
+            recipe = self._output_key(output) + self._stored_digest(output.uses) + self.source_url \
+                + "\n".join(sorted(self._uncommitted_sources()))
             key = hashlib.sha256(recipe.encode()).hexdigest()[:24]
             made = self.rendered.get(key, valid=lambda value: render.is_rendered(output.kind, value))
             if made is None:

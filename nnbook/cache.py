@@ -15,6 +15,7 @@ instead of retraining. A damaged entry fails its checksum, is reported and recom
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import io
 import json
@@ -27,9 +28,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
-
 from .fingerprint import fingerprint
+from .lazy import numpy as np
 from .provenance import BadProvenance, validate
 from .registry import Experiment, Results
 
@@ -217,6 +217,24 @@ def _check_members(data: bytes) -> None:
                     raise ValueError(f"member {info.filename} claims {expected} bytes and holds {info.file_size}")
 
 
+def _byte_array(npy: bytes) -> bytes:
+    """The bytes of a one-dimensional uint8 `.npy` array (a result's metadata member), read without
+    NumPy: the provenance of a stored result is what a build with nothing stale reads of it."""
+    if npy[:6] != b"\x93NUMPY" or npy[6] not in (1, 2, 3):
+        raise ValueError("not an .npy array")
+    width = 2 if npy[6] == 1 else 4
+    length = int.from_bytes(npy[8:8 + width], "little")
+    try:
+        header = ast.literal_eval(npy[8 + width:8 + width + length].decode("latin1"))
+    except (SyntaxError, ValueError) as e:
+        raise ValueError(f"unreadable array header: {e}") from None
+    body = npy[8 + width + length:]
+    if not isinstance(header, dict) or header.get("descr") != "|u1" or header.get("fortran_order") is not False \
+            or header.get("shape") != (len(body),):
+        raise ValueError(f"not a one-dimensional byte array of {len(body)} bytes: {header!r}")
+    return body
+
+
 def decode(data: bytes) -> Result:
     """The stored result; `DamagedEntry` when it cannot be read whole, fails its checksum, or its
     provenance is not of the shape nnbook writes (see `provenance.validate`)."""
@@ -299,8 +317,7 @@ class ResultStore:
         path = self.path(experiment_id, key)
         try:
             with zipfile.ZipFile(io.BytesIO(self._read(path))) as archive:
-                with archive.open(f"{META}.npy") as f:
-                    meta = json.loads(np.lib.format.read_array(f, allow_pickle=False).tobytes().decode())
+                meta = json.loads(_byte_array(archive.read(f"{META}.npy")).decode())
             provenance = meta["provenance"]
             validate(provenance)
         except BadProvenance as e:

@@ -78,8 +78,23 @@ def _site_dir(args: argparse.Namespace) -> Path:
     return site
 
 
+GENERATORS = ("mkdocs", "properdocs")  # the site generators that run the nnbook plugin
+ENV_GENERATOR = "NNBOOK_GENERATOR"
+
+
+def _generator(args: argparse.Namespace) -> None:
+    """Make `mkdocs.*` mean the chosen generator in this process: ProperDocs, a maintained fork of
+    MkDocs 1.6, answers for `mkdocs.*` imports once `properdocs.replacement` is imported."""
+    if args.generator == "properdocs":
+        try:
+            import properdocs.replacement  # noqa: F401
+        except ModuleNotFoundError:
+            raise UsageError("--generator properdocs: install it with `pip install properdocs`") from None
+
+
 def build(args: argparse.Namespace) -> int:
     """`mkdocs build --strict` into a fresh folder that replaces the site only when complete."""
+    _generator(args)
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
@@ -122,6 +137,45 @@ def build(args: argparse.Namespace) -> int:
     return 0
 
 
+def export(args: argparse.Namespace) -> int:
+    """The rendered pages (references replaced, the files they load beside them) as a project that
+    a generator without the nnbook plugin builds: `<out>/docs`, `<out>/overrides`, `<out>/mkdocs.yml`."""
+    import tempfile
+
+    import yaml
+    from mkdocs.utils.yaml import yaml_load
+
+    from .book import environment
+    from .plugin import ASSET_DIR, ENV_EXPORT, NNBOOK_JS
+
+    out = (args.root / args.out).resolve()
+    docs = _docs_dir(args.root)
+    try:
+        sitedir.check_target(out, "--out", sitedir.protected(args.root, docs, args.root / args.results))
+    except sitedir.SiteDirError as e:
+        raise UsageError(str(e)) from e
+    if out.exists() and any(out.iterdir()):
+        raise UsageError(f"--out {out} is not empty; give a new folder")
+    with tempfile.TemporaryDirectory() as tmp, environment({ENV_EXPORT: str(out)}):
+        args.site_dir = str(Path(tmp) / "site")
+        if (code := build(args)) != 0:
+            return code
+    shutil.copytree(docs, out / "docs", ignore=shutil.ignore_patterns("*.md"), dirs_exist_ok=True)
+    with open(args.root / "mkdocs.yml", encoding="utf-8") as f:
+        config = yaml_load(f)
+    config["docs_dir"] = "docs"
+    config["plugins"] = [p for p in config.get("plugins", []) if not (isinstance(p, dict) and "nnbook" in p)]
+    config["markdown_extensions"] = [e for e in config.get("markdown_extensions", []) if e != "nnbook.guard"]
+    config["extra_css"] = [*config.get("extra_css", []), f"{ASSET_DIR}/nnbook.css"]
+    config["extra_javascript"] = [*config.get("extra_javascript", []), NNBOOK_JS]
+    if custom := config.get("theme", {}).get("custom_dir"):
+        shutil.copytree(args.root / custom, out / "overrides")
+        config["theme"]["custom_dir"] = "overrides"
+    (out / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    print(f"nnbook: rendered pages written to {out} (build them with any generator that reads {out / 'mkdocs.yml'})")
+    return 0
+
+
 def _os_error(e: OSError) -> str:
     """An operating-system error as one line naming the file."""
     where = f"{e.filename}: " if e.filename else ""
@@ -146,7 +200,7 @@ def serve(args: argparse.Namespace) -> int:
     _check_address(args.address)
     env = os.environ | {ENV_PROFILE: args.profile, ENV_RESULTS: str(args.root / args.results),
                         "NNBOOK_SITE_URL": f"http://{args.address}/"}  # served at the root, instant navigation on
-    command = [sys.executable, "-m", "mkdocs", "serve", "-f", str(args.root / "mkdocs.yml"), "-a", args.address]
+    command = [sys.executable, "-m", args.generator, "serve", "-f", str(args.root / "mkdocs.yml"), "-a", args.address]
     return subprocess.call(command, env=env)
 
 
@@ -201,7 +255,7 @@ def verify(args: argparse.Namespace) -> int:
 
 
 def new(args: argparse.Namespace) -> int:
-    from .scaffold import new_topic
+    from .scaffold import new_topic, next_steps
 
     try:
         for path in new_topic(args.root, args.topic, args.title):
@@ -209,13 +263,19 @@ def new(args: argparse.Namespace) -> int:
     except (FileExistsError, ValueError) as e:
         print(f"nnbook: {e}", file=sys.stderr)
         return 1
+    print(next_steps(args.topic))
     return 0
 
 
 def notebooks(args: argparse.Namespace) -> int:
-    from .notebooks import write_notebooks
+    from mkdocs.utils.yaml import yaml_load
 
-    for path in write_notebooks(_book(args), args.root / args.out, execute=args.execute):
+    from .notebooks import titles, write_notebooks
+
+    _docs_dir(args.root)
+    with open(args.root / "mkdocs.yml", encoding="utf-8") as f:
+        page_titles = titles(yaml_load(f).get("nav"))
+    for path in write_notebooks(_book(args), args.root / args.out, execute=args.execute, page_titles=page_titles):
         print(f"wrote {path}")
     return 0
 
@@ -289,10 +349,16 @@ def _main(argv: list[str] | None) -> int:
     _parallel_options(p)
     p = sub.add_parser("build", help="build the site (strict) into --site-dir")
     p.add_argument("--site-dir", default="site")
+    _generator_option(p)
     p.set_defaults(func=build)
+    _parallel_options(p)
+    p = sub.add_parser("export", help="write the rendered pages for a generator without the nnbook plugin")
+    p.add_argument("--out", default="rendered")
+    p.set_defaults(func=export, generator="mkdocs")
     _parallel_options(p)
     p = sub.add_parser("serve", help="serve the book with live reload")
     p.add_argument("--address", default="127.0.0.1:8000")
+    _generator_option(p)
     p.set_defaults(func=serve)
     _parallel_options(p)
     sub.add_parser("list", help="experiments, their state and outputs").set_defaults(func=list_)
@@ -328,6 +394,11 @@ def _main(argv: list[str] | None) -> int:
             raise UsageError(str(e)) from e
     with parallel.settings(args.jobs, args.scheduler):  # for the MkDocs builds it runs too
         return args.func(args)
+
+
+def _generator_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--generator", choices=GENERATORS, default=os.environ.get(ENV_GENERATOR) or "mkdocs",
+                   help=f"the site generator (also {ENV_GENERATOR}; default mkdocs)")
 
 
 def _parallel_options(p: argparse.ArgumentParser) -> None:

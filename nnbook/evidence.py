@@ -7,7 +7,8 @@ references. Three audits run on every such claim and fail a full build:
 
 - *fragile*: the interval does not clear the margin, so the claim holds by less than its
   own uncertainty;
-- *one seed decides*: with some seed left out, the condition no longer holds;
+- *one seed decides*: with some seed left out, the condition no longer holds, or the interval
+  no longer excludes 0;
 - *cannot fail*: the same test also passes on the claim's control (at least the two groups
   swapped; an experiment may give another, such as the untrained network).
 
@@ -153,6 +154,13 @@ class Evidence:
         return self._condition(low) and self._condition(high)
 
     @property
+    def decided(self) -> bool:
+        """The condition holds on the mean and, for a direction, the interval excludes 0: what must
+        survive leaving any one seed out (a stricter interval would only measure the seed count)."""
+        low, high = self.interval
+        return self.holds and (self.direction == 0 or (low > 0 if self.direction > 0 else high < 0))
+
+    @property
     def verdict(self) -> str:
         """What the interval says, in words: a direction, equivalence, or no clear difference."""
         low, high = self.interval
@@ -171,7 +179,8 @@ class Evidence:
     def swapped(self) -> Evidence:
         """The same test with the two groups (or the axis) swapped: every statistic negated."""
         return replace(self, per_seed=tuple(-v for v in self.per_seed), control=None,
-                       wins=self.seeds - self.wins if self.direction else self.wins)
+                       wins=_wins(tuple(-v for v in self.per_seed), self.direction, self.margin)
+                       if self.test != "trend" else self.wins)
 
     def audits(self) -> dict[str, tuple[str, str]]:
         """Each audit's verdict ("pass", "fail", "n/a") with its reason in words."""
@@ -187,9 +196,14 @@ class Evidence:
         if self.seeds < 2:
             one_seed = ("fail", "a single seed")
         else:
-            broken = [i + 1 for i in range(self.seeds) if not self.left_out(i).holds]
-            one_seed = ("fail", "without seed " + ", ".join(map(str, broken)) + " the condition fails") if broken \
-                else ("pass", f"holds with any one of the {self.seeds} seeds left out")
+            # what the seeds decide together must survive any one left out (when the interval already
+            # covers 0, the fragile audit says so; then only the condition on the mean is asked of them)
+            strict = self.decided
+            broken = [i + 1 for i in range(self.seeds)
+                      if not (self.left_out(i).decided if strict else self.left_out(i).holds)]
+            what = "the condition holds and the interval excludes 0" if strict else "the condition holds"
+            one_seed = ("fail", "without seed " + ", ".join(map(str, broken)) + f" it is no longer true that {what}") \
+                if broken else ("pass", f"with any one of the {self.seeds} seeds left out, {what}")
         found = {"fragile": fragile, "one seed decides": one_seed, "cannot fail": self._control_audit()}
         return {name: found[name] for name in AUDIT_NAMES}
 
@@ -202,7 +216,8 @@ class Evidence:
         passed = [name for name, ev in controls if ev.holds and ev.sound]
         if passed:
             return "fail", "the same test also passes with " + " and with ".join(passed)
-        return "pass", "fails, as it should, with " + " and with ".join(name for name, _ in controls)
+        weak = "" if self.control else " (a weak control: the experiment declares no natural one)"
+        return "pass", "fails, as it should, with " + " and with ".join(name for name, _ in controls) + weak
 
     @property
     def passes(self) -> bool:
@@ -269,10 +284,17 @@ class Evidence:
                 "level": float(self.level), "margin": float(self.margin), "seeds": self.seeds,
                 "examples": int(self.examples), "wins": int(self.wins),
                 "per_seed": [float(v) for v in self.per_seed],
+                "control": self.control_name if self.control else "",
                 "audits": {name: [verdict, reason] for name, (verdict, reason) in self.audits().items()}}
 
 
 # -- making evidence ------------------------------------------------------------------------
+
+def _wins(per_seed: Any, direction: int, margin: float) -> int:
+    """Seeds on the sentence's side of its margin: beyond it, or within ±margin for an equivalence."""
+    d = np.asarray(per_seed, dtype=np.float64)
+    return int(np.sum(np.abs(d) < margin)) if direction == 0 else int(np.sum(direction * d > margin))
+
 
 def _per_seed(values: Any, axis: int) -> np.ndarray:
     v = np.asarray(values, dtype=np.float64)
@@ -311,7 +333,7 @@ def _paired_evidence(test: str, a: Any, b: Any, direction: int, what: str, margi
         a, b = (np.asarray(c, dtype=np.float64).mean(1) for c in examples)  # accuracy from correctness
     n, var = _example_terms(a, b, examples)
     d = a - b
-    wins = int(np.sum(np.abs(d) < margin)) if direction == 0 else int(np.sum(direction * d > 0))
+    wins = _wins(d, direction, margin)
     return Evidence(test, what, tuple(float(v) for v in d), direction, float(margin), n, var, unit, scale,
                     wins, wins_what)
 
@@ -366,7 +388,7 @@ def resampled(statistic: Callable[[np.ndarray], Any], examples: int, *, higher: 
     means = [float(np.mean(statistic(rng.integers(0, examples, examples)))) for _ in range(resamples)]
     direction = 0 if same else 1 if higher else -1
     unit, scale = ("points", 100.0) if points else ("", 1.0)
-    wins = int(np.sum(np.abs(per_seed) < margin)) if same else int(np.sum(direction * per_seed > 0))
+    wins = _wins(per_seed, direction, margin)
     wins_what = f"within ±{margin * scale:g}{' ' + unit if unit else ''}" if same else "higher" if higher else "lower"
     return Evidence("equivalence" if same else "paired", what or "statistic", tuple(float(v) for v in per_seed),
                     direction, float(margin), int(examples), float(np.var(means, ddof=1)), unit, scale, wins,

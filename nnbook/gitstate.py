@@ -47,3 +47,14 @@ def uncommitted(results: Path) -> list[str]:
             shown = (root / path).relative_to(Path.cwd()) if (root / path).is_relative_to(Path.cwd()) else root / path
             problems.append(f"{shown}: {what}; run `{command} {shown}` before committing")
     return problems
+
+
+def uncommitted_sources(folder: Path) -> frozenset[str]:
+    """Files under `folder` that the last commit does not hold as they are (new, changed, deleted),
+    as paths from the repository's top; none outside a repository, or when git is missing. A link
+    to such a file on the published branch does not work until the file is merged."""
+    status = _git(folder, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".")
+    top = _git(folder, "rev-parse", "--show-toplevel")
+    if status is None or top is None:
+        return frozenset()
+    return frozenset(record[3:] for record in status.stdout.decode().split("\0") if record)

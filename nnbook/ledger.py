@@ -17,10 +17,13 @@ INTRO = """# Evidence
 Every sentence of this book that reads a result is listed here, with the page and line
 where it stands, the test behind it and what the test found ({profile} profile). A tested
 claim states a statistic over seeds (and over test examples where the results keep them),
-its interval, the margin the sentence promises and how many seeds agree, and passes three
-audits: it holds by more than its uncertainty (*fragile*), with any one seed left out
-(*one seed decides*), and not on its control, at least with the two groups swapped
-(*cannot fail*). The check mark after each sentence links to its row.
+its interval, the margin the sentence promises and how many seeds clear it, and passes three
+audits. *Fragile*: the whole interval must clear the margin, not the mean alone. *One seed
+decides*: with any one seed left out, the condition must still hold and the interval still
+exclude 0. *Cannot fail*: the same test must fail on a control — the experiment's natural one
+where it declares it (an untrained network, shuffled labels), and always the two groups
+swapped, a weak control that catches only a test that passes both ways round. The check mark
+after each sentence links to its row.
 
 """
 
@@ -55,7 +58,7 @@ def _audits(evidence: dict[str, Any]) -> str:
                        for name, (verdict, reason) in evidence["audits"].items())
 
 
-def _row(key: tuple[str, str], value: dict[str, Any], places: list[str], site_pages: set[str]) -> str:
+def _row(key: tuple[str, str], value: dict[str, Any], places: list[str], site_pages: dict[str, str]) -> str:
     anchor = render.claim_anchor(*key)
     where = ", ".join(f"[{text(p)}]({p.split(':')[0]})" if p.split(":")[0] in site_pages else text(p)
                       for p in places)
@@ -68,20 +71,23 @@ def _row(key: tuple[str, str], value: dict[str, Any], places: list[str], site_pa
             f"**{state}**<br>{_audits(evidence)} |")
 
 
-def page(book: Book, pages: dict[str, list[refs.Ref]], site_pages: set[str]) -> str:
-    """The page's Markdown; `pages` are the scanned references, `site_pages` the site's page paths.
+def page(book: Book, pages: dict[str, list[refs.Ref]], site_pages: dict[str, str]) -> str:
+    """The page's Markdown; `pages` are the scanned references, `site_pages` the site's page paths
+    with their titles.
     One table per page of the book, its claims in the order they are read; no table of contents
     beside it, so that the three columns get the width."""
     found = claims(book, pages)
-    tested = sum("evidence" in value for value, _ in found.values())
-    counts = (f"{len(found)} claims: {tested} stated with a test, {len(found) - tested} "
-              f"{LEGACY} (bare conditions, checked but not audited).\n\n")
+    tested = [value["evidence"] for value, _ in found.values() if "evidence" in value]
+    controlled = sum(bool(e["control"]) for e in tested)
+    counts = (f"{len(found)} claims: {len(tested)} stated with a test ({controlled} of them also against a "
+              f"natural control of their experiment, the others against the groups swapped only), "
+              f"{len(found) - len(tested)} {LEGACY} (bare conditions, checked but not audited).\n\n")
     by_page: dict[str, list[str]] = {}
     for key, (value, places) in sorted(found.items(), key=lambda item: _place(item[1][1][0])):
         by_page.setdefault(_place(places[0])[0], []).append(_row(key, value, places, site_pages))
     sections = []
     for name, rows in by_page.items():
-        title = f"[{text(name)}]({name})" if name in site_pages else text(name)
+        title = f"[{text(site_pages[name] or name)}]({name})" if name in site_pages else text(name)
         sections.append(f"## {title}\n\n| claim, and where it stands | test and interval | verdict and audits |\n"
                         "|---|---|---|\n" + "\n".join(rows) + "\n")
     return FRONT + INTRO.format(profile=text(book.profile)) + counts + "\n".join(sections)

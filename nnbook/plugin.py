@@ -18,6 +18,7 @@ import base64
 import html
 import logging
 import re
+import shutil
 from pathlib import Path
 
 from mkdocs.config import config_options as opt
@@ -29,25 +30,32 @@ from mkdocs.structure.files import File
 
 from mkdocs.utils import get_relative_url
 
-from . import ledger, math, refs, render, scripts, sitedir, timings
+from . import ledger, math, notebooks, refs, render, scripts, sitedir, timings
 from .book import ENV_PROFILE, ENV_RESULTS, Book, BuildError, setting
-from .notebooks import notebook_json
 
 log = logging.getLogger("mkdocs.plugins.nnbook")
 ASSETS = Path(__file__).parent / "assets"
 ASSET_DIR = "assets/nnbook"
 PLOTLY_JS = "vendor/plotly-nnbook.min.js"  # nnbook.js loads it from here when a figure needs it
 NNBOOK_JS = f"{ASSET_DIR}/nnbook.js"
+ENV_EXPORT = "NNBOOK_EXPORT"  # set by `nnbook export`: where the rendered pages go
 
 
 NOTEBOOK_NOTE = """
 
 !!! tip "Run these experiments yourself"
-    [Download this page's experiments as a Jupyter notebook](notebooks/{topic}.ipynb). Open it
-    with Jupyter from the root of a clone of nnbook, using the clone's `.venv` (`make setup`):
-    it loads the same results, draws the same figures, and `book.run(...)` trains any
+    [Download this page's experiments as a Jupyter notebook](notebooks/{topic}.ipynb). It reads the
+    results of a clone of nnbook: open it with the clone's Jupyter (`make notebooks-setup` installs
+    Jupyter and TensorFlow, then `.venv/bin/jupyter lab`), or set `NNBOOK_ROOT` to the clone's
+    folder. It loads the same results, draws the same figures, and `book.run(...)` trains any
     experiment again.
 """
+
+
+# While Markdown reads a page, each value and figure box is a word: Markdown parses none of their
+# HTML (most of the time a build spent on the pages), and the word leaves as the HTML it held.
+PLACEHOLDER = "nnbookheld{}x"
+HELD = re.compile(r"<p>nnbookheld(\d+)x</p>|nnbookheld(\d+)x")
 
 
 class NNBookConfig(Config):
@@ -70,6 +78,8 @@ def _plotly_js() -> Path:
 class NNBookPlugin(BasePlugin[NNBookConfig]):
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"  # keeps this instance alive across serve rebuilds
+        export = setting(ENV_EXPORT)  # `nnbook export`: the rendered pages, for a generator without plugins
+        self.export = Path(export) if export else None
         self.book: Book | None = None
         self.builds = 0
 
@@ -103,6 +113,7 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
             book.reload()  # a rebuild under `mkdocs serve`: experiments or figures may have changed
         self.builds += 1
         self.reported: set[str] = set()  # each failure is logged once per build
+        self.held: dict[str, list[str]] = {}  # per page, the HTML its placeholders stand for
         self.problems: list[str] = []  # every problem of the build, reported together at its end
         self.pages = pages = refs.scan_pages(Path(config.docs_dir))
         self.with_assets = sorted({ref.id for found in pages.values() for ref in found
@@ -153,21 +164,33 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
                                             content=base64.b64decode(made["bytes"])))
         topics = {e.topic for e in self.book.experiments.values()}
         self.notebooks = {t for t in topics if files.get_file_from_path(f"{t}.md")}
+        page_titles = notebooks.titles(config.nav)
         for topic in sorted(self.notebooks):  # each topic page offers its experiments as a notebook
-            content = notebook_json(self.book, topic, results="results")
+            content = notebooks.notebook_json(self.book, topic, page_titles.get(f"{topic}.md", ""))
             files.append(File.generated(config, f"notebooks/{topic}.ipynb", content=content))
         if not files.get_file_from_path(timings.PAGE):
             pages = {f.src_uri for f in files.documentation_pages()}
             files.append(File.generated(config, timings.PAGE, content=timings.page(self.book, pages)))
         if not files.get_file_from_path(ledger.PAGE):
-            pages = {f.src_uri for f in files.documentation_pages()} | {ledger.PAGE}
-            files.append(File.generated(config, ledger.PAGE, content=ledger.page(self.book, self.pages, pages)))
+            titles = {f.src_uri: _title(f.content_string) for f in files.documentation_pages()} | {ledger.PAGE: ""}
+            files.append(File.generated(config, ledger.PAGE, content=ledger.page(self.book, self.pages, titles)))
         return files
 
     def on_page_markdown(self, markdown: str, page, config, files) -> str:
         book = self.book
         ledger_file = files.get_file_from_path(ledger.PAGE)
         ledger_url = get_relative_url(ledger_file.url, page.url) if ledger_file else ""
+        lines = markdown.split("\n")
+        held = self.held[page.file.src_uri] = []
+
+        def hold(html_text: str, ref: refs.Ref) -> str:
+            """A word in place of HTML (a value, a figure's box) that Markdown need not read; it is
+            put back in `on_page_content`. A heading keeps its HTML: the table of contents reads it;
+            so does an exported page, which another generator reads."""
+            if self.export or (ref.inline and lines[ref.line - 1].lstrip().startswith("#")):
+                return html_text if ref.inline else f"\n{html_text}\n"
+            held.append(html_text)
+            return PLACEHOLDER.format(len(held) - 1) if ref.inline else f"\n{PLACEHOLDER.format(len(held) - 1)}\n"
 
         def embed(ref: refs.Ref) -> str:
             if book.target(ref) is None:
@@ -177,23 +200,35 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
             made = self._output(ref.id)
             if isinstance(made, BuildError):
                 if ref.inline:  # the full message is in the log and in the page's box, once
-                    return _inline_error(f"{ref} is not available: {ref.id} failed")
+                    return hold(_inline_error(f"{ref} is not available: {ref.id} failed"), ref)
                 return "\n" + render.error_box(made.what, made.detail) + "\n"
             if ref.inline and ref.name not in made:
                 return _inline_error(f"unknown value '{ref}'")
             if ref.inline:  # a claim's mark links to its row on the Evidence page
                 href = f"{ledger_url}#{render.claim_anchor(ref.id, ref.name)}" if ledger_url else ""
-                return render.value_html(made[ref.name], href)
-            return f"\n{made['html'] if isinstance(made, dict) else made}\n"  # a figure or model: its box
+                value = made[ref.name]
+                # Markdown the figure module wrote itself is left for Markdown to read
+                return value["trusted"] if isinstance(value, dict) and "trusted" in value \
+                    else hold(render.value_html(value, href), ref)
+            if isinstance(made, dict):  # a figure or a live model
+                return hold(made["html"], ref)
+            return f"\n{made}\n"  # a table, in Markdown
 
         markdown = refs.substitute(markdown, embed)
         topic = page.file.src_uri.removesuffix(".md")
         if topic in self.notebooks:
             markdown += NOTEBOOK_NOTE.format(topic=topic)
+        if self.export:  # the page as any Markdown generator can build it
+            target = self.export / "docs" / page.file.src_uri
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(markdown, encoding="utf-8")
         return markdown
 
     def on_page_content(self, html_text: str, page, config, files) -> str:
-        """Formulas marked by pymdownx.arithmatex become MathML (see `nnbook/math.py`)."""
+        """What the placeholders held goes in (a figure's box in place of its paragraph); formulas
+        marked by pymdownx.arithmatex become MathML (see `nnbook/math.py`)."""
+        held = self.held.pop(page.file.src_uri, [])
+        html_text = HELD.sub(lambda m: held[int(m.group(1) or m.group(2))], html_text)
         html_text, problems = math.to_mathml(html_text)
         source = f"{Path(config.docs_dir).name}/{page.file.src_uri}"
         self._fail_or_log([f"{source}: {problem}" for problem in problems])
@@ -215,8 +250,14 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
             raise PluginError(f"{len(self.problems)} problem(s) in the book:\n" + "\n".join(self._report()))
 
     def on_post_build(self, config) -> None:
-        """Mark the site as nnbook's: `nnbook build` replaces, and `nnbook clean` removes, only marked folders."""
+        """Mark the site as nnbook's: `nnbook build` replaces, and `nnbook clean` removes, only marked
+        folders. An export takes the files the pages load (figure data, scripts, notebooks)."""
         (Path(config.site_dir) / sitedir.MARK).write_text(sitedir.MARK_TEXT, encoding="utf-8")
+        if self.export:
+            for folder in (ASSET_DIR, "notebooks"):
+                if (Path(config.site_dir) / folder).is_dir():
+                    shutil.copytree(Path(config.site_dir) / folder, self.export / "docs" / folder, dirs_exist_ok=True)
+            shutil.copy(ASSETS / "nnbook.css", self.export / "docs" / ASSET_DIR / "nnbook.css")
 
     def _finish(self, output: str) -> str:
         """A built page as it is served: its style inline, <body> marked, scripts after the first paint."""
@@ -225,6 +266,12 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
         # Marked from the start, the marking changes nothing: one restyle of the whole page fewer at load.
         output = output.replace("<body ", "<body data-md-color-switching ", 1)
         return scripts.after_first_paint(output)
+
+
+def _title(markdown: str) -> str:
+    """A page's first level-one heading, as its author wrote it ('' if it has none)."""
+    found = re.search(r"^# +(.+?) *(?:\{[^}]*\})? *$", markdown, flags=re.MULTILINE)
+    return found[1] if found else ""
 
 
 def _inline_error(text: str) -> str:

@@ -8,6 +8,7 @@ neither import costs TensorFlow: experiment modules import it inside their funct
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
 import sys
 from dataclasses import dataclass
@@ -37,6 +38,14 @@ class Experiment:
     @property
     def topic(self) -> str:
         return self.id.split("/")[0]
+
+    @property
+    def doc(self) -> str:
+        return inspect.getdoc(self.func) or ""
+
+    def params_text(self, profile: str) -> str:
+        """The parameters as a page or notebook shows them."""
+        return str(self.params(profile))
 
 
 OutputKind = Literal["figure", "table", "values", "model"]
@@ -101,6 +110,40 @@ class LiveModel:
     examples: Any = None
     labels: Any = None
     probabilities: Any = None
+
+
+@dataclass(frozen=True)
+class Listed:
+    """An experiment or an output as a build lists it without importing its module: what
+    `Experiment` or `Output` says of it, read back from the rendered cache (see `Book`). Its
+    `func`, and nothing else, imports the topic modules."""
+
+    id: str
+    kind: str  # "experiment", or the output's kind
+    uses: str = ""  # an output's experiment
+    caption: str = ""
+    seed: int = 0  # an experiment's seed, title, docstring and parameters (as text) per profile
+    title: str = ""
+    doc: str = ""
+    parameters: dict[str, str] | None = None
+
+    topic = Experiment.topic
+
+    def params_text(self, profile: str) -> str:
+        return (self.parameters or {})[profile]
+
+    @property
+    def func(self) -> Callable[..., Any]:
+        load()
+        return (EXPERIMENTS if self.kind == "experiment" else OUTPUTS)[self.id].func
+
+
+def listed(entry: Experiment | Output) -> dict[str, Any]:
+    """What a build needs to know of a declared experiment or output, as JSON (`Listed(**it)`)."""
+    if isinstance(entry, Experiment):
+        return {"id": entry.id, "kind": "experiment", "seed": entry.seed, "title": entry.title, "doc": entry.doc,
+                "parameters": {profile: entry.params_text(profile) for profile in entry.profiles}}
+    return {"id": entry.id, "kind": entry.kind, "uses": entry.uses, "caption": entry.caption}
 
 
 def claim(holds: Any, text: str) -> Claim:
@@ -186,6 +229,11 @@ def load(reload: bool = False) -> None:
     for output in OUTPUTS.values():
         if output.uses not in EXPERIMENTS:
             raise ValueError(f"{output.kind} {output.id} uses unknown experiment {output.uses!r}")
+
+
+def loaded() -> bool:
+    """Whether this process imported the topic modules (then the registry itself is what is declared)."""
+    return bool(_loaded)
 
 
 def topics() -> list[str]:

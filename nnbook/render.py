@@ -17,8 +17,7 @@ import json
 import re
 from typing import Any, Sequence
 
-import numpy as np
-
+from .lazy import numpy as np
 from .registry import Claim, Trusted
 
 FALLBACK_ROWS = 12
@@ -317,7 +316,7 @@ def value_html(value: Any, href: str = "") -> str:
 
 EVIDENCE_KEYS = {"test": str, "description": str, "verdict": str, "statistic": float, "low": (float, type(None)),
                  "high": (float, type(None)), "level": float, "margin": float, "seeds": int, "examples": int,
-                 "wins": int, "per_seed": list, "audits": dict}
+                 "wins": int, "per_seed": list, "control": str, "audits": dict}
 AUDIT_NAMES = ("fragile", "one seed decides", "cannot fail")
 
 

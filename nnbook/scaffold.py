@@ -19,17 +19,24 @@ from nnbook.models import dense_classifier
 from nnbook.registry import experiment
 
 
-@experiment("{topic}/moons", seed=0, full={{"points": 400, "epochs": 100}}, smoke={{"points": 100, "epochs": 5}},
+@experiment("{topic}/moons", seed=0,
+            full={{"points": 400, "epochs": 40, "seeds": 10}}, smoke={{"points": 100, "epochs": 5, "seeds": 3}},
             title="A small network learns the two-moons data")
-def moons(points: int, epochs: int, seed: int) -> dict:
-    """Train a 2-8-1 network on two interleaving half circles; return its loss per epoch."""
-    _, keras = tensorflow()
+def moons(points: int, epochs: int, seeds: int, seed: int) -> dict:
+    """Train a 2-8-1 network on two interleaving half circles, once per seed; return each run's
+    loss per epoch and its accuracy on the training points after training."""
+    _, keras = tensorflow()  # inside the function, never at module level
     x, y = data.moons(points, seed=seed)
-    model = dense_classifier((8,), inputs=2, classes=1, output="sigmoid")
-    model.compile(keras.optimizers.Adam(0.05), "binary_crossentropy", metrics=["accuracy"])
-    history = model.fit(x, y, epochs=epochs, batch_size=len(x), verbose=0)
-    return {{"epoch": np.arange(1, epochs + 1), "loss": np.array(history.history["loss"], dtype=np.float32),
-            "accuracy": float(history.history["accuracy"][-1])}}
+    loss, accuracy = [], []
+    for s in range(seeds):
+        keras.utils.set_random_seed(seed + s)
+        model = dense_classifier((8,), inputs=2, classes=1, output="sigmoid")
+        model.compile(keras.optimizers.Adam(0.05), "binary_crossentropy", metrics=["accuracy"])
+        history = model.fit(x, y, epochs=epochs, batch_size=len(x), verbose=0)
+        loss.append(history.history["loss"])
+        accuracy.append(model.evaluate(x, y, verbose=0)[1])  # after training, not Keras' epoch average
+    return {{"epoch": np.arange(1, epochs + 1), "loss": np.array(loss, dtype=np.float32),  # seeds x epochs
+            "accuracy": np.array(accuracy, dtype=np.float32), "points": points}}
 '''
 
 FIGURES = '''"""Figures, tables and values for the {title} page."""
@@ -38,13 +45,16 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from nnbook.figures.style import pct, tidy
-from nnbook.registry import claim, figure, values
+from nnbook.evidence import paired
+from nnbook.figures.style import mean_range, pct, seed_band, tidy
+from nnbook.registry import figure, values
 
 
-@figure("{topic}/loss", uses="{topic}/moons", caption="Training loss per epoch.")
+@figure("{topic}/loss", uses="{topic}/moons",
+        caption="Training loss per epoch: the mean over seeds, with the lowest and highest seed.")
 def loss(r: dict) -> go.Figure:
-    fig = go.Figure(go.Scatter(x=r["epoch"], y=r["loss"], name="loss"))
+    fig = go.Figure()
+    seed_band(fig, r["epoch"], r["loss"], name="training loss", i=0)
     fig.update_layout(xaxis_title="epoch", yaxis_title="loss")
     return tidy(fig)
 
@@ -52,9 +62,12 @@ def loss(r: dict) -> go.Figure:
 @values("{topic}/numbers", uses="{topic}/moons")
 def numbers(r: dict) -> dict:
     return {{
-        "accuracy": pct(r["accuracy"]),
-        # a sentence that reads a result is a claim: the build fails if a rerun makes it false
-        "loss-falls": claim(r["loss"][-1] < r["loss"][0], "the loss falls during training"),
+        "seeds": str(len(r["loss"])),
+        "points": str(r["points"]),
+        "accuracy": mean_range(r["accuracy"], fmt=pct),
+        # a sentence that reads a result is a claim, with its test: the build fails if a rerun makes it false
+        "loss-falls": paired(r["loss"][:, 0], r["loss"][:, -1], higher="a",
+                             what="first minus last epoch's training loss").claim("the loss falls during training"),
     }}
 '''
 
@@ -65,9 +78,9 @@ import numpy as np
 
 def test_moons_trains(smoke_book):
     r = smoke_book.result("{topic}/moons").values
-    assert r["loss"].shape == r["epoch"].shape and np.isfinite(r["loss"]).all()
-    assert r["loss"][-1] < r["loss"][0], "the loss should fall, even in a few epochs"
-    assert 0 <= r["accuracy"] <= 1
+    assert r["loss"].shape == (3, len(r["epoch"])) and np.isfinite(r["loss"]).all()  # seeds x epochs
+    assert (r["loss"][:, -1] < r["loss"][:, 0]).all(), "the loss should fall, even in a few epochs"
+    assert ((0 <= r["accuracy"]) & (r["accuracy"] <= 1)).all()
 '''
 
 PAGE = '''# {title}
@@ -76,9 +89,22 @@ A short introduction: what the reader will learn on this page.
 
 ::: nnbook {topic}/loss
 
-The loss falls as the network trains. {{{{ {topic}/numbers.loss-falls }}}} After training, it classifies
-{{{{ {topic}/numbers.accuracy }}}} of the points correctly.
+Over {{{{ {topic}/numbers.seeds }}}} seeds, the loss falls as the network trains. {{{{ {topic}/numbers.loss-falls }}}}
+After training, it classifies {{{{ {topic}/numbers.accuracy }}}} of the {{{{ {topic}/numbers.points }}}} training
+points correctly.
 '''
+
+NEXT_STEPS = '''next steps:
+  .venv/bin/python -m pytest tests/test_{topic}.py -x -q    # the example trains for real, smoke profile
+  make figures                                             # runs {topic}/moons in the full profile
+  make serve                                               # the page, at http://127.0.0.1:8000/{topic}/
+then make the example your own (CONTRIBUTING.md, section 2) and commit it with its results:
+  git add content/{topic}.md nnbook/experiments/{topic}.py nnbook/figures/{topic}.py tests/test_{topic}.py mkdocs.yml results/full/{topic}'''
+
+
+def next_steps(topic: str) -> str:
+    """What `nnbook new` prints once the files are written."""
+    return NEXT_STEPS.format(topic=topic)
 
 
 LAST_PAGE = "about.md"  # "How this book is made" stays the last page; new topics go before it

@@ -50,8 +50,11 @@ def test_new_topic_scaffold_builds_and_runs(tmp_path):
         experiment = registry.EXPERIMENTS["optimizers/moons"]
         seed_everything(experiment.seed)
         results = experiment.func(seed=experiment.seed, **experiment.params("smoke"))
-        assert len(registry.OUTPUTS["optimizers/loss"].func(results).data) == 1
-        assert registry.OUTPUTS["optimizers/numbers"].func(results)["accuracy"].endswith("%")
+        traces = registry.OUTPUTS["optimizers/loss"].func(results).data
+        assert traces and all(t.type == "scatter" for t in traces)
+        numbers = registry.OUTPUTS["optimizers/numbers"].func(results)
+        assert numbers["accuracy"].endswith("%)") and numbers["seeds"] == "3"
+        assert numbers["loss-falls"].holds, "the example's claim holds even on smoke results"
     finally:
         registry.EXPERIMENTS.pop("optimizers/moons", None)
         registry.OUTPUTS.pop("optimizers/loss", None)

@@ -125,6 +125,15 @@ def test_one_seed_decides():
     verdict, reason = planted.audits()["one seed decides"]
     assert verdict == "fail" and "without seed 5" in reason
     assert SOUND.audits()["one seed decides"][0] == "pass"
+    direction_from_one = paired([0.2, 0.1, -0.1, 0.0, 0.9], [0.0] * 5, margin=0.1)
+    assert direction_from_one.holds and not direction_from_one.left_out(4).decided
+    assert "without seed 5" in direction_from_one.audits()["one seed decides"][1]
+
+
+def test_wins_count_seeds_beyond_the_margin():
+    ev = paired([0.3, 0.6, 0.7, 0.8, 0.9], [0.0] * 5, margin=0.5)
+    assert ev.wins == 4 and ev.description().endswith("higher in 4 of 5")
+    assert ev.swapped().wins == 0
 
 
 def test_cannot_fail_with_the_groups_swapped():
@@ -133,7 +142,8 @@ def test_cannot_fail_with_the_groups_swapped():
     assert planted.holds and planted.sound
     verdict, reason = planted.audits()["cannot fail"]
     assert verdict == "fail" and "the groups swapped" in reason
-    assert SOUND.audits()["cannot fail"] == ("pass", "fails, as it should, with the groups swapped")
+    assert SOUND.audits()["cannot fail"] == ("pass", "fails, as it should, with the groups swapped (a weak control: "
+                                                     "the experiment declares no natural one)")
 
 
 def test_cannot_fail_on_a_stated_control():
