@@ -13,7 +13,7 @@ from nnbook.registry import figure, table, values
 METHODS = {"gradient": "gradient", "smoothgrad": "SmoothGrad", "integrated": "integrated gradients",
            "gradcam": "Grad-CAM", "untrained": "gradient, untrained net"}
 ATTRIBUTION_NAMES = {k: v for k, v in METHODS.items() if k != "untrained"}  # the per-seed measures' order
-COLUMN_TITLES = ("digit", "gradient", "Smooth-<br>Grad", "integrated<br>gradients", "Grad-<br>CAM",
+COLUMN_TITLES = ("digit", "gradient", "Smooth-<br>Grad", "inte-<br>grated<br>gradients", "Grad-<br>CAM",
                  "gradient,<br>untrained")
 DIVERGING = "RdBu_r"  # red: raises the class score, blue: lowers it
 
