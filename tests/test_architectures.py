@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnbook.experiments.architectures import ring, shifted
+from nnbook.experiments.architectures import ink_lost, ring, shifted
 from nnbook.figures.architectures import mode_counts, modes_covered
 
 
@@ -14,7 +14,13 @@ def test_vision_runs_every_family_and_seed(smoke_book):
     assert set(r["families"]) == {"mlp", "cnn"}
     assert r["accuracy"].shape == (configs, seeds)
     assert r["shift_accuracy"].shape == (configs, seeds, len(r["shifts"]))
-    assert np.array_equal(r["accuracy"], r["shift_accuracy"][:, :, 0]), "shift 0 is the plain validation accuracy"
+    assert r["correct"].shape == (configs, seeds, r["val_rows"]) and r["correct"].dtype == bool
+    assert r["shift_correct"].shape == (configs, seeds, len(r["shifts"]), r["val_rows"])
+    assert np.allclose(r["accuracy"], r["shift_accuracy"][:, :, 0]), "shift 0 is the plain validation accuracy"
+    assert np.allclose(r["accuracy"], r["correct"].mean(axis=2)), "accuracy is the share of digits read right"
+    assert r["shuffled_correct"].shape == (seeds, r["val_rows"])
+    assert np.allclose(r["shuffled_accuracy"], r["shuffled_correct"].mean(axis=1))
+    assert r["ink_lost"].shape == r["ink_cut"].shape == (len(r["shifts"]),) and r["ink_lost"][0] == 0
     assert ((0 <= r["shift_accuracy"]) & (r["shift_accuracy"] <= 1)).all()
     assert len(set(r["accuracy"][0].tolist())) == seeds, "each seed starts from its own weights"
     cnn = r["families"].index("cnn")
@@ -32,23 +38,32 @@ def test_shifted_moves_pixels_in_four_directions():
     assert np.array_equal(shifted(image, 0)[2], image)
 
 
+def test_ink_lost_counts_what_a_shift_pushes_off_the_image():
+    image = np.zeros((1, 6, 6), np.float32)
+    image[0, 2:4, 2:4] = 1  # a 2x2 blob with a two-pixel margin on every side
+    lost = ink_lost(image, [0, 1, 2, 3, 4])[:, 0]
+    assert np.allclose(lost[:3], 0), "up to the margin the digit is only moved"
+    assert np.isclose(lost[3], 0.5) and np.isclose(lost[4], 1.0), "then a column or two per direction falls off"
+
+
 def test_ring_and_mode_counting():
     rng = np.random.default_rng(0)
     points = ring(800, 8, 2.0, 0.05, rng)
     assert np.allclose(np.linalg.norm(points, axis=1).mean(), 2.0, atol=0.05)
-    r = {"modes": 8, "radius": 2.0, "spread": 0.05, "fake": points[None]}
-    counts, off = mode_counts(r)
-    assert counts.sum() + off.sum() == 800 and off[0] < 20
-    assert modes_covered(r)[0] == 8
-    collapsed = dict(r, fake=np.repeat(points[None, :1], 800, axis=1))
-    assert modes_covered(collapsed)[0] == 1
+    r = {"modes": 8, "radius": 2.0, "spread": 0.05, "fake": points[None, None]}  # one seed, one snapshot
+    counts, off = mode_counts(r, r["fake"])
+    assert counts.shape == (1, 1, 8) and counts.sum() + off.sum() == 800 and off[0, 0] < 20
+    assert modes_covered(r)[0, 0] == 8
+    collapsed = dict(r, fake=np.repeat(points[None, None, :1], 800, axis=2))
+    assert modes_covered(collapsed)[0, 0] == 1
 
 
 def test_gan_trains_and_snapshots(smoke_book):
     r = smoke_book.result("architectures/gan").values
-    n = len(r["snapshots"])
-    assert r["fake"].shape == (n, r["real"].shape[0], 2)
-    assert r["surface"].shape == (n, len(r["axis"]), len(r["axis"]))
+    n, seeds = len(r["snapshots"]), r["seeds"]
+    assert r["fake"].shape == (seeds, n, r["real"].shape[0], 2)
+    assert r["surface"].shape == (n, len(r["axis"]), len(r["axis"])), "the first seed's discriminator"
     assert ((0 <= r["surface"]) & (r["surface"] <= 1)).all()
-    assert r["losses"].shape == (int(r["snapshots"][-1]), 2) and np.isfinite(r["losses"]).all()
-    assert not np.array_equal(r["fake"][0], r["fake"][-1]), "the generator moved"
+    assert r["losses"].shape == (seeds, int(r["snapshots"][-1]), 2) and np.isfinite(r["losses"]).all()
+    assert not np.array_equal(r["fake"][0, 0], r["fake"][0, -1]), "the generator moved"
+    assert not np.array_equal(r["fake"][0], r["fake"][1]), "each seed trains its own pair of networks"

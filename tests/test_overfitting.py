@@ -44,14 +44,41 @@ def test_capacity_sweep_trains_and_picks_three_networks(smoke_book):
     assert np.all(np.diff(r["params"]) > 0)
     assert r["loss"][-1, :, -1].mean() < r["loss"][0, :, -1].mean(), "the widest fits its training set best"
     assert set(capacity_picks(r)) == {"underfit", "good", "overfit"}
+    assert r["val_correct"].shape == r["val_confidence"].shape == (widths, seeds, r["val_rows"])
+    assert np.allclose(r["val_correct"].mean(2), r["val_accuracy"][:, :, -1], atol=1e-6), \
+        "the stored answers are the final networks' answers"
+    assert ((0.1 <= r["val_confidence"]) & (r["val_confidence"] <= 1)).all(), "the top of ten probabilities"
+    assert r["long"].shape == (seeds, len(r["long_epochs"]), 4)
+    assert r["long_epochs"][0] == len(r["epoch"]) - 1
+    assert np.allclose(r["long"][:, 0, 0], r["loss"][0, :, -1], atol=1e-4), \
+        "the long run's first checkpoint is the sweep's smallest network at its last epoch"
+    assert r["long"][:, -1, 0].mean() < r["long"][:, 0, 0].mean(), "training on lowers the training loss"
+
+
+def test_reliability_bins_pool_confidence_and_correctness():
+    from nnbook.figures.overfitting import reliability
+
+    confidence = np.array([[0.95, 0.95, 0.55, 0.15]])
+    correct = np.array([[True, False, True, False]])
+    mean_conf, accuracy, count = reliability(confidence, correct)
+    assert count.tolist() == [0, 1, 0, 0, 0, 1, 0, 0, 0, 2]
+    assert accuracy[9] == 0.5 and accuracy[5] == 1 and np.isclose(mean_conf[9], 0.95)
 
 
 def test_boundary_probabilities_and_l2(smoke_book):
     r = smoke_book.result("overfitting/boundary").values
+    seeds = r["seeds"]
     assert r["prob"].shape == (2, len(r["frames"]), len(r["gy"]), len(r["gx"]))
     assert ((0 <= r["prob"]) & (r["prob"] <= 1)).all()
-    assert np.array_equal(r["metrics"][0, 0], r["metrics"][1, 0]), "both runs start from the same weights"
-    assert r["metrics"][0, -1, 1] > 0.6, "the unregularised run learns the training points"
+    assert r["metrics"].shape == (seeds, 2, len(r["frames"]), 4)
+    assert np.array_equal(r["metrics"][:, 0, 0], r["metrics"][:, 1, 0]), "both runs start from the same weights"
+    assert not np.array_equal(r["metrics"][0, 0, 0], r["metrics"][1, 0, 0]), "each seed draws its own start"
+    assert r["metrics"][:, 0, -1, 1].mean() > 0.6, "the unregularised run learns the training points"
+    assert r["val_true_prob"].shape == (seeds, 2, r["val_points"])
+    assert np.allclose((r["val_true_prob"] > 0.5).mean(2), r["metrics"][:, :, -1, 3], atol=1e-6)
+    assert r["sweep"].shape == (seeds, len(r["strengths"]), 4)
+    assert r["strengths"][0] == 0 and np.all(np.diff(r["strengths"]) > 0)
+    assert r["sweep"][:, -1, 0].mean() > r["sweep"][:, 0, 0].mean(), "the strongest penalty fits the points worse"
 
 
 def test_cures_run_over_seeds_and_early_stopping_keeps_the_best(smoke_book):
@@ -59,6 +86,9 @@ def test_cures_run_over_seeds_and_early_stopping_keeps_the_best(smoke_book):
     assert list(r["cures"]) == list(CURES)
     assert r["val_loss"].shape == (len(CURES), r["seeds"], len(r["epoch"]))
     assert r["test_loss"].shape == r["test_accuracy"].shape == (len(CURES), r["seeds"])
+    assert r["test_correct"].shape == r["test_example_loss"].shape == (len(CURES), r["seeds"], r["test_rows"])
+    assert np.allclose(r["test_correct"].mean(2), r["test_accuracy"], atol=1e-6)
+    assert np.allclose(r["test_example_loss"].mean(2), r["test_loss"], atol=1e-4)
     assert (r["loss"][:, :, -1] < r["loss"][:, :, 0]).all(), "every cure still trains"
     none, stopping = list(CURES).index("none"), list(CURES).index("early stopping")
     assert not np.array_equal(r["val_loss"][none, 0], r["val_loss"][none, 1]), "seeds differ"
@@ -102,3 +132,13 @@ def test_data_quality_accuracies_are_fractions(smoke_book, prefix):
         assert acc.shape == (r["seeds"], len(settings))
         assert ((0 <= acc) & (acc <= 1)).all()
     assert r[f"{prefix}_val_accuracy"].max() > 0.2, "better than chance on 10 classes"
+
+
+def test_strength_sweep_scores_every_setting_on_every_seed(smoke_book):
+    r = smoke_book.result("overfitting/strength").values
+    for kind in ("l2", "dropout"):
+        for name in ("val_loss", "val_accuracy", "test_loss", "test_accuracy"):
+            assert r[f"{kind}_{name}"].shape == (r["seeds"], len(r[kind]))
+    assert r["l2"][0] == 0 and r["dropout"][0] == 0
+    assert np.allclose(r["l2_test_loss"][:, 0], r["dropout_test_loss"][:, 0]), "none of either is the same run"
+    assert not np.allclose(r["l2_test_loss"][:, 0], r["l2_test_loss"][:, -1]), "the strength changes the result"

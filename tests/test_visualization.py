@@ -26,7 +26,7 @@ def test_integrated_gradients_give_blank_pixels_nothing(smoke_book):
 def test_saliency_maps_have_the_shape_of_the_digits(smoke_book):
     r = smoke_book.result("visualization/cnn").values
     shown = r["shown_images"].shape
-    for method in ("gradient", "smoothgrad", "integrated", "untrained"):
+    for method in ("gradient", "smoothgrad", "integrated", "gradcam", "untrained"):
         assert r[f"saliency_{method}"].shape == shown
         assert np.abs(r[f"saliency_{method}"]).max() > 0, f"{method} map is empty"
         share = r[f"ink_share_{method}"]
@@ -90,7 +90,17 @@ def test_every_seed_trains_and_the_pixel_baseline_is_fixed(smoke_book):
     assert len(r["seed_val_accuracy"]) == len(r["seed_acc_before"]) == seeds >= 2
     assert (r["seed_val_accuracy"] > r["seed_acc_before"] + 0.2).all(), "training helps every seed"
     assert len(set(r["seed_top_answer_count_before"].tolist() + r["seed_top_answer_before"].tolist())) > 1
-    assert r["seed_ink_gradient"].shape == r["seed_ink_untrained"].shape == (seeds, r["stats"])
+    methods = len(r["attributions"])
+    assert r["seed_ink_trained"].shape == r["seed_ink_untrained"].shape == (seeds, methods, r["stats"])
+    assert r["seed_similarity"].shape == (seeds, methods, r["stats"])
+    assert (np.abs(r["seed_similarity"]) <= 1 + 1e-9).all()
+    assert r["seed_deletion"].shape == (seeds, methods + 1, len(r["fractions"]))
+    assert r["seed_deletion_auc"].shape == (seeds, methods + 1, r["stats"])
+    assert np.allclose(r["seed_deletion"][:, :, 0], r["seed_deletion"][:, :1, 0]), \
+        "with nothing removed every ranking starts from the same probabilities"
+    assert r["seed_probe_before"].shape == r["seed_probe_after"].shape == (seeds,)
+    assert (r["seed_probe_after"] > r["seed_probe_before"]).all(), "training makes the hidden layer easier to read"
+    assert r["tsne_perplexity"].shape == (len(r["perplexities"]), len(r["points_labels"]), 2)
     assert np.isclose(r["val_accuracy"], r["seed_val_accuracy"][0]), "the pictures show the first seed"
     assert 0.5 < r["nn_agreement_pixels"] <= 1
     assert r["parameters"] == 8 * 9 + 8 + 16 * 8 * 9 + 16 + 7 * 7 * 16 * 32 + 32 + 32 * 10 + 10
@@ -107,3 +117,32 @@ def test_figures_render_from_smoke_results(smoke_book):
         if output.id.startswith("visualization/") and output.kind == "figure":
             fig, (header, rows) = output.func(smoke_book.result(output.uses).values)
             assert fig.data and header and rows, output.id
+
+
+def test_grad_cam_and_the_deletion_curve_by_their_definitions():
+    from nnbook.backend import tensorflow
+    from nnbook.experiments.visualization import deletion_curve, grad_cam, rank_similarity, small_cnn
+
+    tf, _ = tensorflow()
+    model = small_cnn((4, 4), 8)
+    images = np.random.default_rng(0).random((3, 28, 28, 1)).astype(np.float32)
+    classes = np.array([1, 2, 3])
+    cam = grad_cam(model, images, classes)
+    assert cam.shape == images.shape and (cam >= 0).all(), "Grad-CAM keeps the positive part, at the image's size"
+    ranking = images.copy()
+    curve = deletion_curve(model, images, classes, ranking, [0.0, 1.0])
+    black = tf.nn.softmax(model(np.zeros_like(images))).numpy()[np.arange(3), classes]
+    assert np.allclose(curve[1], black, atol=1e-5), "removing every pixel leaves a black image"
+    a = np.random.default_rng(1).random((2, 28, 28, 1))
+    assert np.allclose(rank_similarity(a, a), 1) and np.allclose(rank_similarity(a, -a), 1), "absolute values"
+    assert abs(rank_similarity(a, np.random.default_rng(2).random(a.shape)).mean()) < 0.1
+
+
+def test_correlated_groups_join_twins_and_keep_loners_apart():
+    from nnbook.experiments.visualization import correlated_groups
+
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(500, 2))
+    x = np.column_stack([base[:, 0], base[:, 0] + 0.05 * rng.normal(size=500), base[:, 1]])
+    groups = correlated_groups(x, 0.9)
+    assert groups[0] == groups[1] != groups[2]

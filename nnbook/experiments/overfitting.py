@@ -137,6 +137,15 @@ class Trainer:
         loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits))
         return np.array([loss, np.mean(np.argmax(logits, 1) == y)], dtype=np.float32)
 
+    def per_example(self, x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
+        """Each example's loss, whether it is right, and the probability of the answer given (its confidence)."""
+        tf, _ = tensorflow()
+        logits = self.model(x, training=False)
+        probs = tf.nn.softmax(logits).numpy()
+        loss = tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits).numpy()
+        return {"loss": loss.astype(np.float32), "correct": probs.argmax(1) == y,
+                "confidence": probs.max(1).astype(np.float32)}
+
     def train(self, x: np.ndarray, y: np.ndarray, epochs: int) -> None:
         """Train for `epochs` full-batch steps without measuring anything on the way."""
         for _ in range(epochs):
@@ -152,8 +161,9 @@ class Trainer:
 
         With `patience`, also watch the run as early stopping would: it stops once the validation
         loss has not improved for `patience` epochs and keeps the weights of its best epoch (`kept`).
-        With `test`, score the last epoch's weights (and the kept ones) on that set too: the
-        validation set chose the kept epoch, so only a set nobody looked at scores it fairly.
+        With `test`, score the last epoch's weights (and the kept ones) on that set too, as a whole
+        and example by example: the validation set chose the kept epoch, so only a set nobody
+        looked at scores it fairly.
         """
         curves = []
         best, stop, kept_weights = 0, epochs, None
@@ -174,12 +184,12 @@ class Trainer:
         kept = int(np.argmin(curves[: stop + 1, 2]))
         out = {"curves": curves, "stop": stop, "kept": kept}
         if test is not None:
-            out["test"] = self.evaluate(*test)
+            out["test"], out["test_examples"] = self.evaluate(*test), self.per_example(*test)
             if patience:
                 if kept < len(curves) - 1:  # else the last weights are the kept ones
                     for variable, value in zip(self.model.weights, kept_weights):
                         variable.assign(value)
-                out["kept_test"] = self.evaluate(*test)
+                out["kept_test"], out["kept_test_examples"] = self.evaluate(*test), self.per_example(*test)
         return out
 
 
@@ -192,26 +202,43 @@ def parameter_count(hidden: tuple[int, ...], inputs: int, classes: int) -> int:
 
 @experiment("overfitting/capacity", seed=20,
             full={"train": 300, "val": 500, "widths": [2, 4, 8, 16, 32, 64, 128], "depth": 2,
-                  "epochs": 100, "lr": 0.003, "seeds": 3},
+                  "epochs": 100, "lr": 0.003, "seeds": 10, "long": [100, 300, 1000, 2000]},
             smoke={"train": 100, "val": 200, "widths": [2, 16, 128], "depth": 2,
-                   "epochs": 40, "lr": 0.01, "seeds": 2},
+                   "epochs": 40, "lr": 0.01, "seeds": 3, "long": [40, 80, 160]},
             title="Networks of growing width trained on the same 300 MNIST digits")
 def capacity(train: int, val: int, widths: list[int], depth: int, epochs: int, lr: float, seeds: int,
-             seed: int) -> dict:
-    """Per-epoch training and validation loss and accuracy for each width, over several seeds."""
+             long: list[int], seed: int) -> dict:
+    """Per-epoch training and validation loss and accuracy for each width, over several seeds; each final
+    network's answer and confidence on every validation digit; and the smallest network trained `long`."""
     inputs, classes = SIDE * SIDE, 10
     splits = [small_mnist(train, val, seed + s) for s in range(seeds)]
-    curves = []  # width, seed, epoch, metric
+    curves, examples = [], []  # width, seed, epoch, metric; width, seed, per-example scores
     for width in widths:
         hidden = (width,) * depth
         trainer = Trainer(lambda: mlp(hidden, inputs, classes), lr)
-        per_seed = []
+        per_seed, scored = [], []
         for s, split in enumerate(splits):
             trainer.reset(seed + s)
             per_seed.append(trainer.fit(split, epochs)["curves"])
+            scored.append(trainer.per_example(split.x_val, split.y_val))
         curves.append(per_seed)
+        examples.append(scored)
+        if width == widths[0]:  # the smallest, trained on until its training loss has levelled off
+            long_runs = []
+            for s, split in enumerate(splits):
+                trainer.reset(seed + s)
+                done, at = 0, []
+                for epoch in long:
+                    trainer.train(split.x_train, split.y_train, epoch - done)
+                    done = epoch
+                    at.append(np.concatenate([trainer.evaluate(split.x_train, split.y_train),
+                                              trainer.evaluate(split.x_val, split.y_val)]))
+                long_runs.append(at)
     curves = np.array(curves, dtype=np.float32)
+    scores = {key: np.array([[e[key] for e in scored] for scored in examples]) for key in ("correct", "confidence")}
     return {"widths": np.array(widths), "depth": depth, "epoch": np.arange(epochs + 1),
+            "val_correct": scores["correct"].astype(bool), "val_confidence": scores["confidence"].astype(np.float32),
+            "long_epochs": np.array(long), "long": np.array(long_runs, dtype=np.float32),  # seed, checkpoint, metric
             "params": np.array([parameter_count((w,) * depth, inputs, classes) for w in widths]),
             **{name: curves[..., i] for i, name in enumerate(("loss", "accuracy", "val_loss", "val_accuracy"))},
             "train_rows": train, "val_rows": val, "lr": lr, "seeds": seeds}
@@ -221,43 +248,70 @@ def capacity(train: int, val: int, widths: list[int], depth: int, epochs: int, l
 
 @experiment("overfitting/boundary", seed=21,
             full={"points": 60, "noise": 0.35, "val": 1000, "hidden": [64, 64], "lr": 0.01, "l2": 0.003,
-                  "frames": [0, 10, 25, 50, 100, 200, 400], "grid": 40},
+                  "frames": [0, 10, 25, 50, 100, 200, 400], "grid": 40, "seeds": 10,
+                  "strengths": [0.0, 0.0003, 0.001, 0.003, 0.01, 0.03]},
             smoke={"points": 60, "noise": 0.35, "val": 200, "hidden": [64, 64], "lr": 0.01, "l2": 0.003,
-                   "frames": [0, 10, 25, 150], "grid": 12},
-            title="A network fit to 60 noisy moons, with and without L2 weight decay")
+                   "frames": [0, 10, 25, 100], "grid": 12, "seeds": 3, "strengths": [0.0, 0.03]},
+            title="A network fit to 60 noisy moons, with and without an L2 penalty, over several draws")
 def boundary(points: int, noise: float, val: int, hidden: list[int], lr: float, l2: float, frames: list[int],
-             grid: int, seed: int) -> dict:
-    """The predicted probability of class 1 on a grid, at several epochs, with and without L2."""
-    x, y = data.moons(points, noise, seed)
-    x_val, y_val = data.moons(val, noise, seed + 1)
-    split = data.Split(x, y, x_val, y_val)
-    lo, hi = x.min(0) - 0.3, x.max(0) + 0.3
-    gx, gy = np.linspace(lo[0], hi[0], grid, dtype=np.float32), np.linspace(lo[1], hi[1], grid, dtype=np.float32)
-    mesh = np.stack(np.meshgrid(gx, gy), -1).reshape(-1, 2)
-    trainer = Trainer(lambda: mlp(tuple(hidden), 2, 2), lr)
+             grid: int, seeds: int, strengths: list[float], seed: int) -> dict:
+    """The predicted probability of class 1 on a grid, at several epochs, with and without L2, for the first
+    seed's draw of points; every seed's metrics at those epochs and its final answers on the validation
+    points; and the final map and scores for a range of L2 strengths."""
     tf, _ = tensorflow()
-    runs = {}
-    for name, strength in (("none", 0.0), ("L2", l2)):
-        trainer.reset(seed, strength)
-        maps, metrics, done = [], [], 0
-        for frame in frames:
-            metrics.append(trainer.fit(split, frame - done)["curves"][-1])
-            done = frame
-            maps.append(tf.nn.softmax(trainer.model(mesh, training=False))[:, 1].numpy().reshape(grid, grid))
-        runs[name] = (np.array(maps, dtype=np.float32), np.array(metrics, dtype=np.float32))
-    return {"runs": ["none", "L2"], "frames": np.array(frames), "gx": gx, "gy": gy, "x": x, "y": y,
-            "prob": np.stack([runs[n][0] for n in runs]).round(3).astype(np.float16).astype(np.float32),
-            "metrics": np.stack([runs[n][1] for n in runs]), "l2": l2, "lr": lr, "points": points,
-            "noise": noise, "hidden": hidden, "val_points": val}
+    trainer = Trainer(lambda: mlp(tuple(hidden), 2, 2), lr)
+    maps, metrics, val_prob = [], [], []  # run, frame, grid; seed, run, frame, metric; seed, run, point
+    sweep, sweep_maps = [], []  # seed, strength, metric; strength, grid
+    for s in range(seeds):
+        x, y = data.moons(points, noise, seed + 2 * s)
+        x_val, y_val = data.moons(val, noise, seed + 2 * s + 1)
+        split = data.Split(x, y, x_val, y_val)
+        if s == 0:
+            lo, hi = x.min(0) - 0.3, x.max(0) + 0.3
+            gx = np.linspace(lo[0], hi[0], grid, dtype=np.float32)
+            gy = np.linspace(lo[1], hi[1], grid, dtype=np.float32)
+            mesh = np.stack(np.meshgrid(gx, gy), -1).reshape(-1, 2)
+            shown = (x, y)
+        on_mesh = lambda: tf.nn.softmax(trainer.model(mesh, training=False))[:, 1].numpy().reshape(grid, grid)  # noqa: E731
+        per_run, per_prob = [], []
+        for strength in (0.0, l2):
+            trainer.reset(seed + s, strength)
+            at, frame_maps, done = [], [], 0
+            for frame in frames:
+                at.append(trainer.fit(split, frame - done)["curves"][-1])
+                done = frame
+                frame_maps.append(on_mesh())
+            per_run.append(at)
+            probs = tf.nn.softmax(trainer.model(x_val, training=False)).numpy()
+            per_prob.append(probs[np.arange(val), y_val])
+            if s == 0:
+                maps.append(frame_maps)
+        metrics.append(per_run)
+        val_prob.append(per_prob)
+        per_strength = []
+        for strength in strengths:
+            trainer.reset(seed + s, strength)
+            trainer.train(x, y, frames[-1])
+            per_strength.append(np.concatenate([trainer.evaluate(x, y), trainer.evaluate(x_val, y_val)]))
+            if s == 0:
+                sweep_maps.append(on_mesh())
+        sweep.append(per_strength)
+    squeeze = lambda a: np.array(a, dtype=np.float32).round(3).astype(np.float16).astype(np.float32)  # noqa: E731
+    return {"runs": ["none", "L2"], "frames": np.array(frames), "gx": gx, "gy": gy, "x": shown[0], "y": shown[1],
+            "prob": squeeze(maps), "metrics": np.array(metrics, dtype=np.float32),
+            "val_true_prob": np.array(val_prob, dtype=np.float32),
+            "strengths": np.array(strengths, dtype=np.float32), "sweep": np.array(sweep, dtype=np.float32),
+            "sweep_prob": squeeze(sweep_maps), "l2": l2, "lr": lr, "points": points, "noise": noise,
+            "hidden": hidden, "val_points": val, "seeds": seeds}
 
 
 # --- the cures -----------------------------------------------------------------------------------
 
 @experiment("overfitting/cures", seed=22,
             full={"train": 300, "more": 900, "val": 500, "test": 1000, "hidden": [128, 128], "epochs": 60,
-                  "lr": 0.003, "l2": 0.001, "dropout": 0.5, "patience": 10, "shift": 1, "seeds": 5},
+                  "lr": 0.003, "l2": 0.001, "dropout": 0.5, "patience": 10, "shift": 1, "seeds": 10},
             smoke={"train": 100, "more": 400, "val": 200, "test": 200, "hidden": [64, 64], "epochs": 30, "lr": 0.01,
-                   "l2": 0.001, "dropout": 0.5, "patience": 5, "shift": 1, "seeds": 2},
+                   "l2": 0.001, "dropout": 0.5, "patience": 5, "shift": 1, "seeds": 3},
             title="Seven ways to treat one overfitting network, over several seeds")
 def cures(train: int, more: int, val: int, test: int, hidden: list[int], epochs: int, lr: float, l2: float,
           dropout: float, patience: int, shift: int, seeds: int, seed: int) -> dict:
@@ -269,6 +323,7 @@ def cures(train: int, more: int, val: int, test: int, hidden: list[int], epochs:
     with_batchnorm = Trainer(lambda: mlp(hidden, inputs, classes, batchnorm=True), lr)
     curves = {cure: [] for cure in CURES}
     tests = {cure: [] for cure in CURES}  # loss and accuracy on the test digits
+    examples = {cure: [] for cure in CURES}  # each test digit's loss and whether it is right
     stop, kept = [], []
     for s in range(seeds):
         big = small_mnist(more, val + test, seed + s)  # the small set is the first `train` rows of the big one
@@ -289,9 +344,11 @@ def cures(train: int, more: int, val: int, test: int, hidden: list[int], epochs:
             run = trainer.fit(run_split, epochs, augment, patience if cure == "none" else None, held_out)
             curves[cure].append(run["curves"])
             tests[cure].append(run["test"])
+            examples[cure].append(run["test_examples"])
             if cure == "none":
                 curves["early stopping"].append(run["curves"])
                 tests["early stopping"].append(run["kept_test"])
+                examples["early stopping"].append(run["kept_test_examples"])
                 stop.append(run["stop"])
                 kept.append(run["kept"])
     stacked = np.array([curves[c] for c in CURES], dtype=np.float32)  # cure, seed, epoch, metric
@@ -299,6 +356,8 @@ def cures(train: int, more: int, val: int, test: int, hidden: list[int], epochs:
     return {"cures": list(CURES), "epoch": np.arange(epochs + 1),
             **{name: stacked[..., i] for i, name in enumerate(("loss", "accuracy", "val_loss", "val_accuracy"))},
             "test_loss": scored[..., 0], "test_accuracy": scored[..., 1],
+            "test_example_loss": np.array([[e["loss"] for e in examples[c]] for c in CURES], dtype=np.float32),
+            "test_correct": np.array([[e["correct"] for e in examples[c]] for c in CURES], dtype=bool),
             "stop": np.array(stop), "kept": np.array(kept), "train_rows": train, "more_rows": more, "val_rows": val,
             "test_rows": test, "hidden": list(hidden), "lr": lr, "l2": l2, "dropout": dropout, "patience": patience,
             "shift": shift, "seeds": seeds}
@@ -308,7 +367,7 @@ def cures(train: int, more: int, val: int, test: int, hidden: list[int], epochs:
 
 @experiment("overfitting/data", seed=23,
             full={"sizes": [25, 50, 100, 200, 400, 800, 1600], "noise": [0.0, 0.2, 0.4, 0.6, 0.8],
-                  "noise_rows": 500, "val": 1000, "hidden": [64], "epochs": 50, "lr": 0.01, "seeds": 3},
+                  "noise_rows": 500, "val": 1000, "hidden": [64], "epochs": 50, "lr": 0.01, "seeds": 10},
             smoke={"sizes": [25, 100, 400], "noise": [0.0, 0.4, 0.8], "noise_rows": 200, "val": 300, "hidden": [64],
                    "epochs": 50, "lr": 0.01, "seeds": 2},
             title="Validation accuracy against training-set size and label noise")
@@ -335,3 +394,40 @@ def data_quality(sizes: list[int], noise: list[float], noise_rows: int, val: int
             "size_val_accuracy": by_size[..., 0], "size_train_accuracy": by_size[..., 1],
             "noise_val_accuracy": by_noise[..., 0], "noise_train_accuracy": by_noise[..., 1],
             "val_rows": val, "hidden": hidden, "epochs": epochs, "lr": lr, "seeds": seeds}
+
+
+# --- how strong a cure ---------------------------------------------------------------------------
+
+@experiment("overfitting/strength", seed=24,
+            full={"train": 300, "val": 500, "test": 1000, "hidden": [128, 128], "epochs": 60, "lr": 0.003,
+                  "l2": [0.0, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03], "dropout": [0.0, 0.2, 0.4, 0.6, 0.8],
+                  "seeds": 5},
+            smoke={"train": 100, "val": 200, "test": 200, "hidden": [64, 64], "epochs": 30, "lr": 0.01,
+                   "l2": [0.0, 0.001, 0.03], "dropout": [0.0, 0.5], "seeds": 2},
+            title="The overfitting network of the cures with L2 penalties and dropout rates of growing strength")
+def strength(train: int, val: int, test: int, hidden: list[int], epochs: int, lr: float, l2: list[float],
+             dropout: list[float], seeds: int, seed: int) -> dict:
+    """Final validation and test loss and accuracy for every strength of each regulariser, over seeds; the
+    network and data of `overfitting/cures`."""
+    inputs, classes, hidden = SIDE * SIDE, 10, tuple(hidden)
+    trainers = {rate: Trainer(lambda rate=rate: mlp(hidden, inputs, classes, dropout=rate), lr) for rate in dropout}
+    by_l2, by_dropout = [], []  # seed, setting, (val loss, val acc, test loss, test acc)
+    for s in range(seeds):
+        big = small_mnist(train, val + test, seed + s)
+        x_test, y_test = big.x_val[val:], big.y_val[val:]
+        split = data.Split(big.x_train, big.y_train, big.x_val[:val], big.y_val[:val])
+
+        def score(trainer: Trainer, penalty: float) -> np.ndarray:
+            trainer.reset(seed + s, penalty)
+            trainer.train(split.x_train, split.y_train, epochs)
+            return np.concatenate([trainer.evaluate(split.x_val, split.y_val), trainer.evaluate(x_test, y_test)])
+
+        by_l2.append([score(trainers[dropout[0]], penalty) for penalty in l2])
+        by_dropout.append([score(trainers[rate], 0.0) for rate in dropout])
+    by_l2, by_dropout = np.array(by_l2, dtype=np.float32), np.array(by_dropout, dtype=np.float32)
+    names = ("val_loss", "val_accuracy", "test_loss", "test_accuracy")
+    return {"l2": np.array(l2, dtype=np.float32), "dropout": np.array(dropout, dtype=np.float32),
+            **{f"l2_{n}": by_l2[..., i] for i, n in enumerate(names)},
+            **{f"dropout_{n}": by_dropout[..., i] for i, n in enumerate(names)},
+            "train_rows": train, "val_rows": val, "test_rows": test, "hidden": list(hidden), "epochs": epochs,
+            "lr": lr, "seeds": seeds}

@@ -94,6 +94,78 @@ def occlusion(model, images: np.ndarray, classes: np.ndarray, patch: int,
     return drop.reshape(shape), log_drop.reshape(shape), starts
 
 
+def grad_cam(model, images: np.ndarray, classes: np.ndarray, layer: str = "conv_2") -> np.ndarray:
+    """Grad-CAM: the maps of `layer` weighted by the mean gradient of the class score over each map, summed,
+    passed through ReLU and enlarged to the image by repeating pixels."""
+    tf, _ = tensorflow()
+    with tf.GradientTape() as tape:
+        out, maps = tf.constant(images), None
+        for part in model.layers:  # layer by layer, to hold on to `layer`'s output
+            out = part(out, training=False)
+            if part.name == layer:
+                maps = out
+                tape.watch(maps)
+        picked = tf.gather(out, classes, axis=1, batch_dims=1)
+    grads = tape.gradient(picked, maps).numpy()
+    cam = np.maximum((np.asarray(maps) * grads.mean(axis=(1, 2), keepdims=True)).sum(axis=-1), 0)
+    scale = images.shape[1] // cam.shape[1]
+    return np.kron(cam, np.ones((1, scale, scale), np.float32))[..., None]
+
+
+def deletion_curve(model, images: np.ndarray, classes: np.ndarray, ranking: np.ndarray,
+                   fractions: list[float]) -> np.ndarray:
+    """The probability of each image's class after the top `fraction` of its pixels by `ranking` (higher is
+    removed first) are set to black: (fractions, images). A faithful ranking makes it fall fast."""
+    tf, _ = tensorflow()
+    n, pixels = len(images), images[0].size
+    order = np.argsort(-ranking.reshape(n, -1), axis=1, kind="stable")
+    batch = []
+    for fraction in fractions:
+        x = images.reshape(n, -1).copy()
+        x[np.arange(n)[:, None], order[:, : int(round(fraction * pixels))]] = 0.0
+        batch.append(x)
+    probs = tf.nn.softmax(model.predict(np.concatenate(batch).reshape((-1,) + images.shape[1:]), batch_size=1024,
+                                        verbose=0)).numpy()
+    return probs[np.arange(len(probs)), np.tile(classes, len(fractions))].reshape(len(fractions), n)
+
+
+def rank_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per image, Spearman's rank correlation of two maps' absolute values (Adebayo et al.'s randomisation test)."""
+    def ranks(x: np.ndarray) -> np.ndarray:
+        flat = np.abs(x.reshape(len(x), -1))
+        return np.argsort(np.argsort(flat, axis=1, kind="stable"), axis=1).astype(np.float64)
+
+    ra, rb = ranks(a), ranks(b)
+    ra -= ra.mean(axis=1, keepdims=True)
+    rb -= rb.mean(axis=1, keepdims=True)
+    return (ra * rb).sum(axis=1) / np.sqrt((ra**2).sum(axis=1) * (rb**2).sum(axis=1))
+
+
+def probe_accuracy(train_features: np.ndarray, train_labels: np.ndarray, features: np.ndarray,
+                   labels: np.ndarray) -> float:
+    """A linear probe: multinomial logistic regression fit on one set of features, scored on another."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        scaler = StandardScaler().fit(train_features)
+        fit = LogisticRegression(max_iter=2000, C=1.0).fit(scaler.transform(train_features), train_labels)
+        return float(np.mean(fit.predict(scaler.transform(features)) == labels))
+
+
+ATTRIBUTIONS = ("gradient", "smoothgrad", "integrated", "gradcam")
+
+
+def attributions(model, images: np.ndarray, classes: np.ndarray, smooth_samples: int, smooth_noise: float,
+                 ig_steps: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Every method's map of each image's class score."""
+    return {"gradient": class_score_gradients(model, images, classes),
+            "smoothgrad": smoothgrad(model, images, classes, smooth_samples, smooth_noise, rng),
+            "integrated": integrated_gradients(model, images, classes, ig_steps),
+            "gradcam": grad_cam(model, images, classes)}
+
+
 def ink_share(attribution: np.ndarray, images: np.ndarray) -> np.ndarray:
     """Per image, the share of the total |attribution| that falls on ink pixels."""
     size = np.abs(attribution).reshape(len(images), -1)
@@ -114,6 +186,16 @@ def nearest_neighbour_agreement(points: np.ndarray, labels: np.ndarray) -> float
 
 
 TSNE_SETTINGS = {"perplexity": 30, "max_iter": 500, "init": "pca"}
+
+
+def tsne(hidden: np.ndarray, perplexity: float, seed: int) -> np.ndarray:
+    """t-SNE of the hidden activations at one perplexity, the other settings as `TSNE_SETTINGS` (one thread)."""
+    from sklearn.manifold import TSNE
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        settings = TSNE_SETTINGS | {"perplexity": perplexity}
+        return TSNE(2, **settings, random_state=seed, n_jobs=1).fit_transform(hidden).astype(np.float32)
 
 
 def projections(hidden: np.ndarray, seed: int) -> dict[str, np.ndarray]:
@@ -171,18 +253,23 @@ class SeededTrainer:
 
 @experiment("visualization/cnn", seed=11,
             full={"train": 4000, "val": 1000, "epochs": 6, "batch": 64, "lr": 0.002, "filters": [8, 16],
-                  "hidden": 32, "seeds": 3, "shown": [0, 2, 3, 5, 7, 9], "stats": 100, "smooth_samples": 16,
-                  "smooth_noise": 0.15, "ig_steps": 48, "patch": 6, "stride": 2, "points": 500},
+                  "hidden": 32, "seeds": 5, "shown": [0, 2, 3, 5, 7, 9], "stats": 100, "smooth_samples": 16,
+                  "smooth_noise": 0.15, "ig_steps": 48, "patch": 6, "stride": 2, "points": 500, "probe_rows": 1000,
+                  "fractions": [0.0, 0.01, 0.02, 0.05, 0.1, 0.2], "perplexities": [5, 30, 100]},
             smoke={"train": 1200, "val": 300, "epochs": 2, "batch": 64, "lr": 0.002, "filters": [8, 16],
-                   "hidden": 32, "seeds": 2, "shown": [0, 2, 3, 5, 7, 9], "stats": 30, "smooth_samples": 8,
-                   "smooth_noise": 0.15, "ig_steps": 16, "patch": 6, "stride": 2, "points": 300},
+                   "hidden": 32, "seeds": 2, "shown": [0, 2, 3, 5, 7, 9], "stats": 20, "smooth_samples": 4,
+                   "smooth_noise": 0.15, "ig_steps": 8, "patch": 6, "stride": 2, "points": 200, "probe_rows": 300,
+                   "fractions": [0.0, 0.05, 0.2], "perplexities": [5, 30]},
             title="A small CNN on MNIST, several seeds, looked at with saliency, occlusion, feature maps and "
                   "2-D projections")
 def cnn(train: int, val: int, epochs: int, batch: int, lr: float, filters: list[int], hidden: int, seeds: int,
         shown: list[int], stats: int, smooth_samples: int, smooth_noise: float, ig_steps: int, patch: int,
-        stride: int, points: int, seed: int) -> dict:
-    """Train the same small CNN from `seeds` seeds. Every technique is applied to the first seed's network (and
-    its untrained starting point); the cheap measures (accuracy, gradient on ink, neighbours) to every seed."""
+        stride: int, points: int, probe_rows: int, fractions: list[float], perplexities: list[float],
+        seed: int) -> dict:
+    """Train the same small CNN from `seeds` seeds. The pictures come from the first seed's network (and its
+    untrained starting point); every seed gets the measures: accuracy, each attribution method on `stats`
+    digits trained and untrained (ink share, rank similarity, deletion curves against a random ranking),
+    nearest neighbours and a linear probe of the hidden layer."""
     tf, keras = tensorflow()
     split = data.mnist(train, val, seed)
     x_train = split.x_train.reshape(-1, 28, 28, 1).astype(np.float32)
@@ -191,20 +278,25 @@ def cnn(train: int, val: int, epochs: int, batch: int, lr: float, filters: list[
     trainer = SeededTrainer(tuple(filters), hidden, batch, lr)
     model = trainer.model
     untrained = small_cnn(tuple(filters), hidden)
-    hidden_of = lambda m: keras.Model(m.inputs[0], m.get_layer("hidden").output)  # noqa: E731
+    hidden_of = lambda m, x: np.asarray(keras.Model(m.inputs[0], m.get_layer("hidden").output)(x, training=False))  # noqa: E731
     probe, labels = x_val[:points], y_val[:points]
-    sample = np.arange(stats)
-    per_seed: dict[str, list] = {k: [] for k in ("val_accuracy", "loss", "acc_before", "top_answer_before",
-                                                 "top_answer_count_before", "nn_hidden_before", "nn_hidden_after",
-                                                 "ink_gradient", "ink_untrained")}
+    probe_x, probe_y = x_train[:probe_rows], split.y_train[:probe_rows]
+    images, classes = x_val[:stats], y_val[:stats]
+    rankings = (*ATTRIBUTIONS, "random")
+    per_seed: dict[str, list] = {k: [] for k in (
+        "val_accuracy", "loss", "acc_before", "top_answer_before", "top_answer_count_before", "nn_hidden_before",
+        "nn_hidden_after", "probe_before", "probe_after", "ink_trained", "ink_untrained", "similarity",
+        "deletion", "deletion_auc")}
     for s in range(seeds):
         trainer.start(seed + s)
         untrained.set_weights(model.get_weights())
-        hidden_before = np.asarray(hidden_of(model)(probe, training=False))
+        hidden_before = hidden_of(model, probe)
+        per_seed["probe_before"].append(probe_accuracy(hidden_of(model, probe_x), probe_y, hidden_before, labels))
         pred_before = np.asarray(model(probe, training=False)).argmax(axis=1)
         rng = np.random.default_rng(seed + s)
         per_seed["loss"].append(trainer.fit(x_train, split.y_train, epochs, rng))
-        hidden_after = np.asarray(hidden_of(model)(probe, training=False))
+        hidden_after = hidden_of(model, probe)
+        per_seed["probe_after"].append(probe_accuracy(hidden_of(model, probe_x), probe_y, hidden_after, labels))
         pred_after = np.asarray(model(probe, training=False)).argmax(axis=1)
         per_seed["val_accuracy"].append(float(np.mean(np.asarray(model(x_val, training=False)).argmax(1) == y_val)))
         per_seed["acc_before"].append(float(np.mean(pred_before == labels)))
@@ -213,8 +305,16 @@ def cnn(train: int, val: int, epochs: int, batch: int, lr: float, filters: list[
         per_seed["top_answer_count_before"].append(int(counts.max()))
         per_seed["nn_hidden_before"].append(nearest_neighbour_agreement(hidden_before, labels))
         per_seed["nn_hidden_after"].append(nearest_neighbour_agreement(hidden_after, labels))
-        for key, net in (("ink_gradient", model), ("ink_untrained", untrained)):
-            per_seed[key].append(ink_share(class_score_gradients(net, x_val[sample], y_val[sample]), x_val[sample]))
+        trained_maps = attributions(model, images, classes, smooth_samples, smooth_noise, ig_steps, rng)
+        untrained_maps = attributions(untrained, images, classes, smooth_samples, smooth_noise, ig_steps, rng)
+        per_seed["ink_trained"].append([ink_share(trained_maps[m], images) for m in ATTRIBUTIONS])
+        per_seed["ink_untrained"].append([ink_share(untrained_maps[m], images) for m in ATTRIBUTIONS])
+        per_seed["similarity"].append([rank_similarity(trained_maps[m], untrained_maps[m]) for m in ATTRIBUTIONS])
+        random_rank = rng.random(images.shape).astype(np.float32)
+        curves = np.array([deletion_curve(model, images, classes, trained_maps[m] if m != "random" else random_rank,
+                                          fractions) for m in rankings])  # ranking, fraction, image
+        per_seed["deletion"].append(curves.mean(axis=2))
+        per_seed["deletion_auc"].append(np.trapezoid(curves, fractions, axis=1) / (fractions[-1] - fractions[0]))
         if s == 0:
             first = first_seed_analysis(model, untrained, x_val, y_val, shown, stats, smooth_samples, smooth_noise,
                                         ig_steps, patch, stride, rng)
@@ -227,13 +327,22 @@ def cnn(train: int, val: int, epochs: int, batch: int, lr: float, filters: list[
                       for when, proj in (("before", before), ("after", after)) for method in ("pca", "tsne")}
             first |= {f"nn_agreement_hidden_{when}": nearest_neighbour_agreement(h, labels)
                       for when, h in (("before", hidden_before), ("after", hidden_after))}
+            maps = {p: after["tsne"] if p == TSNE_SETTINGS["perplexity"] else tsne(hidden_after, p, seed)
+                    for p in perplexities}
+            first |= {"tsne_perplexity": np.array([maps[p] for p in perplexities], dtype=np.float32),
+                      "nn_agreement_perplexity": np.array([nearest_neighbour_agreement(maps[p], labels)
+                                                           for p in perplexities], dtype=np.float32)}
 
     f32 = lambda a: np.asarray(a, dtype=np.float32)  # noqa: E731
+    pixels = probe.reshape(len(probe), -1)
     return first | {
         "train_rows": train, "val_rows": val, "epochs": epochs, "batch": batch, "lr": lr, "filters": filters,
         "hidden": hidden, "seeds": seeds, "stats": stats, "smooth_samples": smooth_samples,
         "smooth_noise": smooth_noise, "ig_steps": ig_steps, "patch": patch, "stride": stride, **TSNE_SETTINGS,
-        "nn_agreement_pixels": nearest_neighbour_agreement(probe.reshape(len(probe), -1), labels),
+        "probe_rows": probe_rows, "fractions": f32(fractions), "perplexities": f32(perplexities),
+        "attributions": list(ATTRIBUTIONS), "rankings": list(rankings),
+        "nn_agreement_pixels": nearest_neighbour_agreement(pixels, labels),
+        "probe_pixels": probe_accuracy(probe_x.reshape(len(probe_x), -1), probe_y, pixels, labels),
         "loss": f32(per_seed["loss"][0]), "val_accuracy": float(per_seed["val_accuracy"][0]),
         **{f"seed_{k}": f32(v) if k not in ("top_answer_before", "top_answer_count_before") else np.array(v)
            for k, v in per_seed.items()},  # (seed, ...)
@@ -252,6 +361,7 @@ def first_seed_analysis(model, untrained, x_val: np.ndarray, y_val: np.ndarray, 
         "gradient": class_score_gradients(model, images, classes),
         "smoothgrad": smoothgrad(model, images, classes, smooth_samples, smooth_noise, rng),
         "integrated": integrated_gradients(model, images, classes, ig_steps),
+        "gradcam": grad_cam(model, images, classes),
         "untrained": class_score_gradients(untrained, images, classes),
     }
     scores = np.asarray(model(images, training=False))
@@ -294,14 +404,30 @@ def breast_cancer(train: int, seed: int):
     return x[tr], y[tr], x[va], y[va], [str(n) for n in bunch.feature_names]
 
 
-def permutation_drops(model, x: np.ndarray, y: np.ndarray, repeats: int, rng: np.random.Generator):
-    """Accuracy drop and loss rise when one feature's column is shuffled, per feature and repeat."""
+def correlated_groups(x: np.ndarray, threshold: float) -> np.ndarray:
+    """A group number per feature: features joined by average-linkage clustering while their absolute
+    correlation stays above `threshold` (a feature without such a twin is a group of its own)."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    distance = 1 - np.abs(np.corrcoef(x.T))
+    np.fill_diagonal(distance, 0)
+    tree = linkage(squareform(np.clip(distance, 0, None), checks=False), method="average")
+    return fcluster(tree, 1 - threshold, criterion="distance").astype(np.int32) - 1
+
+
+def permutation_drops(model, x: np.ndarray, y: np.ndarray, repeats: int, rng: np.random.Generator,
+                      groups: list[list[int]] | None = None):
+    """Accuracy drop and loss rise when one feature's column (or one group of columns, rows shuffled
+    together) is shuffled, per feature (or group) and repeat."""
     features = x.shape[1]
-    shuffled = np.repeat(x[None, None], features * repeats, axis=0).reshape(features, repeats, *x.shape)
-    for j in range(features):
+    groups = groups or [[j] for j in range(features)]
+    shuffled = np.repeat(x[None, None], len(groups) * repeats, axis=0).reshape(len(groups), repeats, *x.shape)
+    for g, columns in enumerate(groups):
         for r in range(repeats):
-            shuffled[j, r, :, j] = rng.permutation(x[:, j])
-    p = model.predict(shuffled.reshape(-1, features), batch_size=8192, verbose=0).reshape(features, repeats, len(y))
+            shuffled[g, r][:, columns] = x[rng.permutation(len(x))][:, columns]
+    p = model.predict(shuffled.reshape(-1, features), batch_size=8192, verbose=0).reshape(len(groups), repeats,
+                                                                                          len(y))
     base = model.predict(x, verbose=0)[:, 0]
     accuracy = lambda q: ((q > 0.5) == (y > 0.5)).mean(axis=-1)  # noqa: E731
     loss = lambda q: -(y * np.log(np.clip(q, 1e-7, 1)) + (1 - y) * np.log(np.clip(1 - q, 1e-7, 1))).mean(axis=-1)  # noqa: E731
@@ -316,15 +442,24 @@ def similarity_order(rows: np.ndarray) -> np.ndarray:
 
 
 @experiment("visualization/importance", seed=12,
-            full={"train": 400, "hidden": 16, "epochs": 40, "batch": 64, "lr": 0.003, "repeats": 20, "seeds": 3},
-            smoke={"train": 300, "hidden": 8, "epochs": 3, "batch": 64, "lr": 0.003, "repeats": 3, "seeds": 2},
+            full={"train": 400, "hidden": 16, "epochs": 40, "batch": 64, "lr": 0.003, "repeats": 20, "seeds": 10,
+                  "twin": 0.9},
+            smoke={"train": 300, "hidden": 8, "epochs": 3, "batch": 64, "lr": 0.003, "repeats": 3, "seeds": 2,
+                   "twin": 0.9},
             title="Permutation importance of the 30 features of a breast cancer classifier")
-def importance(train: int, hidden: int, epochs: int, batch: int, lr: float, repeats: int, seeds: int,
+def importance(train: int, hidden: int, epochs: int, batch: int, lr: float, repeats: int, seeds: int, twin: float,
                seed: int) -> dict:
-    """Train the same small network from several seeds; shuffle each feature in turn and measure the damage."""
+    """Train the same small network from several seeds; shuffle each feature in turn, and each group of
+    features correlated above `twin` together, and measure the damage; fit a logistic regression as a
+    simple model to compare with."""
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
+
     _, keras = tensorflow()
     x_tr, y_tr, x_va, y_va, names = breast_cancer(train, seed)
-    acc_drop, loss_rise, base_acc, base_loss, kernels = [], [], [], [], []
+    group_of = correlated_groups(x_tr, twin)
+    groups = [list(np.flatnonzero(group_of == g)) for g in range(group_of.max() + 1)]
+    acc_drop, loss_rise, group_rise, base_acc, base_loss, kernels, outputs = [], [], [], [], [], [], []
     for s in range(seeds):
         keras.utils.set_random_seed(seed + s)
         model = keras.Sequential([keras.Input((x_tr.shape[1],)),
@@ -334,12 +469,20 @@ def importance(train: int, hidden: int, epochs: int, batch: int, lr: float, repe
                  np.random.default_rng(seed + s))
         a, l, ba, bl = permutation_drops(model, x_va, y_va, repeats, np.random.default_rng(seed + s))
         acc_drop.append(a), loss_rise.append(l), base_acc.append(ba), base_loss.append(bl)
+        group_rise.append(permutation_drops(model, x_va, y_va, repeats, np.random.default_rng(seed + s), groups)[1])
         kernels.append(model.get_layer("hidden").kernel.numpy())
+        outputs.append(model.get_layer("output").kernel.numpy()[:, 0])
+    with threadpool_limits(1):
+        logistic = LogisticRegression(max_iter=5000).fit(x_tr, y_tr)
     return {"features": names, "train_rows": train, "val_rows": len(y_va), "hidden": hidden, "epochs": epochs,
-            "batch": batch, "lr": lr, "repeats": repeats, "seeds": seeds,
+            "batch": batch, "lr": lr, "repeats": repeats, "seeds": seeds, "twin": twin,
             "accuracy_drop": np.array(acc_drop, dtype=np.float32), "loss_rise": np.array(loss_rise, dtype=np.float32),
+            "group_of": group_of, "group_loss_rise": np.array(group_rise, dtype=np.float32),  # (seed, group, repeat)
             "val_accuracy": np.array(base_acc, dtype=np.float32), "val_loss": np.array(base_loss, dtype=np.float32),
             "kernel": kernels[0].T.astype(np.float32),  # (units, features) of the first seed's model
+            "output_kernel": outputs[0].astype(np.float32),  # (units,) of the first seed's model
             "kernel_row_order": similarity_order(kernels[0].T).astype(np.int32),
             "kernels": np.array([k.T for k in kernels], dtype=np.float32),  # (seed, units, features)
+            "logistic_coef": logistic.coef_[0].astype(np.float32),
+            "logistic_accuracy": float(np.mean(logistic.predict(x_va) == y_va)),
             "feature_correlation": np.corrcoef(x_tr.T).astype(np.float32)}

@@ -6,8 +6,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from nnbook.evidence import equivalent, paired
 from nnbook.figures.style import Table, color, num, pct, tidy
-from nnbook.registry import claim, figure, table, values
+from nnbook.registry import claim, figure, values
 
 FAMILY_NAMES = {"mlp": "feed-forward", "cnn": "convolutional", "rnn": "plain RNN", "lstm": "LSTM"}
 
@@ -50,8 +51,9 @@ def _rgba(hex_color: str, alpha: float) -> str:
 @figure("architectures/vision-accuracy", uses="architectures/vision",
         caption="Validation accuracy on held-out MNIST digits against the number of trainable parameters "
                 "(log scale), for feed-forward networks with one hidden layer and for small convolutional "
-                "networks, two sizes each. Small dots are single seeds; the line joins their means, with "
-                "± one standard deviation as error bars.")
+                "networks, two sizes each; the cross is the larger convolutional network trained and tested on "
+                "the same digits with their pixels shuffled by one fixed permutation. Small dots are single "
+                "seeds; the line joins their means, with ± one standard deviation as error bars.")
 def vision_accuracy(r: dict) -> tuple[go.Figure, Table]:
     fig = go.Figure()
     mean, sd = _mean_sd(r["accuracy"])
@@ -65,11 +67,19 @@ def vision_accuracy(r: dict) -> tuple[go.Figure, Table]:
         fig.add_scatter(x=np.repeat(r["params"][idx], r["seeds"]), y=r["accuracy"][idx].ravel(), mode="markers",
                         marker={"color": color(k), "size": 5, "opacity": 0.5}, showlegend=False,
                         legendgroup=family, hovertemplate="one seed: %{y:.1%}<extra></extra>")
+    c = _largest(r, "cnn")
+    shuffled_mean, shuffled_sd = _mean_sd(r["shuffled_accuracy"])
+    fig.add_scatter(x=[r["params"][c]], y=[shuffled_mean], error_y={"array": [shuffled_sd], "width": 6},
+                    mode="markers", name="convolutional, pixels shuffled", legendgroup="shuffled",
+                    marker={"color": color(1), "symbol": "x", "size": 11},
+                    hovertemplate="pixels shuffled: %{y:.1%}<extra></extra>")
     fig.update_layout(xaxis={"type": "log", "title": "trainable parameters"},
                       yaxis={"title": "validation accuracy", "tickformat": ".0%"})
     rows = [[_family(r, i), f"{int(r['params'][i]):,}", _pm(mean[i], sd[i]),
              ", ".join(pct(a) for a in r["accuracy"][i]), f"{r['seconds'][i]:.1f} s"]
             for i in range(len(r["families"]))]
+    rows.append([_family(r, c) + ", pixels shuffled", f"{int(r['params'][c]):,}", _pm(shuffled_mean, shuffled_sd),
+                 ", ".join(pct(a) for a in r["shuffled_accuracy"]), "–"])
     header = ["network", "parameters", "accuracy (mean ± sd)", "each seed", "training time (median)"]
     return tidy(fig, height=420, top=60), (header, rows)
 
@@ -97,12 +107,16 @@ def _image_axes(fig: go.Figure) -> None:
                 "it; each filter is scaled to its own largest weight.")
 def filters(r: dict) -> tuple[go.Figure, Table]:
     kernels = r["kernels"]
+    side = kernels.shape[1]
     fig = go.Figure(go.Heatmap(z=_mosaic(kernels, len(kernels), True), colorscale="RdBu", zmid=0, zmin=-1, zmax=1,
                                showscale=False, hovertemplate="weight (scaled) %{z:.2f}<extra></extra>",
                                name="first-layer filters"))
+    for k in range(len(kernels)):
+        fig.add_annotation(x=k * (side + 1) + (side - 1) / 2, y=-0.6, text=f"filter {k + 1}", showarrow=False,
+                           yanchor="bottom", font={"size": 11})
     _image_axes(fig)
     rows = [[str(k + 1), num(w.max()), num(w.min()), num(w.sum())] for k, w in enumerate(kernels)]
-    return tidy(fig, height=150, top=10, bottom=10), (["filter", "largest weight", "smallest weight", "sum"], rows)
+    return tidy(fig, height=170, top=30, bottom=10), (["filter", "largest weight", "smallest weight", "sum"], rows)
 
 
 @figure("architectures/feature-maps", uses="architectures/vision",
@@ -131,7 +145,8 @@ def feature_maps(r: dict) -> tuple[go.Figure, Table]:
 @figure("architectures/shift", uses="architectures/vision",
         caption="Accuracy on the validation digits moved k pixels (right, left, up and down, averaged), for "
                 "networks trained only on centred digits. Lines are means over seeds, bands ± one standard "
-                "deviation.")
+                "deviation. The shaded region starts at the first shift that pushes part of some digits' ink off "
+                "the image: there a digit is no longer only moved but also cut.")
 def shift(r: dict) -> tuple[go.Figure, Table]:
     fig = go.Figure()
     mean, sd = _mean_sd(np.moveaxis(r["shift_accuracy"], 1, -1))  # (configs, shifts)
@@ -145,92 +160,130 @@ def shift(r: dict) -> tuple[go.Figure, Table]:
                         hovertemplate=name + "<br>shift %{x} px: %{y:.1%}<extra></extra>")
     fig.add_hline(y=0.1, line={"color": "#888", "dash": "dash", "width": 1}, annotation_text="chance (10%)",
                   annotation_position="bottom left")
+    cut = whole_shifts(r)
+    if cut < len(r["shifts"]):
+        fig.add_vrect(x0=float(r["shifts"][cut]) - 0.5, x1=float(r["shifts"][-1]) + 0.3, fillcolor="#888",
+                      opacity=0.12, line_width=0, annotation_text="digits cut", annotation_position="top left")
     fig.update_layout(xaxis={"ticksuffix": " px", "dtick": 1, "zeroline": False},
                       yaxis={"title": "validation accuracy", "tickformat": ".0%", "range": [0, 1]})
-    header = ["shift (pixels)"] + [_family(r, i) for i in range(len(r["families"]))]
-    rows = [[str(int(s))] + [_pm(mean[i, j], sd[i, j]) for i in range(len(r["families"]))]
-            for j, s in enumerate(r["shifts"])]
+    header = ["shift (pixels)"] + [_family(r, i) for i in range(len(r["families"]))] + \
+             ["ink pushed off the image (mean)", "digits losing more than 1% of their ink"]
+    rows = [[str(int(s))] + [_pm(mean[i, j], sd[i, j]) for i in range(len(r["families"]))] +
+            [pct(r["ink_lost"][j], 2), pct(r["ink_cut"][j], 1)] for j, s in enumerate(r["shifts"])]
     return tidy(fig, height=440, top=80), (header, rows)
+
+
+def whole_shifts(r: dict) -> int:
+    """The number of shifts (from 0) that cut no digit: none loses more than 1% of its ink."""
+    cut = np.flatnonzero(r["ink_cut"] > 0)
+    return int(cut[0]) if len(cut) else len(r["shifts"])
 
 
 @values("architectures/vision-values", uses="architectures/vision")
 def vision_values(r: dict) -> dict:
     mean, sd = _mean_sd(r["accuracy"])
-    shift_mean, shift_sd = _mean_sd(np.moveaxis(r["shift_accuracy"], 1, -1))
+    shift_mean = r["shift_accuracy"].mean(axis=1)  # config, shift
     m, c = _largest(r, "mlp"), _largest(r, "cnn")
+    small_m = min(i for i, f in enumerate(r["families"]) if f == "mlp")
     small_c = min(i for i, f in enumerate(r["families"]) if f == "cnn")
-    gap = mean[c] - mean[m]
-    noise = 2 * max(sd[c], sd[m])
+    correct, shift_correct = r["correct"], r["shift_correct"]  # config, seed, (shift,) image
     s1, s2 = int(np.searchsorted(r["shifts"], 1)), int(np.searchsorted(r["shifts"], 2))
+    whole = whole_shifts(r)
+    far = whole - 1  # the largest shift that cuts no digit
+    name = lambda i: _family(r, i)  # noqa: E731
+    beats = paired(r["accuracy"][c], r["accuracy"][m], points=True, examples=(correct[c], correct[m]),
+                   what=f"{name(c)} minus {name(m)}, validation accuracy")
+    close = paired(r["accuracy"][small_c], r["accuracy"][m], points=True, examples=(correct[small_c], correct[m]),
+                   what=f"{name(small_c)} minus {name(m)}, validation accuracy")
+    growth = paired(r["accuracy"][c] - r["accuracy"][small_c], r["accuracy"][m] - r["accuracy"][small_m],
+                    points=True, what=f"gain from {name(small_c)} to {name(c)} minus gain from {name(small_m)} "
+                                      f"to {name(m)}, validation accuracy")
+    locality = paired(r["accuracy"][c], r["shuffled_accuracy"], points=True,
+                      examples=(correct[c], r["shuffled_correct"]),
+                      what=f"{name(c)}: centred digits minus the same digits with shuffled pixels, accuracy")
+    shuffled_vs_mlp = paired(r["accuracy"][m], r["shuffled_accuracy"], points=True,
+                             examples=(correct[m], r["shuffled_correct"]),
+                             what=f"{name(m)} minus {name(c)} on shuffled pixels, validation accuracy")
+    drop = lambda i, j: shift_correct[i, :, 0] - shift_correct[i, :, j]  # noqa: E731 - per seed and digit
+    drops_more = paired(drop(m, s1).mean(1), drop(c, s1).mean(1), points=True, examples=(drop(m, s1), drop(c, s1)),
+                        what=f"accuracy lost to a 1-pixel shift, {name(m)} minus {name(c)}")
+    at = lambda j: paired(r["shift_accuracy"][c, :, j], r["shift_accuracy"][m, :, j], points=True,  # noqa: E731
+                          examples=(shift_correct[c, :, j], shift_correct[m, :, j]),
+                          what=f"{name(c)} minus {name(m)}, accuracy on digits shifted {int(r['shifts'][j])} px")
     out = {"train-rows": f"{r['train_rows']:,}", "val-rows": f"{r['val_rows']:,}", "epochs": str(r["epochs"]),
            "batch": str(r["batch"]), "lr": f"{r['lr']:g}", "seeds": str(r["seeds"]),
            "mlp-seconds": f"{r['seconds'][m]:.1f} s", "cnn-seconds": f"{r['seconds'][c]:.1f} s",
            "mlp-params": f"{int(r['params'][m]):,}", "cnn-params": f"{int(r['params'][c]):,}",
-           "small-cnn-params": f"{int(r['params'][small_c]):,}",
+           "small-cnn-params": f"{int(r['params'][small_c]):,}", "small-mlp-params": f"{int(r['params'][small_m]):,}",
            "mlp-acc": _pm(mean[m], sd[m]), "cnn-acc": _pm(mean[c], sd[c]),
-           "small-cnn-acc": _pm(mean[small_c], sd[small_c]),
-           "param-ratio": f"{r['params'][m] / r['params'][c]:.0f}", "gap": f"{100 * gap:.1f} points",
+           "small-cnn-acc": _pm(mean[small_c], sd[small_c]), "small-mlp-acc": _pm(mean[small_m], sd[small_m]),
+           "shuffled-acc": _pm(*_mean_sd(r["shuffled_accuracy"])),
+           "param-ratio": f"{r['params'][m] / r['params'][c]:.0f}",
+           "mlp-growth": f"{r['params'][m] / r['params'][small_m]:.0f}",
+           "cnn-growth": f"{r['params'][c] / r['params'][small_c]:.1f}",
+           "gap-test": beats.summary(), "close-test": close.summary(), "close-verdict": close.verdict,
+           "growth-test": growth.summary(), "locality-test": locality.summary(),
+           "shuffled-vs-mlp-test": shuffled_vs_mlp.summary(), "shuffled-vs-mlp-verdict": shuffled_vs_mlp.verdict,
+           "binomial-se": f"{100 * np.sqrt(mean[c] * (1 - mean[c]) / r['val_rows']):.1f}",
            "digit-label": str(r["digit_label"]), "filters": str(len(r["kernels"])),
            "maps-2": str(len(r["maps_2"])), "max-shift": str(int(r["shifts"][-1])),
+           "whole-shift": str(int(r["shifts"][far])), "first-cut": str(int(r["shifts"][min(whole, len(r["shifts"]) - 1)])),
+           "cut-share-max": pct(r["ink_cut"][-1], 0), "cut-share-2": pct(r["ink_cut"][s2], 0),
            "mlp-shift1": pct(shift_mean[m, s1]), "cnn-shift1": pct(shift_mean[c, s1]),
            "mlp-drop1": f"{100 * (mean[m] - shift_mean[m, s1]):.1f}", "cnn-drop1": f"{100 * (mean[c] - shift_mean[c, s1]):.1f}",
            "mlp-shift2": pct(shift_mean[m, s2]), "cnn-shift2": pct(shift_mean[c, s2]),
-           "mlp-shift-max": pct(shift_mean[m, -1]), "cnn-shift-max": pct(shift_mean[c, -1])}
-    out["cnn-beats-mlp"] = claim(gap > noise and r["params"][c] < r["params"][m],
-                                 "the larger CNN is more accurate than the larger MLP by more than twice the "
-                                 "larger seed spread, with fewer parameters")
-    out["small-cnn-close"] = claim(abs(mean[small_c] - mean[m]) < 2 * max(sd[small_c], sd[m]),
-                                    "the smaller CNN and the larger MLP differ by less than twice the larger seed "
-                                    "spread: within seed noise")
-    kernels = r["kernels"].reshape(len(r["kernels"]), -1)
-    out["filters-mixed"] = claim(((kernels.max(axis=1) > 0) & (kernels.min(axis=1) < 0)).all(),
-                                  "every first-layer filter has both positive and negative weights")
-    out["sparser"] = claim(np.mean(r["maps_2"] > 0) < np.mean(r["maps_1"] > 0),
-                            "a smaller share of the second layer's values is above zero than of the first's")
-    out["share-1"] = pct(np.mean(r["maps_1"] > 0), 0)
-    out["share-2"] = pct(np.mean(r["maps_2"] > 0), 0)
-    out["mlp-drops-more"] = claim(mean[m] - shift_mean[m, s1] > mean[c] - shift_mean[c, s1],
-                                   "a one-pixel shift costs the larger MLP more accuracy than the larger CNN")
-    out["cnn-shift-better"] = claim(shift_mean[c, s2] - shift_mean[m, s2] > 2 * max(shift_sd[c, s2], shift_sd[m, s2]),
-                                    "at a 2-pixel shift the CNN keeps more accuracy than the MLP, beyond seed noise")
-    out["both-drop"] = claim(max(shift_mean[c, -1], shift_mean[m, -1]) < 0.2,
-                              "at the largest shift both larger networks score below 20%, close to guessing (10%)")
+           "mlp-shift-far": pct(shift_mean[m, far]), "cnn-shift-far": pct(shift_mean[c, far]),
+           "mlp-shift-max": pct(shift_mean[m, -1]), "cnn-shift-max": pct(shift_mean[c, -1]),
+           "share-1": pct(np.mean(r["maps_1"] > 0), 0), "share-2": pct(np.mean(r["maps_2"] > 0), 0),
+           "drops-more-test": drops_more.summary(), "shift2-test": at(s2).summary()}
+    out["cnn-beats-mlp"] = beats.claim("the larger CNN is more accurate than the larger MLP, with fewer parameters")
+    out["growth"] = growth.claim("going from the smaller to the larger CNN gains more accuracy than going from the "
+                                 "smaller to the larger MLP, with far fewer added weights")
+    out["locality"] = locality.claim("shuffling the pixels costs the CNN accuracy")
+    out["mlp-drops-more"] = drops_more.claim("a one-pixel shift costs the larger MLP more accuracy than the larger CNN")
+    out["cnn-shift-better"] = at(s2).claim("at a 2-pixel shift the CNN keeps more accuracy than the MLP")
+    out["shuffled-below-mlp"] = shuffled_vs_mlp.claim("on shuffled pixels the CNN falls below the larger MLP")
+    out["cnn-far-better"] = at(far).claim("at the largest shift that cuts no digit the CNN still keeps more "
+                                         "accuracy than the MLP")
     return out
 
 
 # -- a GAN -----------------------------------------------------------------------------------------
 
-def mode_counts(r: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Per snapshot: samples within 3 standard deviations of each mode (snapshots, modes), and the rest."""
+def mode_counts(r: dict, fake: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For generated points (..., samples, 2): samples within 3 standard deviations of each mode
+    (..., modes), and the samples near no mode (...)."""
     angle = 2 * np.pi * np.arange(r["modes"]) / r["modes"]
     centres = r["radius"] * np.stack([np.cos(angle), np.sin(angle)], axis=1)
-    dist = np.linalg.norm(r["fake"][:, :, None, :] - centres[None, None], axis=-1)  # (snapshots, samples, modes)
-    near = dist.min(axis=2) < 3 * r["spread"]
-    nearest = dist.argmin(axis=2)
-    counts = np.stack([np.bincount(nearest[s][near[s]], minlength=r["modes"]) for s in range(len(near))])
-    return counts, (~near).sum(axis=1)
+    dist = np.linalg.norm(fake[..., :, None, :] - centres, axis=-1)  # (..., samples, modes)
+    near = dist.min(axis=-1) < 3 * r["spread"]
+    nearest = np.where(near, dist.argmin(axis=-1), r["modes"])  # "no mode" as an extra bin
+    counts = (nearest[..., None] == np.arange(r["modes"] + 1)).sum(axis=-2)
+    return counts[..., :-1], counts[..., -1]
 
 
 def modes_covered(r: dict) -> np.ndarray:
-    """Modes that receive at least a fifth of their fair share of samples, per snapshot."""
-    counts, _ = mode_counts(r)
-    fair = r["fake"].shape[1] / r["modes"]
-    return (counts >= fair / 5).sum(axis=1)
+    """Modes that receive at least a fifth of their fair share of samples: (seeds, snapshots)."""
+    counts, _ = mode_counts(r, r["fake"])
+    fair = r["fake"].shape[-2] / r["modes"]
+    return (counts >= fair / 5).sum(axis=-1)
 
 
 @figure("architectures/gan", uses="architectures/gan",
         caption="The generator's samples (orange) over real samples (grey) from the ring of eight Gaussians, "
                 "and the discriminator's belief that a point is real (shaded: dark is “fake”, light is "
-                "“real”), at several steps of training. Move the slider to see training unfold.")
+                "“real”), at several steps of training, for the first seed. Move the slider to see training "
+                "unfold.")
 def gan(r: dict) -> tuple[go.Figure, Table]:
     fig = go.Figure()
-    covered = modes_covered(r)
+    covered = modes_covered(r)[0]
+    fake = r["fake"][0]
     for s, step in enumerate(r["snapshots"]):
         fig.add_heatmap(x=r["axis"], y=r["axis"], z=np.round(r["surface"][s], 3), colorscale="Blues", zmin=0, zmax=1,
                         reversescale=True, visible=s == 0, showscale=s == 0, name="discriminator",
                         colorbar={"title": {"text": "P(real)", "side": "right"}, "thickness": 12},
                         hovertemplate="P(real) %{z:.2f}<extra></extra>")
-        fig.add_scatter(x=r["fake"][s, :, 0], y=r["fake"][s, :, 1], mode="markers", visible=s == 0,
+        fig.add_scatter(x=fake[s, :, 0], y=fake[s, :, 1], mode="markers", visible=s == 0,
                         marker={"color": color(1), "size": 4}, name="generated",
                         legendgroup="fake", hoverinfo="skip")
     fig.add_scatter(x=r["real"][:, 0], y=r["real"][:, 1], mode="markers", name="real",
@@ -243,7 +296,7 @@ def gan(r: dict) -> tuple[go.Figure, Table]:
     fig.update_layout(sliders=[{"steps": steps, "currentvalue": {"prefix": "training step: "}, "pad": {"t": 30}}],
                       xaxis={"range": [r["axis"][0], r["axis"][-1]], "constrain": "domain", "title": "x₁"},
                       yaxis={"range": [r["axis"][0], r["axis"][-1]], "scaleanchor": "x", "title": "x₂"})
-    counts, off = mode_counts(r)
+    counts, off = mode_counts(r, fake)
     rows = [[str(int(step)), f"{int(covered[s])} of {r['modes']}", ", ".join(str(int(c)) for c in counts[s]),
              str(int(off[s]))] for s, step in enumerate(r["snapshots"])]
     header = ["step", "modes covered", "samples near each mode", "samples near no mode"]
@@ -255,73 +308,78 @@ def _smooth(x: np.ndarray, window: int) -> np.ndarray:
 
 
 @figure("architectures/gan-losses", uses="architectures/gan",
-        caption="Left: the discriminator's and the generator's losses per step (moving average over 25 steps). "
-                "The dashed lines mark the losses of a discriminator that cannot tell real from fake "
-                "(2 ln 2 and ln 2). Right: how many of the eight modes the generator covers at each snapshot.")
+        caption="Left: the discriminator's and the generator's losses per step for the first seed (a moving "
+                "average over a short window). The dashed lines mark the losses of a discriminator that cannot tell "
+                "real from fake (2 ln 2 and ln 2). Right: how many of the eight modes the generator covers at each "
+                "snapshot, one line per seed.")
 def gan_losses(r: dict) -> tuple[go.Figure, Table]:
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.65, 0.35], subplot_titles=("losses", "modes covered"))
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.6, 0.4], subplot_titles=("losses", "modes covered"))
     window, every = 25, 10
     for k, name in enumerate(("discriminator", "generator")):
-        y = _smooth(r["losses"][:, k], window)[::every]
+        y = _smooth(r["losses"][0, :, k], window)[::every]
         fig.add_scatter(x=np.arange(len(y)) * every + window, y=y, name=name, line={"color": color(k + 4)},
                         row=1, col=1)
     for level in (2 * np.log(2), np.log(2)):
         fig.add_hline(y=level, line={"color": "#888", "dash": "dash", "width": 1}, row=1, col=1)
-    fig.add_scatter(x=r["snapshots"], y=modes_covered(r), mode="lines+markers", name="modes covered",
-                    line={"color": color(1)}, row=1, col=2)
+    covered = modes_covered(r)
+    for s in range(len(covered)):
+        jitter = (s - (len(covered) - 1) / 2) * 0.08  # keep seeds with equal counts apart
+        fig.add_scatter(x=r["snapshots"], y=covered[s] + jitter, mode="lines+markers", name=f"seed {s + 1}",
+                        legendgroup="seeds", showlegend=False, line={"color": color(1), "width": 1},
+                        marker={"size": 5}, opacity=0.7, customdata=covered[s],
+                        hovertemplate=f"seed {s + 1}, step %{{x}}: %{{customdata}} modes<extra></extra>", row=1, col=2)
     fig.update_xaxes(title_text="training step")
-    fig.update_yaxes(range=[0, r["modes"] + 0.5], dtick=2, row=1, col=2)
-    sample = np.linspace(0, len(r["losses"]) - 1, 11).round().astype(int)
-    rows = [[str(int(t)), num(r["losses"][t, 0]), num(r["losses"][t, 1])] for t in sample]
+    fig.update_yaxes(range=[-0.5, r["modes"] + 0.5], dtick=2, row=1, col=2)
+    sample = np.linspace(0, r["losses"].shape[1] - 1, 11).round().astype(int)
+    rows = [[str(int(t)), num(r["losses"][0, t, 0]), num(r["losses"][0, t, 1])] for t in sample]
+    rows += [[f"modes covered, seed {s + 1}", ", ".join(f"{int(v)} at {int(t)}" for v, t in zip(covered[s], r["snapshots"])),
+              ""] for s in range(len(covered))]
     return tidy(fig, height=400, top=80), (["step", "discriminator loss", "generator loss"], rows)
 
 
 @values("architectures/gan-values", uses="architectures/gan")
 def gan_values(r: dict) -> dict:
-    covered = modes_covered(r)
-    counts, off = mode_counts(r)
-    last = len(r["snapshots"]) - 1
-    out = {"modes": str(r["modes"]), "steps": str(int(r["snapshots"][-1])), "seconds": f"{r['seconds']:.1f} s", "batch": str(r["batch"]),
-           "lr": f"{r['lr']:g}", "noise": str(r["noise"]), "width": str(r["width"]), "params": f"{r['params']:,}",
-           "covered": str(int(covered[last])), "max-covered": str(int(covered.max())),
-           "near-share": pct(1 - off[last] / r["fake"].shape[1], 0),
-           "spread": f"{r['spread']:g}", "radius": f"{r['radius']:g}",
-           "first-covered-step": str(int(r["snapshots"][int(np.argmax(covered == covered.max()))]))}
-    norms = np.linalg.norm(r["fake"], axis=2)  # distance of each generated point from the centre
-    out["start-radius"] = f"{norms[0].mean():.2f}"
-    out["end-radius"] = f"{norms[last].mean():.2f}"
-    out["end-radius-sd"] = f"{norms[last].std():.2f}"
-    out["starts-central"] = claim(norms[0].mean() < 0.25 * r["radius"],
-                                   "before training the generated points sit near the centre")
-    out["ends-on-ring"] = claim(abs(norms[last].mean() - r["radius"]) < 0.1 * r["radius"]
-                                 and norms[last].std() < 0.1 * r["radius"],
-                                 "at the end the generated points lie close to the ring's radius")
+    covered = modes_covered(r)  # seed, snapshot
+    last, seeds = len(r["snapshots"]) - 1, int(r["seeds"])
+    counts, off = mode_counts(r, r["fake"][:, last])  # seed, mode; seed
+    samples = r["fake"].shape[-2]
+    norms = np.linalg.norm(r["fake"], axis=-1)  # seed, snapshot, sample
+    radius = float(r["radius"])
+    mid = min(int(np.searchsorted(r["snapshots"], 600)), last - 1)  # partway: step 600 in the full profile
+    before = int(np.searchsorted(r["snapshots"], r["snapshots"][-1] // 3 * 2))  # two thirds of the way
+    fair = samples / r["modes"]
+    missed = (counts < fair / 5).sum(axis=1)
     angle = 2 * np.pi * np.arange(r["modes"]) / r["modes"]
-    centres = r["radius"] * np.stack([np.cos(angle), np.sin(angle)], axis=1)
-    off_mode = np.linalg.norm(r["fake"][last][:, None] - centres[None], axis=-1).min(axis=1) >= 3 * r["spread"]
-    out["between-on-ring"] = claim(np.mean(np.abs(norms[last][off_mode] - r["radius"]) < 0.1 * r["radius"]) > 0.75,
-                                   "more than three quarters of the generated points away from every cluster lie "
-                                   "within 10% of the ring's radius from the centre")
-    out["overshoots"] = claim((norms.mean(axis=1) > r["radius"]).any(),
-                               "at some snapshot the generated points lie, on average, outside the ring")
-    centre = r["surface"][:, len(r["axis"]) // 2, len(r["axis"]) // 2]
-    out["centre-start"], out["centre-end"] = f"{centre[0]:.2f}", f"{centre[last]:.2f}"
-    out["centre-fake"] = claim(centre[last] < 0.1, "at the end the discriminator calls the centre fake")
-    end = r["losses"][-200:].mean(axis=0)
-    out["d-loss-end"], out["g-loss-end"] = num(end[0]), num(end[1])
-    out["d-not-winning"] = claim(end[0] > 0.5 * np.log(2) * 2 and end[1] < 2 * np.log(2),
-                                  "over the last 200 steps neither network wins outright: the discriminator's "
-                                  "loss stays above ln 2 and the generator's below 2 ln 2")
-    fair = r["fake"].shape[1] / r["modes"]
-    missed = counts[last] < fair / 5
-    out["missed"] = str(int(missed.sum()))
-    out["missed-samples"] = str(int(counts[last][missed].sum()))
-    out["fair"] = f"{fair:.0f}"
-    out["samples"] = str(r["fake"].shape[1])
-    out["partial-collapse"] = claim(0 < missed.sum() < r["modes"] // 2,
-                                     "at the end the generator covers most modes but misses some: "
-                                     "a partial mode collapse")
-    out["all-covered"] = claim(missed.sum() == 0, "at the end the generator covers every mode")
+    centres = radius * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    end = r["fake"][:, last]
+    off_mode = np.linalg.norm(end[:, :, None] - centres, axis=-1).min(axis=-1) >= 3 * r["spread"]  # seed, sample
+    on_ring = np.abs(norms[:, last] - radius) < 0.1 * radius
+    between = np.array([on_ring[s][off_mode[s]].mean() for s in range(seeds)])
+    final = r["losses"][:, -200:].mean(axis=1)  # seed, (d, g)
+    out = {"modes": str(r["modes"]), "steps": str(int(r["snapshots"][-1])), "seconds": f"{r['seconds']:.1f} s",
+           "batch": str(r["batch"]), "lr": f"{r['lr']:g}", "noise": str(r["noise"]), "width": str(r["width"]),
+           "params": f"{r['params']:,}", "seeds": str(seeds), "spread": f"{r['spread']:g}", "radius": f"{r['radius']:g}",
+           "covered-list": ", ".join(str(int(v)) for v in covered[:, last]),
+           "covered-mean": f"{covered[:, last].mean():.1f}",
+           "covered-before-list": ", ".join(str(int(v)) for v in covered[:, before]),
+           "before-step": str(int(r["snapshots"][before])),
+           "all-covered-seeds": str(int(np.sum(missed == 0))),
+           "near-share": pct(1 - off.mean() / samples, 0), "fair": f"{fair:.0f}", "samples": str(samples),
+           "start-radius": f"{norms[:, 0].mean():.2f}", "end-radius": f"{norms[:, last].mean():.2f}",
+           "end-radius-sd": f"{norms[:, last].std(axis=1).mean():.2f}",
+           "mid-step": str(int(r["snapshots"][mid])), "mid-radius": f"{norms[:, mid].mean():.2f}",
+           "mid-radius-sd": f"{norms[:, mid].std(axis=1).mean():.2f}",
+           "first-mid-radius": f"{norms[0, mid].mean():.2f}", "first-mid-sd": f"{norms[0, mid].std():.2f}",
+           "between-share": pct(between.mean(), 0),
+           "d-loss-end": num(final[:, 0].mean()), "g-loss-end": num(final[:, 1].mean())}
+    out["ends-on-ring"] = equivalent(norms[:, last].mean(1), np.full(seeds, radius), 0.1 * radius,
+                                     what="mean distance of the generated points from the centre at the end, minus "
+                                          "the radius").claim("at the end the generated points lie, on average, "
+                                                              "at the ring's radius to within a tenth of it")
+    out["d-not-winning"] = paired(final[:, 0], np.full(seeds, np.log(2)),
+                                  what="discriminator's loss over the last 200 steps minus ln 2").claim(
+        "over the last 200 steps the discriminator's loss stays above ln 2: it does not win outright")
+    out["collapsed-seeds"] = str(int(np.sum(covered[:, last] <= 1)))
     return out
 
 

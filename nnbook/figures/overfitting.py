@@ -1,7 +1,9 @@
 """Figures, tables and values for the page on underfitting, overfitting and the cures.
 
-Runs over several seeds are drawn as the mean with a band or error bars from the lowest to
-the highest seed; "beyond seed noise" means those ranges do not overlap.
+Runs over several seeds are drawn as the mean with a band or error bars from the lowest to the
+highest seed. Every sentence that reads a result is a claim of `nnbook.evidence`: paired over
+seeds (with the test-set term where the experiment keeps each example's score), a trend over a
+sweep, or an equivalence with its margin.
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from nnbook.figures.style import Table, color, mean_range, num, pct, rgba, seed_band, tidy
-from nnbook.registry import claim, figure, table, values
-
+from nnbook.evidence import Evidence, equivalent, fact, paired, trend
+from nnbook.figures.style import Table, color, mean_range, num, pct, seed_band, tidy
+from nnbook.registry import figure, table, values
 
 
 def spread(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -20,26 +22,9 @@ def spread(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x.mean(0), x.min(0), x.max(0)
 
 
-
-
 def signed(x: float) -> str:
     """A signed difference in points, one decimal, with a true minus sign."""
     return f"{x:+.1f}".replace("-", "−")
-
-
-def apart(better: np.ndarray, worse: np.ndarray, lower_is_better: bool = True) -> bool:
-    """Every seed of `better` beats every seed of `worse`: the ranges do not overlap."""
-    return better.max() < worse.min() if lower_is_better else better.min() > worse.max()
-
-
-def reader_list(names: list[str]) -> str:
-    if not names:
-        return "none of them"
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-
-
 
 
 def error_bars(runs: np.ndarray) -> dict:
@@ -47,6 +32,14 @@ def error_bars(runs: np.ndarray) -> dict:
     mean, lo, hi = spread(runs)
     return {"type": "data", "symmetric": False, "array": (hi - mean).astype(np.float32),
             "arrayminus": (mean - lo).astype(np.float32), "thickness": 1.2}
+
+
+WINDOW = 10  # epochs: "still falling" and "flat" compare the last epoch with this many before
+
+
+def constant(like: np.ndarray, value: float) -> np.ndarray:
+    """`value` for every seed: a fixed level to test a per-seed result against."""
+    return np.full(np.shape(like), value, dtype=np.float64)
 
 
 # --- capacity ------------------------------------------------------------------------------------
@@ -108,12 +101,76 @@ def capacity_curves(r: dict) -> tuple[go.Figure, Table]:
     return tidy(fig, height=440, top=100, hovermode="x unified"), (header, rows)
 
 
+def reliability(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> tuple[np.ndarray, ...]:
+    """Confidence in `bins` equal bins from 0 to 1: each bin's mean confidence, accuracy and count (pooled)."""
+    which = np.minimum((confidence * bins).astype(int), bins - 1).ravel()
+    count = np.bincount(which, minlength=bins)
+    mean_conf = np.bincount(which, confidence.ravel(), minlength=bins) / np.maximum(count, 1)
+    accuracy = np.bincount(which, correct.ravel().astype(float), minlength=bins) / np.maximum(count, 1)
+    return mean_conf, accuracy, count
+
+
+def wrong_confidence(r: dict, k: int) -> np.ndarray:
+    """Per seed, the mean confidence of width k's wrong answers on the validation digits."""
+    conf, right = r["val_confidence"][k], r["val_correct"][k]
+    return np.array([conf[s][~right[s]].mean() for s in range(len(conf))])
+
+
+def over_confidence(r: dict, k: int) -> np.ndarray:
+    """Per seed, width k's mean confidence minus its accuracy on the validation digits."""
+    return r["val_confidence"][k].mean(1) - r["val_correct"][k].mean(1)
+
+
+@figure("overfitting/reliability", uses="overfitting/capacity",
+        caption="Reliability diagram of the good and the largest network of the sweep: the validation digits "
+                "binned by the confidence of each network's answer (the probability it gives its own answer), "
+                "against the share of them it gets right, pooled over the seeds. On the diagonal, a network is "
+                "right as often as it is confident; below it, over-confident. Marker area: digits in the bin.")
+def reliability_figure(r: dict) -> tuple[go.Figure, Table]:
+    picks = capacity_picks(r)
+    fig = go.Figure()
+    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line={"color": "#888", "dash": "dash", "width": 1},
+                    name="right as often as confident", hoverinfo="skip")
+    rows = []
+    for i, (role, k) in enumerate((("good", picks["good"]), ("largest", len(r["widths"]) - 1))):
+        conf, acc, count = reliability(r["val_confidence"][k], r["val_correct"][k])
+        used = count > 0
+        fig.add_scatter(x=conf[used], y=acc[used], mode="lines+markers",
+                        name=f"{role}: {width_name(r, k)}",
+                        line={"color": color(i + 2)},
+                        marker={"size": np.sqrt(count[used] / count.max()) * 22 + 4, "color": color(i + 2)},
+                        customdata=count[used], hovertemplate="confidence %{x:.2f}: right %{y:.0%} of %{customdata} "
+                                                              "digits<extra></extra>")
+        rows += [[width_name(r, k), f"{b / 10:.1f}–{(b + 1) / 10:.1f}", str(int(count[b])),
+                  num(conf[b]) if count[b] else "–", pct(acc[b]) if count[b] else "–"] for b in range(10)]
+    fig.update_layout(xaxis={"title": "confidence of the answer", "range": [0, 1.02]},
+                      yaxis={"title": "share of answers right", "tickformat": ".0%", "range": [0, 1.02]})
+    return tidy(fig, height=440, top=60), (["network", "confidence bin", "digits", "mean confidence", "right"], rows)
+
+
+@figure("overfitting/underfit-long", uses="overfitting/capacity",
+        caption="The smallest network of the sweep trained far beyond the sweep's epochs: its training and "
+                "validation loss at each checkpoint (log scale of epochs). Points: the mean of the seeds; bars: "
+                "the lowest and highest seed.")
+def underfit_long(r: dict) -> tuple[go.Figure, Table]:
+    fig = go.Figure()
+    long = r["long"]  # seed, checkpoint, (train loss, train acc, val loss, val acc)
+    for i, (name, m) in enumerate((("training", 0), ("validation", 2))):
+        fig.add_scatter(x=r["long_epochs"], y=long[:, :, m].mean(0).astype(np.float32), error_y=error_bars(long[:, :, m]),
+                        mode="lines+markers", name=name, line={"color": color(i), "dash": "solid" if i else "dot"})
+    fig.update_layout(xaxis={"type": "log", "title": "epochs (full-batch steps)", "tickvals": r["long_epochs"]},
+                      yaxis={"title": "loss"})
+    rows = [[str(int(e)), mean_range(long[:, j, 0]), mean_range(long[:, j, 2]), mean_range(long[:, j, 1], pct)]
+            for j, e in enumerate(r["long_epochs"])]
+    return tidy(fig, height=380, top=60), (["epochs", "training loss", "validation loss", "training accuracy"], rows)
+
+
 @values("overfitting/capacity-values", uses="overfitting/capacity")
 def capacity_values(r: dict) -> dict:
     picks = capacity_picks(r)
     train, val = r["loss"][:, :, -1], r["val_loss"][:, :, -1]  # width, seed
-    val_acc = r["val_accuracy"][:, :, -1]
     good, small, large = picks["good"], 0, len(r["widths"]) - 1
+    doublings = np.log2(r["widths"])
     best_epoch = r["val_loss"].mean(1).argmin(1)  # per width, of the mean curve
     out = {"train-rows": f"{r['train_rows']:,}", "val-rows": f"{r['val_rows']:,}", "epochs": str(len(r["epoch"]) - 1),
            "lr": f"{r['lr']:g}", "seeds": str(r["seeds"]), "sizes": str(len(r["widths"])),
@@ -122,92 +179,155 @@ def capacity_values(r: dict) -> dict:
     for role, k in picks.items():
         out |= {f"{role}": width_name(r, k), f"{role}-params": f"{int(r['params'][k]):,}",
                 f"{role}-train-loss": num(train[k].mean()), f"{role}-val-loss": num(val[k].mean()),
-                f"{role}-val-acc": pct(val_acc[k].mean()), f"{role}-train-acc": pct(r["accuracy"][k, :, -1].mean()),
+                f"{role}-val-acc": pct(r["val_accuracy"][k, :, -1].mean()),
+                f"{role}-train-acc": pct(r["accuracy"][k, :, -1].mean()),
                 f"{role}-best-epoch": str(int(best_epoch[k])),
                 f"{role}-best-val-loss": num(r["val_loss"][k].mean(0).min())}
-    out["u-shape"] = claim(apart(val[good], val[small]) and apart(val[good], val[large]),
-                           "the best width's final validation loss is below both the smallest and the largest "
-                           "network's, for every seed")
-    out["train-falls"] = claim(np.all(np.diff(train.mean(1)) < 0),
-                               "training loss falls with every step up in size")
+    falls = trend(doublings, train.T, increasing=False, what="final training loss per doubling of width")
+    out["train-falls"] = falls.claim("the final training loss falls as the network grows")
+    out["train-falls-test"] = falls.summary()
+    out["u-left"] = paired(val[small], val[good], what=f"{width_name(r, small)} minus {width_name(r, good)}, final "
+                           "validation loss").claim("the smallest network ends with a higher validation loss than "
+                                                    "the best one")
+    out["u-right"] = paired(val[large], val[good], what=f"{width_name(r, large)} minus {width_name(r, good)}, final "
+                            "validation loss").claim("the largest network ends with a higher validation loss than "
+                                                     "the best one")
     out |= budget_values(r, picks)
     out |= accuracy_values(r, good, large)
+    out |= underfit_values(r, good)
     return out
 
 
 def budget_values(r: dict, picks: dict[str, int]) -> dict:
     """How the picture depends on the number of epochs: the lowest validation loss each width ever reached,
-    the widths still improving at the last epoch, and the overfit network's curves after its best epoch."""
+    the smallest width still improving at the last epoch, and the overfit network's curves after its best epoch."""
+    lowest = r["val_loss"].min(2)  # width, seed
     mean_val = r["val_loss"].mean(1)  # width, epoch
-    lowest, best_epoch, last = mean_val.min(1), mean_val.argmin(1), len(r["epoch"]) - 1
-    still = [k for k in range(len(r["widths"])) if best_epoch[k] == last]
-    over = picks["overfit"]
-    over_acc = r["val_accuracy"][over].mean(0)
+    best_epoch = mean_val.argmin(1)
+    over, last = picks["overfit"], len(r["epoch"]) - 1
+    at_best = best_epoch[over]
+    lowest_falls = trend(np.log2(r["widths"]), lowest.T, increasing=False,
+                         what="lowest validation loss during training, per doubling of width")
+    ten_before = r["val_loss"][0, :, last - WINDOW]
+    climbs = paired(r["val_loss"][over, :, -1], r["val_loss"][over, :, at_best],
+                    what=f"{width_name(r, over)}: validation loss at the end minus at epoch {at_best}")
+    acc_rises = paired(r["val_accuracy"][over, :, -1], r["val_accuracy"][over, :, at_best], points=True,
+                       examples=int(r["val_rows"]),
+                       what=f"{width_name(r, over)}: validation accuracy at the end minus at epoch {at_best}")
     return {
-        "lowest-small": num(lowest[0]), "lowest-large": num(lowest[-1]),
-        "lowest-falls": claim(np.all(np.diff(lowest) < 0), "the lowest validation loss reached during training "
-                              "falls with every step up in width"),
-        "still-improving": reader_list([width_name(r, k) for k in still]),
-        "still-improving-count": str(len(still)),
-        "small-undertrained": claim(len(still) >= 1 and still == list(range(len(still))),
-                                    "the smallest networks' validation loss is lowest at the last epoch"),
-        "good-late": claim(best_epoch[picks["good"]] >= 0.9 * last, "the best-loss network's validation loss is "
-                           "lowest in the last tenth of training"),
-        "overfit-climbs": claim(mean_val[over, -1] > 1.2 * lowest[over] and best_epoch[over] < 0.5 * last,
-                                "the overfit network's validation loss bottoms out in the first half of training "
-                                "and ends more than 20% above its lowest"),
-        "overfit-acc-at-best": pct(over_acc[best_epoch[over]]), "overfit-acc-end": pct(over_acc[-1]),
-        "overfit-acc-rises": claim(over_acc[-1] > over_acc[best_epoch[over]], "the overfit network's validation "
-                                   "accuracy is higher at the end than at its best-loss epoch"),
+        "lowest-small": num(lowest[0].mean()), "lowest-large": num(lowest[-1].mean()),
+        "lowest-falls": lowest_falls.claim("the lowest validation loss reached during training falls as the "
+                                           "width grows"),
+        "lowest-falls-test": lowest_falls.summary(),
+        "small-undertrained": paired(ten_before, r["val_loss"][0, :, -1],
+                                     what=f"{width_name(r, 0)}: validation loss {WINDOW} epochs before the end minus at "
+                                          "the end").claim("the smallest network's validation loss is still "
+                                                           "falling at the end of training"),
+        "window": str(WINDOW),
+        "overfit-climbs": climbs.claim("the overfit network's validation loss ends higher than at the epoch where "
+                                       "its mean curve is lowest"),
+        "overfit-climbs-test": climbs.summary(),
+        "overfit-acc-at-best": pct(r["val_accuracy"][over, :, at_best].mean()),
+        "overfit-acc-end": pct(r["val_accuracy"][over, :, -1].mean()),
+        "overfit-acc-rises-test": acc_rises.summary(), "overfit-acc-rises-verdict": acc_rises.verdict,
     }
 
 
 def accuracy_values(r: dict, good: int, large: int) -> dict:
-    """Loss and accuracy disagree: the largest network against the best-loss one, seed by seed."""
+    """Loss and accuracy disagree: the largest network against the best-loss one, and why (confidence)."""
     val_acc = r["val_accuracy"][:, :, -1]  # width, seed
-    wins = int(np.sum(val_acc[large] > val_acc[good]))
-    return {"large-wins": f"{wins} of {val_acc.shape[1]}", "large-val-acc": pct(val_acc[large].mean()),
-            "large-vs-good-acc": claim(wins == val_acc.shape[1], "the largest network's final validation accuracy "
-                                       "is higher than the best-loss network's in every seed"),
-            "acc-rises-from-good": claim(np.all(np.diff(val_acc[good:].mean(1)) > 0), "from the best-loss width "
-                                         "up, final validation accuracy rises with every step in width")}
+    correct = r["val_correct"]
+    wins = paired(val_acc[large], val_acc[good], points=True, examples=(correct[large], correct[good]),
+                  what=f"{width_name(r, large)} minus {width_name(r, good)}, final validation accuracy")
+    rises = trend(np.log2(r["widths"][good:]), 100 * val_acc[good:].T,
+                  what=f"final validation accuracy (points) per doubling of width, from {width_name(r, good)} up")
+    wrong = paired(wrong_confidence(r, large), wrong_confidence(r, good), points=True,
+                   what=f"{width_name(r, large)} minus {width_name(r, good)}, mean confidence of the wrong answers")
+    over = paired(over_confidence(r, large), over_confidence(r, good), points=True,
+                  what=f"{width_name(r, large)} minus {width_name(r, good)}, mean confidence minus accuracy")
+    return {"large-val-acc": pct(val_acc[large].mean()), "large-vs-good-acc-test": wins.summary(),
+            "large-vs-good-acc": wins.claim("the largest network's final validation accuracy is higher than the "
+                                            "best-loss network's"),
+            "acc-rises-from-good": rises.claim("from the best-loss width up, final validation accuracy rises with "
+                                               "width"),
+            "acc-rises-test": rises.summary(),
+            "large-wrong-conf": pct(wrong_confidence(r, large).mean(), 0),
+            "good-wrong-conf": pct(wrong_confidence(r, good).mean(), 0),
+            "wrong-more-confident": wrong.claim("the largest network is more confident in its wrong answers than "
+                                                "the best-loss network"),
+            "large-over": signed(100 * over_confidence(r, large).mean()),
+            "good-over": signed(100 * over_confidence(r, good).mean()),
+            "more-over-confident": over.claim("the largest network's confidence exceeds its accuracy by more than "
+                                              "the best-loss network's does"),
+            "more-over-confident-test": over.summary()}
+
+
+def underfit_values(r: dict, good: int) -> dict:
+    """The smallest network trained on: how far its training loss falls, and whether it reaches the good one's."""
+    long, epochs = r["long"], r["long_epochs"]
+    falling = paired(long[:, -2, 0], long[:, -1, 0],
+                     what=f"{width_name(r, 0)}: training loss at epoch {int(epochs[-2])} minus at epoch "
+                          f"{int(epochs[-1])}")
+    above = paired(long[:, -1, 0], r["loss"][good, :, -1],
+                   what=f"{width_name(r, 0)} after {int(epochs[-1])} epochs minus {width_name(r, good)} after "
+                        f"{len(r['epoch']) - 1}, training loss")
+    return {"long-epochs": str(int(epochs[-1])), "long-before": str(int(epochs[-2])),
+            "long-train-loss": num(long[:, -1, 0].mean()), "long-train-acc": pct(long[:, -1, 1].mean()),
+            "long-val-acc": pct(long[:, -1, 3].mean()), "long-ratio": f"{epochs[-1] / (len(r['epoch']) - 1):.0f}",
+            "sweep-train-acc": pct(r["accuracy"][0, :, -1].mean()),
+            "long-falling": falling.claim("the smallest network's training loss is still falling between the "
+                                          "last two checkpoints"),
+            "long-falling-test": falling.summary(),
+            "long-above": above.claim("even then its training loss stays above the good network's after the "
+                                      "sweep's epochs")}
 
 
 # --- a 2-D boundary --------------------------------------------------------------------------------
 
-BOUNDARY_TITLES = {"none": "no regularisation", "L2": "L2 weight decay"}
+BOUNDARY_TITLES = {"none": "no penalty", "L2": "L2 penalty"}
+MOON_COLORS = ("#0b4f8a", "#b34700")  # darker than the map's blue and orange, so the points show on both
 
 
 def boundary_title(r: dict, run: int, frame: int) -> str:
     name = BOUNDARY_TITLES[r["runs"][run]]
-    _, train_acc, _, val_acc = r["metrics"][run, frame]
-    return f"{name}<br>training {pct(train_acc, 0)}<br>validation {pct(val_acc, 0)}"
+    _, train_acc, _, val_acc = r["metrics"][0, run, frame]
+    return f"{name}<br>train {pct(train_acc, 0)}<br>val. {pct(val_acc, 0)}"
+
+
+MAP_SCALE = [[0, "#1f77b4"], [0.5, "#f7f7f7"], [1, "#ff7f0e"]]
+
+
+def training_points(fig: go.Figure, r: dict, cols: int) -> None:
+    """The first seed's training points on every panel: circles and diamonds, outlined, so that neither
+    colour vanishes into the map behind it."""
+    for k in range(cols):
+        for label_value, (name, symbol) in enumerate((("blue training points", "circle"),
+                                                     ("orange training points", "diamond"))):
+            pts = r["x"][r["y"] == label_value]
+            fig.add_scatter(x=pts[:, 0], y=pts[:, 1], mode="markers", name=name, legendgroup=name,
+                            showlegend=k == 0, row=1, col=k + 1,
+                            marker={"color": MOON_COLORS[label_value], "size": 7, "symbol": symbol,
+                                    "line": {"color": "white", "width": 1.2}})
 
 
 @figure("overfitting/boundary", uses="overfitting/boundary",
         caption="The probability of the orange class that each network gives at every point of the plane "
-                "(colour; the 0.5 boundary is where blue meets orange), with the training points on top. Left: "
-                "no regularisation; right: the same network and initial weights with L2 weight decay. Move the "
-                "slider to go through training; the titles give the accuracy on the training points and on "
-                "held-out points from the same distribution.")
+                "(colour; the 0.5 boundary is where blue meets orange), with the training points on top, for the "
+                "first seed's draw of points. Left: no penalty; right: the same network and initial weights with "
+                "an L2 penalty. Move the slider to go through training; the titles give the accuracy on the "
+                "training points and on held-out points from the same distribution.")
 def boundary(r: dict) -> tuple[go.Figure, Table]:
     frames, runs = list(r["frames"]), list(r["runs"])
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.06, shared_yaxes=True,
                         subplot_titles=[boundary_title(r, k, 0) for k in range(len(runs))])
-    scale = [[0, "#1f77b4"], [0.5, "#f7f7f7"], [1, "#ff7f0e"]]
     for f in range(len(frames)):
         for k in range(len(runs)):
-            fig.add_heatmap(x=r["gx"], y=r["gy"], z=r["prob"][k, f], zmin=0, zmax=1, colorscale=scale,
+            fig.add_heatmap(x=r["gx"], y=r["gy"], z=r["prob"][k, f], zmin=0, zmax=1, colorscale=MAP_SCALE,
                             showscale=f == 0 and k == 0, visible=f == 0, zsmooth="best",
                             colorbar={"title": {"text": "P(orange)"}, "len": 0.8, "thickness": 12},
                             hovertemplate="x %{x:.2f}, y %{y:.2f}: P(orange) %{z:.2f}<extra></extra>",
                             row=1, col=k + 1)
-    for k in range(len(runs)):
-        for label_value, name in ((0, "blue training points"), (1, "orange training points")):
-            pts = r["x"][r["y"] == label_value]
-            fig.add_scatter(x=pts[:, 0], y=pts[:, 1], mode="markers", name=name, legendgroup=name,
-                            showlegend=k == 0, row=1, col=k + 1,
-                            marker={"color": color(label_value), "size": 7, "line": {"color": "white", "width": 1}})
+    training_points(fig, r, len(runs))
     n_maps, n_points = len(frames) * len(runs), 2 * len(runs)
     titles = fig.layout.annotations
     steps = []
@@ -217,41 +337,112 @@ def boundary(r: dict) -> tuple[go.Figure, Table]:
         steps.append({"label": str(int(epoch)), "method": "update",
                       "args": [{"visible": mask}, {"annotations": annotations}]})
     fig.update_layout(sliders=[{"steps": steps, "currentvalue": {"prefix": "epoch: "}, "pad": {"t": 50}}])
+    fig.update_annotations(font_size=12)
     fig.update_xaxes(range=[float(r["gx"][0]), float(r["gx"][-1])], constrain="domain")
     fig.update_yaxes(range=[float(r["gy"][0]), float(r["gy"][-1])])
     header = ["epoch"] + [f"{BOUNDARY_TITLES[n]}: {part}" for n in runs for part in
                           ("training accuracy", "validation accuracy", "validation loss")]
+    m = r["metrics"][0]
     rows = [[str(int(e))] + [v for k in range(len(runs)) for v in
-                             (pct(r["metrics"][k, f, 1]), pct(r["metrics"][k, f, 3]), num(r["metrics"][k, f, 2]))]
+                             (pct(m[k, f, 1]), pct(m[k, f, 3]), num(m[k, f, 2]))]
             for f, e in enumerate(frames)]
     return tidy(fig, height=560, top=120, bottom=120), (header, rows)
 
 
+@figure("overfitting/strength-moons", uses="overfitting/boundary",
+        caption="Left: the first seed's boundary after the last epoch for each strength of the L2 penalty (move "
+                "the slider). Right: the final loss on the training points and on the held-out points against the "
+                "strength, for every seed's draw (lines: mean of the seeds; bands: their range; the first point is "
+                "no penalty, drawn at the left edge).")
+def strength_moons(r: dict) -> tuple[go.Figure, Table]:
+    strengths = r["strengths"]
+    x_axis = np.where(strengths > 0, strengths, strengths[strengths > 0].min() / 3)  # no penalty at the left edge
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12, column_widths=[0.5, 0.5],
+                        subplot_titles=("boundary", "final loss"))
+    for j in range(len(strengths)):
+        fig.add_heatmap(x=r["gx"], y=r["gy"], z=r["sweep_prob"][j], zmin=0, zmax=1, colorscale=MAP_SCALE,
+                        showscale=False, visible=j == 0, zsmooth="best",
+                        hovertemplate="P(orange) %{z:.2f}<extra></extra>", row=1, col=1)
+    training_points(fig, r, 1)
+    for i, (name, m) in enumerate((("training", 0), ("validation", 2))):
+        seed_band(fig, x_axis, r["sweep"][:, :, m], name, i, dash="dot" if i == 0 else "solid", markers=True,
+                  row=1, col=2)
+    fig.update_xaxes(type="log", title_text="L2 strength λ", tickvals=x_axis, row=1, col=2,
+                     ticktext=["none" if v == 0 else f"{v:g}" for v in strengths], tickangle=-45)
+    fig.update_yaxes(title_text="loss", row=1, col=2)
+    fig.update_xaxes(range=[float(r["gx"][0]), float(r["gx"][-1])], constrain="domain", row=1, col=1)
+    fig.update_yaxes(range=[float(r["gy"][0]), float(r["gy"][-1])], row=1, col=1)
+    others = len(fig.data) - len(strengths)
+    steps = [{"label": "none" if lam == 0 else f"{lam:g}", "method": "restyle",
+              "args": [{"visible": [k == j for k in range(len(strengths))] + [True] * others}]}
+             for j, lam in enumerate(strengths)]
+    fig.update_layout(sliders=[{"steps": steps, "currentvalue": {"prefix": "λ: "}, "pad": {"t": 50}}])
+    header = ["λ", "training loss", "validation loss", "training accuracy", "validation accuracy"]
+    rows = [["none" if lam == 0 else f"{lam:g}", mean_range(r["sweep"][:, j, 0]), mean_range(r["sweep"][:, j, 2]),
+             mean_range(r["sweep"][:, j, 1], pct), mean_range(r["sweep"][:, j, 3], pct)]
+            for j, lam in enumerate(strengths)]
+    return tidy(fig, height=520, top=90, bottom=120), (header, rows)
+
+
+def confident_error_share(prob_true: np.ndarray, confident: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
+    """Per seed: the share of the validation loss that comes from answers wrong with more than `confident`
+    probability, and the share of points that are such answers."""
+    loss = -np.log(np.clip(prob_true, 1e-7, 1.0))
+    bad = prob_true < 1 - confident
+    return (loss * bad).sum(1) / loss.sum(1), bad.mean(1)
+
+
 @values("overfitting/boundary-values", uses="overfitting/boundary")
 def boundary_values(r: dict) -> dict:
-    none, l2 = r["metrics"][0], r["metrics"][1]  # frame, (train loss, train acc, val loss, val acc)
+    m = r["metrics"]  # seed, run, frame, (train loss, train acc, val loss, val acc)
+    none, l2 = m[:, 0], m[:, 1]
     frames = r["frames"]
-    memorised = np.flatnonzero(none[:, 1] >= 1.0)
+    low = int(none[:, :, 2].mean(0).argmin())  # the frame where the mean unregularised validation loss is lowest
+    early = 2
+    share, points = confident_error_share(r["val_true_prob"][:, 0])
+    correct = r["val_true_prob"] > 0.5  # seed, run, point
+    acc = paired(l2[:, -1, 3], none[:, -1, 3], points=True, examples=(correct[:, 1], correct[:, 0]),
+                 what="L2 minus no penalty, final validation accuracy")
+    loss_gain = paired(none[:, -1, 2], l2[:, -1, 2], what="no penalty minus L2, final validation loss")
+    sweep = r["sweep"]  # seed, strength, metric
+    best = int(sweep[:, :, 2].mean(0).argmin())
     out = {"points": str(r["points"]), "noise": f"{r['noise']:g}", "l2": f"{r['l2']:g}", "lr": f"{r['lr']:g}",
            "hidden": "-".join(str(h) for h in r["hidden"]), "val-points": f"{r['val_points']:,}",
-           "epochs": str(int(frames[-1])),
-           "none-train-acc": pct(none[-1, 1]), "l2-train-acc": pct(l2[-1, 1]),
-           "none-val-acc": pct(none[-1, 3]), "l2-val-acc": pct(l2[-1, 3]),
-           "none-val-loss": num(none[-1, 2]), "l2-val-loss": num(l2[-1, 2]),
-           "none-min-val-loss": num(none[:, 2].min()), "none-min-epoch": str(int(frames[none[:, 2].argmin()])),
-           "memorised-epoch": str(int(frames[memorised[0]])) if len(memorised) else "never"}
-    early = 2  # the first frames after the start
-    differ = [np.mean((r["prob"][0, f] > 0.5) != (r["prob"][1, f] > 0.5)) for f in range(early + 1)]
-    out["early-epoch"] = str(int(frames[early]))
-    out["early-agree"] = claim(max(differ) < 0.05, "both networks put fewer than 5% of the plane on different sides "
-                                                   "up to that epoch")
-    out["none-memorises"] = claim(len(memorised) > 0, "without regularisation the network gets every training "
-                                                      "point right")
-    out["l2-does-not"] = claim(l2[-1, 1] < 1.0, "with L2 it leaves some training points on the wrong side")
-    out["none-loss-rises"] = claim(none[-1, 2] > 2 * none[:, 2].min(), "the unregularised network's validation loss "
-                                                                       "ends more than twice as high as its lowest")
-    out["l2-loss-steady"] = claim(l2[-1, 2] < 1.2 * l2[:, 2][1:].min(), "with L2 the validation loss stays near its "
-                                                                         "lowest")
+           "epochs": str(int(frames[-1])), "seeds": str(r["seeds"]), "early-epoch": str(int(frames[early])),
+           "none-train-acc": pct(none[:, -1, 1].mean()), "l2-train-acc": pct(l2[:, -1, 1].mean()),
+           "none-all-right": f"{int(np.sum(none[:, -1, 1] == 1))} of {r['seeds']}",
+           "none-val-acc": pct(none[:, -1, 3].mean()), "l2-val-acc": pct(l2[:, -1, 3].mean()),
+           "none-val-loss": num(none[:, -1, 2].mean()), "l2-val-loss": num(l2[:, -1, 2].mean()),
+           "none-min-val-loss": num(none[:, low, 2].mean()), "none-min-epoch": str(int(frames[low])),
+           "confident-share": pct(share.mean(), 0), "confident-points": pct(points.mean(), 1),
+           "acc-test": acc.summary(), "l2-more-right": acc.claim("with the penalty the network gets more of the "
+                                                                  "held-out points right"),
+           "best-strength": f"{r['strengths'][best]:g}", "strongest": f"{r['strengths'][-1]:g}",
+           "best-val-loss": num(sweep[:, best, 2].mean()), "zero-val-loss": num(sweep[:, 0, 2].mean())}
+    out["early-agree"] = equivalent(l2[:, early, 3], none[:, early, 3], 0.02, points=True,
+                                    what=f"L2 minus no penalty, validation accuracy at epoch {int(frames[early])}").claim(
+        "up to that epoch both networks score the same on the held-out points, within two points")
+    out["none-memorises"] = paired(none[:, -1, 1], l2[:, -1, 1], points=True,
+                                   what="no penalty minus L2, final training accuracy").claim(
+        "without a penalty the network gets more training points right than with it")
+    out["none-loss-rises"] = paired(none[:, -1, 2], none[:, low, 2],
+                                    what=f"no penalty: validation loss at the end minus at epoch {int(frames[low])}").claim(
+        "the unregularised network's validation loss ends higher than at the epoch where it is lowest on average")
+    out["l2-lower-loss"] = loss_gain.claim("with L2 the final validation loss is lower")
+    out["l2-lower-loss-test"] = loss_gain.summary()
+    out["confident-errors"] = paired(share, constant(share, 0.5), what="share of the unregularised network's "
+                                     "validation loss from answers wrong with more than 90% confidence, minus "
+                                     "one half").claim("more than half of the unregularised network's validation "
+                                                       "loss comes from answers it gets wrong with more than 90% "
+                                                       "confidence")
+    out["sweep-best-beats-none"] = paired(sweep[:, 0, 2], sweep[:, best, 2],
+                                          what=f"no penalty minus λ = {r['strengths'][best]:g}, final validation "
+                                               "loss").claim("the best strength of the sweep ends with a lower "
+                                                             "validation loss than no penalty")
+    out["sweep-strong-underfits"] = paired(sweep[:, -1, 0], sweep[:, best, 0],
+                                           what=f"λ = {r['strengths'][-1]:g} minus λ = {r['strengths'][best]:g}, "
+                                                "final training loss").claim(
+        "the strongest penalty fits the training points worse than the best one")
     return out
 
 
@@ -280,18 +471,21 @@ def gains(r: dict, metric: str) -> dict[str, np.ndarray]:
     return {c: sign * (outcomes[c][metric] - outcomes["none"][metric]) for c in r["cures"][1:]}
 
 
-def better_in_every_seed(r: dict, metric: str) -> list[str]:
-    """The cures that beat no cure in every seed, paired by seed."""
-    return [c for c, g in gains(r, metric).items() if np.all(g > 0)]
-
-
 def seeds_better(g: np.ndarray) -> str:
     return f"{int(np.sum(g > 0))}/{len(g)}"
 
 
-def sign_test_chance(seeds: int) -> float:
-    """The chance that all seeds fall on the same side (either way) if a cure made no difference."""
-    return 2 * 0.5**seeds
+def cure_test(r: dict, cure: str, metric: str) -> Evidence:
+    """The cure against no cure with the same seed, on the test digits, example by example: `metric` is
+    "test_acc" (positive when the cure gets more right) or "test_loss" (positive when its loss is lower)."""
+    i, none = list(r["cures"]).index(cure), 0
+    if metric == "test_acc":
+        return paired(r["test_accuracy"][i], r["test_accuracy"][none], points=True,
+                      examples=(r["test_correct"][i], r["test_correct"][none]),
+                      what=f"{cure} minus no cure, test accuracy")
+    return paired(r["test_loss"][none], r["test_loss"][i], examples=(r["test_example_loss"][none],
+                                                                     r["test_example_loss"][i]),
+                  what=f"no cure minus {cure}, test loss")
 
 
 @figure("overfitting/cure-curves", uses="overfitting/cures",
@@ -386,21 +580,12 @@ def cure_values(r: dict) -> dict:
     outcomes = cure_outcomes(r)
     none, stop = outcomes["none"], outcomes["early stopping"]
     seeds, last = len(r["kept"]), len(r["epoch"]) - 1
-    loss_gain, acc_gain, low_gain = gains(r, "test_loss"), gains(r, "test_acc"), gains(r, "best_val_loss")
-    loss_helped, acc_helped = better_in_every_seed(r, "test_loss"), better_in_every_seed(r, "test_acc")
     means = {c: o["test_acc"].mean() for c, o in outcomes.items()}
-    top = max(means, key=means.get)
     out = {"train-rows": f"{r['train_rows']:,}", "more-rows": f"{r['more_rows']:,}", "val-rows": f"{r['val_rows']:,}",
            "test-rows": f"{r['test_rows']:,}", "hidden": "-".join(str(h) for h in r["hidden"]), "epochs": str(last),
            "lr": f"{r['lr']:g}", "l2": f"{r['l2']:g}", "dropout": f"{r['dropout']:g}", "patience": str(r["patience"]),
            "shift": str(r["shift"]), "shift-full": str(2 * r["shift"]), "seeds": str(seeds),
-           "chance": f"1 in {round(1 / sign_test_chance(seeds))}",
-           "loss-helped": reader_list(loss_helped),
-           "loss-mixed": reader_list([c for c in loss_gain if c not in loss_helped]),
-           "acc-helped": reader_list(acc_helped),
-           "acc-mixed": reader_list([c for c in acc_gain if c not in acc_helped]),
-           "low-helped": reader_list([c for c, g in low_gain.items() if np.all(g > 0)]),
-           "top-acc": top, "top-acc-value": pct(means[top]),
+           "top-acc": max(means, key=means.get), "top-acc-value": pct(max(means.values())),
            "none-best-epoch": mean_range(none["best_epoch"], lambda x: f"{x:.0f}"),
            "stop-epoch": mean_range(r["stop"], lambda x: f"{x:.0f}"),
            "early-kept-val-loss": num(stop["end_val_loss"].mean())}
@@ -411,48 +596,61 @@ def cure_values(r: dict) -> dict:
                 f"{key}-best-epoch-mean": f"{o['best_epoch'].mean():.0f}",
                 f"{key}-best-epochs": ", ".join(str(int(e)) for e in o["best_epoch"])}
         if cure != "none":
-            out |= {f"{key}-acc-gain": mean_range(100 * acc_gain[cure], signed),
-                    f"{key}-acc-seeds": seeds_better(acc_gain[cure]),
-                    f"{key}-loss-seeds": seeds_better(loss_gain[cure])}
-    out |= cure_claims(r, outcomes, acc_helped, loss_helped, top)
+            acc, loss = cure_test(r, cure, "test_acc"), cure_test(r, cure, "test_loss")
+            out |= {f"{key}-acc-test": acc.summary(), f"{key}-acc-verdict": acc.verdict,
+                    f"{key}-loss-test": loss.summary(), f"{key}-loss-verdict": loss.verdict}
+    out |= cure_claims(r, outcomes)
     return out
 
 
-def cure_claims(r: dict, outcomes: dict, acc_helped: list[str], loss_helped: list[str], top: str) -> dict:
+def cure_claims(r: dict, outcomes: dict) -> dict:
     """The sentences of the page that read the cures' results."""
-    none, stop = outcomes["none"], outcomes["early stopping"]
-    last = len(r["epoch"]) - 1
-    low_gain = gains(r, "best_val_loss")
-    slow = ("dropout", "augmentation")
-    acc_gain = gains(r, "test_acc")
-    others = [c for c in acc_gain if c not in ("more data", "early stopping")]
+    none = outcomes["none"]
+    cures = list(r["cures"][1:])
+    loss_gain = gains(r, "test_loss")
+    weakest_loss = min(cures, key=lambda c: loss_gain[c].mean())  # below no cure for the weakest: for all
+    others = [c for c in cures if c != "more data"]
+    runner_up = max(others, key=lambda c: outcomes[c]["test_acc"].mean())
+    gap_gain = {c: none["gap"] - outcomes[c]["gap"] for c in cures}
+    weakest_gap = min(cures, key=lambda c: gap_gain[c].mean())
+    i = {c: list(r["cures"]).index(c) for c in r["cures"]}
+    more_vs_next = paired(outcomes["more data"]["test_acc"], outcomes[runner_up]["test_acc"], points=True,
+                          examples=(r["test_correct"][i["more data"]], r["test_correct"][i[runner_up]]),
+                          what=f"more data minus {runner_up} (the next best), test accuracy")
+    early = paired(none["test_acc"], outcomes["early stopping"]["test_acc"], points=True,
+                   examples=(r["test_correct"][0], r["test_correct"][i["early stopping"]]),
+                   what="training to the end minus early stopping, test accuracy")
+    slow = {c: paired(outcomes[c]["best_epoch"], none["best_epoch"],
+                      what=f"{c} minus no cure, epoch of the lowest validation loss") for c in ("dropout", "augmentation")}
+    flat = {c: equivalent(r["val_loss"][i[c], :, -1], r["val_loss"][i[c], :, -1 - WINDOW], 0.05,
+                          what=f"{c}: validation loss at the last epoch minus {WINDOW} epochs before")
+            for c in ("dropout", "augmentation")}
     return {
-        "loss-all-cures": claim(len(loss_helped) == len(r["cures"]) - 1,
-                                "every cure ends with a lower test loss than no cure, in every seed"),
-        "acc-only-more-data": claim(acc_helped == ["more data"], "on test accuracy, more data is the only cure "
-                                    "better than no cure in every seed"),
-        "acc-others-noise": claim(all(not np.all(acc_gain[c] > 0) and not np.all(acc_gain[c] < 0)
-                                      and np.abs(acc_gain[c]).max() < 0.025 for c in others),
-                                  "L2, dropout, batch norm and augmentation change test accuracy by less than 2.5 "
-                                  "points, in different directions in different seeds"),
-        "early-acc-worse": claim(np.all(acc_gain["early stopping"] < 0), "early stopping ends with a lower test "
-                                 "accuracy than training to the end, in every seed"),
-        "more-data-top": claim(top == "more data", "more data gives the highest mean test accuracy"),
-        "more-data-beyond": claim("more data" in acc_helped and "more data" in loss_helped,
-                                  "more data beats no cure on both test loss and test accuracy in every seed"),
-        "early-kept-is-lowest": claim(all(stop["end_val_loss"][s] == r["val_loss"][0, s, : r["stop"][s] + 1].min()
-                                          for s in range(len(r["kept"]))),
-                                      "early stopping keeps the epoch of the lowest validation loss it saw"),
-        "l2-low-not-every-seed": claim(not np.all(low_gain["L2"] > 0), "L2 at this strength does not lower the "
-                                       "lowest validation loss in every seed"),
-        "slow-cures": claim(all(outcomes[c]["best_epoch"].min() > none["best_epoch"].max() for c in slow),
-                            "dropout and augmentation reach their lowest validation loss later than no cure, "
-                            "in every seed"),
-        "slow-cures-late": claim(all(outcomes[c]["best_epoch"].mean() > 0.75 * last for c in slow),
-                                 "on average dropout and augmentation reach their lowest validation loss in the "
-                                 "last quarter of training"),
-        "cures-shrink-gap": claim(all(o["gap"].mean() < none["gap"].mean() for c, o in outcomes.items()
-                                      if c != "none"), "every cure ends with a smaller mean gap than no cure"),
+        "loss-weakest": weakest_loss,
+        "loss-all-cures": cure_test(r, weakest_loss, "test_loss").claim(
+            "every cure ends with a lower test loss than no cure: the test is on the cure that lowers it least"),
+        "more-data-acc": cure_test(r, "more data", "test_acc").claim("more data raises the test accuracy"),
+        "early-acc-worse": early.claim("early stopping ends with a lower test accuracy than training to the end"),
+        "early-acc-test": early.summary(),
+        "early-kept-is-lowest": fact("early stopping keeps the weights of the epoch with the lowest validation "
+                                     "loss it saw"),
+        "runner-up": runner_up,
+        "more-data-top": more_vs_next.claim("more data gives a higher test accuracy than any other cure: the "
+                                            "test is against the next best"),
+        "more-data-top-test": more_vs_next.summary(),
+        "dropout-later": slow["dropout"].claim("dropout reaches its lowest validation loss later than no cure"),
+        "augmentation-later": slow["augmentation"].claim("augmentation reaches its lowest validation loss later "
+                                                         "than no cure"),
+        "dropout-flat": flat["dropout"].claim("with dropout the validation loss changes by less than 0.05 over "
+                                              "the last epochs"),
+        "window": str(WINDOW),
+        "augmentation-flat": flat["augmentation"].claim("with augmentation the validation loss changes by less "
+                                                        "than 0.05 over the last epochs"),
+        "flat-test": flat["dropout"].summary(), "flat-test-augmentation": flat["augmentation"].summary(),
+        "gap-weakest": weakest_gap,
+        "cures-shrink-gap": paired(none["gap"], outcomes[weakest_gap]["gap"],
+                                   what=f"no cure minus {weakest_gap}, gap between validation and training loss").claim(
+            "every cure ends with a smaller gap than no cure: the test is on the cure that narrows it least"),
     }
 
 
@@ -461,8 +659,9 @@ def cure_claims(r: dict, outcomes: dict, acc_helped: list[str], loss_helped: lis
 @figure("overfitting/data", uses="overfitting/data",
         caption="Validation accuracy (and accuracy on the training set itself) of one network, left: trained on "
                 "fewer and fewer MNIST digits (log scale); right: trained on a fixed set in which a growing share "
-                "of the labels is replaced by a random digit. Points: the mean of the seeds; bars: the lowest and "
-                "highest seed.")
+                "of the labels is replaced by a random digit. The dashed line is the share of training labels "
+                "that are still right (a random digit is the right one a tenth of the time). Points: the mean of "
+                "the seeds; bars: the lowest and highest seed.")
 def data_quality(r: dict) -> tuple[go.Figure, Table]:
     fig = make_subplots(rows=1, cols=2, subplot_titles=("fewer digits", "more random labels"))
     for col, prefix, x in ((1, "size", r["sizes"]), (2, "noise", r["noise"])):
@@ -471,6 +670,9 @@ def data_quality(r: dict) -> tuple[go.Figure, Table]:
             fig.add_scatter(x=x, y=r[key].mean(0).astype(np.float32), error_y=error_bars(r[key]), name=name,
                             legendgroup=name, showlegend=col == 1, mode="lines+markers", row=1, col=col,
                             line={"color": color(i), "dash": "dot" if i == 0 else "solid"})
+    fig.add_scatter(x=r["noise"], y=(1 - 0.9 * r["noise"]).astype(np.float32), mode="lines", row=1, col=2,
+                    name="training labels that are right", line={"color": "#888", "dash": "dash", "width": 1.5},
+                    hovertemplate="%{y:.0%} of the training labels are right<extra></extra>")
     fig.update_xaxes(type="log", dtick=1, title_text="training digits", row=1, col=1)
     fig.update_xaxes(tickformat=".0%", title_text="labels randomised", row=1, col=2)
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02])
@@ -486,25 +688,94 @@ def data_quality(r: dict) -> tuple[go.Figure, Table]:
 def data_values(r: dict) -> dict:
     size_val, noise_val = r["size_val_accuracy"], r["noise_val_accuracy"]
     size_train, noise_train = r["size_train_accuracy"], r["noise_train_accuracy"]
+    right = 1 - 0.9 * r["noise"]  # the share of labels still right: a redrawn label is right one time in ten
+    noisy = [k for k in range(len(r["noise"])) if r["noise"][k] > 0]
+    beyond = {k: noise_train[:, k] - right[k] for k in noisy}
+    weakest = min(noisy, key=lambda k: beyond[k].mean())
     out = {"smallest": f"{int(r['sizes'][0]):,}", "largest": f"{int(r['sizes'][-1]):,}",
            "noise-rows": f"{r['noise_rows']:,}", "val-rows": f"{r['val_rows']:,}", "epochs": str(r["epochs"]),
            "lr": f"{r['lr']:g}", "hidden": "-".join(str(h) for h in r["hidden"]), "seeds": str(r["seeds"]),
            "small-acc": pct(size_val[:, 0].mean()), "large-acc": pct(size_val[:, -1].mean()),
+           "small-train-acc": pct(size_train[:, 0].mean()),
            "clean-acc": pct(noise_val[:, 0].mean()), "max-noise": pct(r["noise"][-1], 0),
            "noisy-acc": pct(noise_val[:, -1].mean()), "noisy-train-acc": pct(noise_train[:, -1].mean()),
-           "max-noise-wrong": pct(r["noise"][-1] * 0.9, 0)}
-    right_share = 1 - r["noise"][-1] * 0.9  # a redrawn label is right one time in ten
-    out["noisy-memorised"] = claim(noise_train[:, -1].mean() > right_share, "with the most noise, the network "
-                                   "agrees with more of its training labels than are right")
-    out["size-rises"] = claim(np.all(np.diff(size_val.mean(0)) > 0), "validation accuracy rises with every doubling "
-                                                                      "of the training set")
-    out["size-beyond"] = claim(apart(size_val[:, -1], size_val[:, 0], lower_is_better=False),
-                               "the largest set beats the smallest beyond seed noise")
-    out["noise-falls"] = claim(np.all(np.diff(noise_val.mean(0)) < 0), "validation accuracy falls with every step "
-                                                                        "up in label noise")
-    out["train-above-val"] = claim(np.all(noise_train.mean(0) > noise_val.mean(0)),
-                                   "at every noise level the network scores higher on its own training labels "
-                                   "than on the clean validation digits")
-    out["small-sets-memorised"] = claim(size_train[:, 0].min() >= 0.999, "on the smallest set, training accuracy is "
-                                                                          "100%")
+           "max-noise-right": pct(right[-1], 0), "max-noise-wrong": pct(r["noise"][-1] * 0.9, 0),
+           "weakest-noise": pct(r["noise"][weakest], 0), "weakest-train-acc": pct(noise_train[:, weakest].mean()),
+           "weakest-right": pct(right[weakest], 0)}
+    rises = trend(np.log2(r["sizes"]), 100 * size_val, what="validation accuracy (points) per doubling of the "
+                                                              "training set")
+    falls = trend(10 * r["noise"], 100 * noise_val, increasing=False,
+                  what="validation accuracy (points) per tenth of the labels randomised")
+    out["size-rises"] = rises.claim("validation accuracy rises with the size of the training set")
+    out["size-rises-test"] = rises.summary()
+    out["size-beyond"] = paired(size_val[:, -1], size_val[:, 0], points=True, examples=int(r["val_rows"]),
+                                what="largest minus smallest set, validation accuracy").claim(
+        "the largest set scores higher than the smallest")
+    out["noise-falls"] = falls.claim("validation accuracy falls as the share of random labels grows")
+    out["noise-falls-test"] = falls.summary()
+    out["noise-learned"] = paired(noise_train[:, weakest], constant(noise_train[:, weakest], right[weakest]),
+                                  points=True, what=f"training accuracy minus the share of right labels, at "
+                                                    f"{pct(r['noise'][weakest], 0)} randomised (the level where "
+                                                    "it is smallest)").claim(
+        "at every noise level the network agrees with more of its training labels than are right: it has "
+        "learned wrong labels")
+    out["small-sets-memorised"] = equivalent(size_train[:, 0], constant(size_train[:, 0], 1.0), 0.005, points=True,
+                                             what="training accuracy on the smallest set minus 100%").claim(
+        "on the smallest set, training accuracy is 100% to within half a point")
+    return out
+
+
+# --- how strong a cure ---------------------------------------------------------------------------
+
+STRENGTHS = {"l2": ("L2 strength λ", "L2"), "dropout": ("dropout rate", "dropout")}
+
+
+@figure("overfitting/strength", uses="overfitting/strength",
+        caption="The overfitting network of the cures trained with L2 penalties (left) and dropout rates (right) "
+                "of growing strength, scored after the last epoch on test digits that no run trained on or chose "
+                "by. Lines: the mean of the seeds; bands: their range. No penalty is drawn at the left edge of the "
+                "L2 panel.")
+def strength(r: dict) -> tuple[go.Figure, Table]:
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.05,
+                        subplot_titles=("L2 penalty", "dropout"))
+    lam = r["l2"]
+    x_l2 = np.where(lam > 0, lam, lam[lam > 0].min() / 3)
+    for col, (kind, x) in enumerate((("l2", x_l2), ("dropout", r["dropout"])), start=1):
+        seed_band(fig, x, r[f"{kind}_test_accuracy"], "test accuracy", 0, showlegend=col == 1, markers=True,
+                  row=1, col=col)
+        fig.update_xaxes(title_text=STRENGTHS[kind][0], row=1, col=col)
+    fig.update_xaxes(type="log", tickvals=x_l2, ticktext=["none" if v == 0 else f"{v:g}" for v in lam], tickangle=-45,
+                     row=1, col=1)
+    fig.update_yaxes(tickformat=".0%", title_text="test accuracy", row=1, col=1)
+    header = ["setting", "validation loss", "test loss", "test accuracy"]
+    rows = [[f"{STRENGTHS[kind][1]} {v:g}", mean_range(r[f"{kind}_val_loss"][:, j]),
+             mean_range(r[f"{kind}_test_loss"][:, j]), mean_range(r[f"{kind}_test_accuracy"][:, j], pct)]
+            for kind in STRENGTHS for j, v in enumerate(r[kind])]
+    return tidy(fig, height=420, top=80), (header, rows)
+
+
+@values("overfitting/strength-values", uses="overfitting/strength")
+def strength_values(r: dict) -> dict:
+    out = {"seeds": str(r["seeds"]), "test-rows": f"{r['test_rows']:,}", "val-rows": f"{r['val_rows']:,}",
+           "l2-list": ", ".join(f"{v:g}" for v in r["l2"][1:]), "dropout-list": ", ".join(f"{v:g}" for v in r["dropout"][1:])}
+    for kind, (_, name) in STRENGTHS.items():
+        best = int(r[f"{kind}_val_loss"].mean(0).argmin())  # chosen on the validation digits
+        acc, loss = r[f"{kind}_test_accuracy"], r[f"{kind}_test_loss"]
+        gain = paired(acc[:, best], acc[:, 0], points=True, examples=int(r["test_rows"]),
+                      what=f"{name} {r[kind][best]:g} (chosen by validation loss) minus none, test accuracy")
+        loss_gain = paired(loss[:, 0], loss[:, best],
+                           what=f"none minus {name} {r[kind][best]:g} (chosen by validation loss), test loss")
+        top = int(acc.mean(0).argmax())
+        out |= {f"{kind}-best": f"{r[kind][best]:g}", f"{kind}-best-acc": pct(acc[:, best].mean()),
+                f"{kind}-none-acc": pct(acc[:, 0].mean()), f"{kind}-acc-test": gain.summary(),
+                f"{kind}-acc-verdict": gain.verdict, f"{kind}-loss-test": loss_gain.summary(),
+                f"{kind}-loss-verdict": loss_gain.verdict, f"{kind}-top": f"{r[kind][top]:g}",
+                f"{kind}-top-acc": pct(acc[:, top].mean()), f"{kind}-strongest": f"{r[kind][-1]:g}",
+                f"{kind}-strongest-acc": pct(acc[:, -1].mean())}
+        out[f"{kind}-best-loss"] = loss_gain.claim(f"{name} at the strength chosen on the validation digits ends "
+                                                   "with a lower test loss than none")
+        out[f"{kind}-too-strong"] = paired(acc[:, best], acc[:, -1], points=True, examples=int(r["test_rows"]),
+                                           what=f"{name} {r[kind][best]:g} minus {r[kind][-1]:g}, test "
+                                                "accuracy").claim(f"the strongest {name} scores lower than the "
+                                                                  "best strength")
     return out

@@ -6,12 +6,15 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from nnbook.evidence import fact, paired
 from nnbook.figures.style import Table, color, num, pct, tidy
-from nnbook.registry import claim, figure, table, values
+from nnbook.registry import figure, table, values
 
 METHODS = {"gradient": "gradient", "smoothgrad": "SmoothGrad", "integrated": "integrated gradients",
-           "untrained": "gradient, untrained net"}
-COLUMN_TITLES = ("digit", "gradient", "Smooth-<br>Grad", "integrated<br>gradients", "gradient,<br>untrained")
+           "gradcam": "Grad-CAM", "untrained": "gradient, untrained net"}
+ATTRIBUTION_NAMES = {k: v for k, v in METHODS.items() if k != "untrained"}  # the per-seed measures' order
+COLUMN_TITLES = ("digit", "gradient", "Smooth-<br>Grad", "inte-<br>grated<br>gradients", "Grad-<br>CAM",
+                 "gradient,<br>untrained")
 DIVERGING = "RdBu_r"  # red: raises the class score, blue: lowers it
 
 
@@ -47,9 +50,11 @@ def digit_names(r: dict) -> list[str]:
 # -- saliency ------------------------------------------------------------------------------
 
 @figure("visualization/saliency", uses="visualization/cnn",
-        caption="Saliency maps of the first seed's trained CNN for one validation digit of several classes, each scaled to its "
-                "own largest value. Red pixels raise the score of the digit's true class when brightened, blue ones "
-                "lower it. The last column is the same gradient taken through the network before training.")
+        caption="Saliency maps of the first seed's trained CNN for one validation digit of several classes, each "
+                "scaled to its own largest magnitude (the colour bar runs from minus to plus that value). Red "
+                "pixels raise the score of the digit's true class when brightened, blue ones lower it; Grad-CAM "
+                "is never negative, and its 14×14 map is drawn at the digit's size. The last column is the plain "
+                "gradient taken through the network before training.")
 def saliency(r: dict) -> tuple[go.Figure, Table]:
     names = digit_names(r)
     columns = list(COLUMN_TITLES)
@@ -60,14 +65,18 @@ def saliency(r: dict) -> tuple[go.Figure, Table]:
                         hovertemplate=f"{names[d]}<extra></extra>", row=d + 1, col=1)
         for m, (key, label) in enumerate(METHODS.items()):
             fig.add_heatmap(z=quantised(r[f"saliency_{key}"][d]), colorscale=DIVERGING, zmid=0, zmin=-127, zmax=127,
-                            showscale=False, hovertemplate=f"{label}, {names[d]}<extra></extra>",
+                            showscale=d == 0 and m == 0,
+                            colorbar={"tickvals": [-127, 0, 127], "ticktext": ["−largest", "0", "+largest"],
+                                      "thickness": 10, "len": 0.5, "y": 1, "yanchor": "top",
+                                      "title": {"text": "attribution", "side": "right"}},
+                            hovertemplate=f"{label}, {names[d]}: %{{z}} of ±127<extra></extra>",
                             row=d + 1, col=m + 2)
     image_axes(fig, len(names), len(columns))
     fig.update_annotations(font_size=12)
     header = ["digit"] + [f"{label}: share on ink" for label in METHODS.values()]
     rows = [[names[d]] + [pct(ink_share(r[f"saliency_{k}"][d], r["shown_images"][d]), 0) for k in METHODS]
             for d in range(len(names))]
-    return tidy(fig, height=130 * len(names) + 50, top=50, bottom=10, margin={"l": 10, "r": 10, "t": 50, "b": 10}), \
+    return tidy(fig, height=120 * len(names) + 60, top=60, bottom=10, margin={"l": 10, "r": 70, "t": 60, "b": 10}), \
         (header, rows)
 
 
@@ -77,31 +86,79 @@ def ink_share(attribution: np.ndarray, image: np.ndarray, ink: float = 0.1) -> f
     return float(size[image > ink].sum() / max(size.sum(), 1e-12))
 
 
+def seed_means(r: dict, key: str) -> np.ndarray:
+    """A per-seed measure averaged over the digits: (seed, method) in the order of `ATTRIBUTION_NAMES`."""
+    return r[f"seed_{key}"].mean(axis=-1)
+
+
 @figure("visualization/ink-share", uses="visualization/cnn",
-        caption="Where each method puts its attribution in the first seed's network, over many validation "
-                "digits: the share of the total absolute attribution that falls on ink pixels (mean, with the standard deviation across digits "
-                "as error bars). Diamonds: the same mean for each seed's network, for the two plain gradients. "
-                "The dashed line is the share of pixels that are ink.")
+        caption="Where each method puts its attribution, over many validation digits: the share of the total "
+                "absolute attribution that falls on ink pixels, for the trained network and for the same network "
+                "before training. Bars: the mean over the seeds; dots: each seed's network (its mean over the "
+                "digits). The dashed line is the share of pixels that are ink.")
 def ink_share_figure(r: dict) -> tuple[go.Figure, Table]:
-    means = [float(r[f"ink_share_{k}"].mean()) for k in METHODS]
-    spreads = [float(r[f"ink_share_{k}"].std()) for k in METHODS]
-    fig = go.Figure(go.Bar(x=list(METHODS.values()), y=means, error_y={"type": "data", "array": spreads},
-                           marker_color=[color(i) for i in range(len(METHODS))], showlegend=False,
-                           hovertemplate="%{x}: %{y:.0%} of the attribution on ink<extra></extra>"))
-    for key in ("gradient", "untrained"):  # the only maps computed for every seed
-        fig.add_scatter(x=[METHODS[key]] * int(r["seeds"]), y=r[f"seed_ink_{key}"].mean(axis=1), mode="markers",
-                        marker={"symbol": "diamond", "size": 9, "color": "#555", "line": {"width": 1, "color": "#fff"}},
-                        name="mean of each seed's network", showlegend=key == "gradient",
-                        hovertemplate="one seed: %{y:.0%} on ink<extra></extra>")
+    names = list(ATTRIBUTION_NAMES.values())
+    fig = go.Figure()
+    for i, (key, label) in enumerate((("ink_trained", "trained"), ("ink_untrained", "untrained"))):
+        per_seed = seed_means(r, key)
+        fig.add_bar(x=names, y=per_seed.mean(0), name=label, marker_color=color(i), offsetgroup=label,
+                    hovertemplate=f"%{{x}}, {label}: %{{y:.0%}} on ink<extra></extra>")
+        fig.add_scatter(x=np.repeat(names, len(per_seed)).tolist(), y=per_seed.T.ravel(), mode="markers",
+                        marker={"color": "#444", "size": 6, "line": {"width": 1, "color": "#fff"}},
+                        name="one seed", showlegend=i == 0, offsetgroup=label, legendgroup="seed",
+                        hovertemplate=f"one seed, {label}: %{{y:.0%}}<extra></extra>")
     ink = float(r["ink_pixel_share"].mean())
     fig.add_hline(y=ink, line_dash="dash", line_color="#888", annotation_text=f"ink pixels: {pct(ink, 0)}",
                   annotation_position="top left")
-    fig.update_layout(yaxis_title="attribution on ink", yaxis_tickformat=".0%", yaxis_range=[0, 1.05])
-    header = ["method", "mean share on ink (first seed)", "standard deviation", "mean of each seed's network"]
-    per_seed = {k: ", ".join(pct(v, 0) for v in r[f"seed_ink_{k}"].mean(axis=1)) for k in ("gradient", "untrained")}
-    rows = [[label, pct(m, 1), pct(s, 1), per_seed.get(k, "first seed only")]
-            for (k, label), m, s in zip(METHODS.items(), means, spreads)]
-    return tidy(fig, height=380, top=40), (header, rows)
+    fig.update_layout(yaxis_title="attribution on ink", yaxis_tickformat=".0%", yaxis_range=[0, 1.05],
+                      barmode="group", scattermode="group")
+    header = ["method", "trained: each seed", "untrained: each seed"]
+    rows = [[label] + [", ".join(pct(v, 0) for v in seed_means(r, key)[:, k]) for key in ("ink_trained", "ink_untrained")]
+            for k, label in enumerate(names)]
+    return tidy(fig, height=400, top=50), (header, rows)
+
+
+@figure("visualization/randomisation", uses="visualization/cnn",
+        caption="The randomisation test: how alike each method's maps of the trained and of the untrained "
+                "network are (rank correlation of the absolute attributions, per digit, averaged over the "
+                "digits). 1 would mean training changed nothing in the map; 0, no relation. Bars: the mean over "
+                "the seeds; dots: each seed.")
+def randomisation(r: dict) -> tuple[go.Figure, Table]:
+    names = list(ATTRIBUTION_NAMES.values())
+    per_seed = seed_means(r, "similarity")
+    fig = go.Figure(go.Bar(x=names, y=per_seed.mean(0), marker_color=[color(i) for i in range(len(names))],
+                           showlegend=False, hovertemplate="%{x}: %{y:.2f}<extra></extra>"))
+    fig.add_scatter(x=np.repeat(names, len(per_seed)).tolist(), y=per_seed.T.ravel(), mode="markers", name="one seed",
+                    marker={"color": "#444", "size": 6, "line": {"width": 1, "color": "#fff"}},
+                    hovertemplate="one seed: %{y:.2f}<extra></extra>")
+    fig.update_layout(yaxis={"title": "trained vs untrained map (rank correlation)", "range": [-0.1, 1]})
+    rows = [[label, ", ".join(f"{v:.2f}" for v in per_seed[:, k])] for k, label in enumerate(names)]
+    return tidy(fig, height=380, top=50), (["method", "each seed"], rows)
+
+
+RANKING_NAMES = ATTRIBUTION_NAMES | {"random": "random order"}
+
+
+@figure("visualization/deletion", uses="visualization/cnn",
+        caption="Deletion curves of the trained network: the probability of each digit's true class after the "
+                "pixels a method ranks highest are set to black, against the share of pixels removed, with a "
+                "random ranking for comparison. A ranking that points at what the network uses makes the "
+                "probability fall fast. Lines: the mean over digits and seeds.")
+def deletion(r: dict) -> tuple[go.Figure, Table]:
+    curves = r["seed_deletion"]  # seed, ranking, fraction
+    fig = go.Figure()
+    for k, key in enumerate(r["rankings"]):
+        fig.add_scatter(x=r["fractions"], y=curves[:, k].mean(0), mode="lines+markers", name=RANKING_NAMES[key],
+                        line={"color": "#7f7f7f" if key == "random" else color(k),
+                              "dash": "dash" if key == "random" else "solid"},
+                        hovertemplate=f"{RANKING_NAMES[key]}: %{{y:.0%}} with %{{x:.0%}} removed<extra></extra>")
+    fig.update_layout(xaxis={"title": "share of pixels removed", "tickformat": ".0%"},
+                      yaxis={"title": "probability of the true class", "tickformat": ".0%", "range": [0, 1.02]})
+    header = ["ranking"] + [f"{pct(f, 0)} removed" for f in r["fractions"]] + ["area under the curve (each seed)"]
+    auc = r["seed_deletion_auc"].mean(axis=2)  # seed, ranking
+    rows = [[RANKING_NAMES[key]] + [pct(v, 0) for v in curves[:, k].mean(0)] + [", ".join(f"{a:.2f}" for a in auc[:, k])]
+            for k, key in enumerate(r["rankings"])]
+    return tidy(fig, height=400, top=60), (header, rows)
 
 
 # -- feature maps --------------------------------------------------------------------------
@@ -225,98 +282,142 @@ def projection(r: dict) -> tuple[go.Figure, Table]:
     return tidy(fig, height=760, top=70, bottom=20, legend_title_text="digit"), (header, rows)
 
 
+@figure("visualization/perplexity", uses="visualization/cnn",
+        caption="The same hidden activations of the first seed's trained network, mapped by t-SNE at three "
+                "perplexities (everything else the same). Each point is one validation digit, coloured by its "
+                "class.")
+def perplexity(r: dict) -> tuple[go.Figure, Table]:
+    values_ = [int(p) for p in r["perplexities"]]
+    fig = make_subplots(rows=1, cols=len(values_), subplot_titles=[f"perplexity {p}" for p in values_],
+                        horizontal_spacing=0.03)
+    labels = r["points_labels"]
+    for col, points_ in enumerate(r["tsne_perplexity"], start=1):
+        for digit in range(10):
+            pick = labels == digit
+            fig.add_scatter(x=points_[pick, 0], y=points_[pick, 1], mode="markers", name=str(digit),
+                            legendgroup=str(digit), showlegend=col == 1, marker={"color": DIGIT_COLORS[digit], "size": 3},
+                            hovertemplate=f"a {digit}<extra></extra>", row=1, col=col)
+    fig.update_xaxes(showticklabels=False, zeroline=False)
+    fig.update_yaxes(showticklabels=False, zeroline=False)
+    rows = [[str(p), pct(a, 0)] for p, a in zip(values_, r["nn_agreement_perplexity"])]
+    return tidy(fig, height=380, top=70, legend_title_text="digit"), \
+        (["perplexity", "digits whose nearest neighbour in the map has the same class"], rows)
+
+
+def method_index(r: dict, method: str) -> int:
+    return list(r["attributions"]).index(method)
+
+
 @values("visualization/cnn-values", uses="visualization/cnn")
 def cnn_values(r: dict) -> dict:
-    share = {k: float(r[f"ink_share_{k}"].mean()) for k in METHODS}
     ink = float(r["ink_pixel_share"].mean())
-    names = digit_names(r)
     ig_gap, ig_change = np.abs(r["ig_completeness_gap"]), np.abs(r["ig_score_gap"])
-    relative_gap = ig_gap.mean() / ig_change.mean()
-    per_digit_gap = ig_gap / np.maximum(ig_change, 1e-6)
     nn = {f"{m}-{w}": float(r[f"nn_agreement_{m}_{w}"]) for m in ("hidden", "pca", "tsne") for w in ("before", "after")}
     before, after, pixels = r["seed_nn_hidden_before"], r["seed_nn_hidden_after"], float(r["nn_agreement_pixels"])
-    acc_before = r["seed_acc_before"]
-    trained_ink, untrained_ink = r["seed_ink_gradient"], r["seed_ink_untrained"]  # (seed, digit)
-    trained_higher = (trained_ink > untrained_ink).sum(axis=1)
-    val_acc = r["seed_val_accuracy"]
+    acc_before, val_acc, seeds = r["seed_acc_before"], r["seed_val_accuracy"], int(r["seeds"])
+    trained, untrained = seed_means(r, "ink_trained"), seed_means(r, "ink_untrained")  # seed, method
+    similarity = seed_means(r, "similarity")
+    auc = r["seed_deletion_auc"]  # seed, ranking, digit
+    g, sg, ig, cam = (method_index(r, m) for m in ("gradient", "smoothgrad", "integrated", "gradcam"))
+    rnd = list(r["rankings"]).index("random")
+    constant = lambda v: np.full(seeds, float(v))  # noqa: E731
+    first_rank = int(np.sum(trained[:, g] > trained[0, g]) + 1)  # where the pictured seed stands, 1 = most on ink
+    vs_untrained = paired(trained[:, g], untrained[:, g], points=True,
+                          what="trained minus untrained network, gradient's share on ink")
     out = {
         "train-rows": f"{r['train_rows']:,}", "val-rows": f"{r['val_rows']:,}", "epochs": str(r["epochs"]),
         "batch": str(r["batch"]), "lr": f"{r['lr']:g}", "filters-1": str(r["filters"][0]),
-        "filters-2": str(r["filters"][1]), "parameters": f"{r['parameters']:,}", "seeds": str(r["seeds"]),
+        "filters-2": str(r["filters"][1]), "parameters": f"{r['parameters']:,}", "seeds": str(seeds),
         "hidden": str(r["hidden"]), "val-acc": pct(r["val_accuracy"]), "val-acc-range": seed_range(val_acc, 1),
         "smooth-samples": str(r["smooth_samples"]), "smooth-noise": f"{r['smooth_noise']:g}",
         "ig-steps": str(r["ig_steps"]), "stats": str(r["stats"]), "patch": str(r["patch"]), "stride": str(r["stride"]),
-        "points": str(len(r["points_labels"])), "ink-pixels": pct(ink, 0),
+        "points": str(len(r["points_labels"])), "ink-pixels": pct(ink, 0), "probe-rows": f"{r['probe_rows']:,}",
         "perplexity": str(r["perplexity"]), "tsne-iterations": str(r["max_iter"]), "tsne-init": str(r["init"]).upper(),
-        **{f"ink-{k}": pct(v, 1 if v > 0.99 else 0) for k, v in share.items()},  # 99.7% must not read as 100%
-        "ink-gradient-seeds": seed_range(trained_ink.mean(axis=1)),
-        "ink-untrained-seeds": seed_range(untrained_ink.mean(axis=1)),
-        "trained-higher-first": str(trained_higher[0]),
-        "trained-higher-others": " and ".join(str(t) for t in trained_higher[1:]),
-        "ig-gap": pct(relative_gap, 1), "ig-score-gap": num(ig_change.mean(), 2),
-        "ig-gap-median": pct(np.median(per_digit_gap), 1), "ig-gap-max": pct(per_digit_gap.max(), 0),
-        "acc-before": seed_range(acc_before), "top-answer-before": str(int(r["seed_top_answer_before"][0])),
-        "top-answer-count-before": str(int(r["seed_top_answer_count_before"][0])),
+        "perplexities": ", ".join(str(int(p)) for p in r["perplexities"]),
+        "perplexity-nn": ", ".join(pct(a, 0) for a in r["nn_agreement_perplexity"]),
+        **{f"ink-{k}": pct(trained[:, i].mean(), 0) for k, i in zip(ATTRIBUTION_NAMES, range(len(ATTRIBUTION_NAMES)))},
+        **{f"ink-untrained-{k}": pct(untrained[:, i].mean(), 0) for k, i in zip(ATTRIBUTION_NAMES, range(len(ATTRIBUTION_NAMES)))},
+        **{f"similarity-{k}": f"{similarity[:, i].mean():.2f}" for k, i in zip(ATTRIBUTION_NAMES, range(len(ATTRIBUTION_NAMES)))},
+        **{f"auc-{k}": f"{auc[:, i].mean():.2f}" for i, k in enumerate(r["rankings"])},
+        "ink-gradient-seeds": seed_range(trained[:, g]), "ink-untrained-seeds": seed_range(untrained[:, g]),
+        "first-rank": str(first_rank),
+        "vs-untrained-test": vs_untrained.summary(), "vs-untrained-verdict": vs_untrained.verdict,
+        "ig-score-gap": num(ig_change.mean(), 2), "ig-gap": pct(ig_gap.mean() / ig_change.mean(), 1),
+        "ig-gap-median": pct(np.median(ig_gap / np.maximum(ig_change, 1e-6)), 1),
+        "acc-before": seed_range(acc_before), "probe-before": seed_range(r["seed_probe_before"]),
+        "probe-after": seed_range(r["seed_probe_after"]), "probe-pixels": pct(r["probe_pixels"], 0),
         "top-answer-share-before": seed_range(r["seed_top_answer_count_before"] / len(r["points_labels"])),
         "nn-pixels": pct(pixels, 0), "nn-hidden-before-seeds": seed_range(before),
         "nn-hidden-after-seeds": seed_range(after),
         **{f"nn-{k}": pct(v, 0) for k, v in nn.items()},
-        "gradient-on-ink": claim(bool((trained_ink.mean(axis=1) > ink).all()),
-                                 "for every seed, the trained network's gradient puts more of its attribution on the "
-                                 "ink than the ink's share of the pixels"),
-        "untrained-on-ink": claim(bool((untrained_ink.mean(axis=1) > 2 * ink).all()),
-                                  "for every seed, the untrained network's gradient puts at least twice the ink's "
-                                  "share of the pixels on the ink"),
-        "trained-vs-untrained-seed": claim(bool(trained_higher[0] > 0.5 * trained_ink.shape[1]
-                                                and trained_higher.min() < 0.5 * trained_ink.shape[1]),
-                                           "for the first seed the trained gradient puts more on the ink than the "
-                                           "untrained one for most digits; for another seed, for fewer than half"),
-        "integrated-on-ink": claim(share["integrated"] > 0.95,
-                                   "integrated gradients from a black image put almost everything on the ink"),
-        "ig-complete": claim(relative_gap < 0.05, "on average, integrated gradients add up to the change in the "
-                                                  "score to within a few percent"),
-        "random-features-group": claim(bool((before > 0.5).all() and (acc_before < 0.3).all()),
-                                       "for every seed, before training the hidden layer already groups similar "
-                                       "digits, though the network's answers are mostly wrong"),
-        "pixels-between": claim(bool((before < pixels).all() and (after > pixels).all()),
-                                "for every seed, the untrained hidden layer groups the digits less well than the raw "
-                                "pixels, and the trained one better"),
-        "training-separates": claim(bool((after > before).all()) and nn["tsne-after"] > nn["tsne-before"]
-                                    and nn["pca-after"] > nn["pca-before"],
-                                    "training makes the classes more separate, in the layer for every seed and in "
-                                    "both maps"),
-        "tsne-keeps-neighbours": claim(nn["tsne-after"] > nn["pca-after"] + 0.2
-                                       and abs(nn["tsne-after"] - nn["hidden-after"]) < 0.1,
-                                       "t-SNE's map keeps about as many same-class neighbours as the hidden layer; "
-                                       "PCA's keeps far fewer"),
-        "still-learning": claim(bool((r["seed_loss"][:, -1] < r["seed_loss"][:, -2]).all()),
-                                "every seed's training loss was still falling in the last epoch"),
-        "trained-well": claim(bool((val_acc > 0.9).all()), "every seed's network reads more than 90% of the "
-                                                            "validation digits correctly"),
     }
-    occl, occl_log = r["occlusion"], r["occlusion_log"]
-    per_digit = occl.max(axis=(1, 2))
-    rise_digit = int(occl.min(axis=(1, 2)).argmin())
-    least = int(per_digit.argmin())
-    misread = r["shown_predictions"] != r["shown_labels"]
+    pixels_vs_probe = paired(constant(r["probe_pixels"]), r["seed_probe_before"], points=True,
+                             examples=len(r["points_labels"]),
+                             what="linear probe on the raw pixels minus one on the untrained hidden layer")
     out |= {
-        "occlusion-max": f"{100 * occl.max():.0f}", "occlusion-most-digit": names[int(per_digit.argmax())],
-        "occlusion-most-from": pct(r["shown_probs"][int(per_digit.argmax()), int(r["shown_labels"][int(per_digit.argmax())])], 0),
-        "occlusion-rise": f"{-100 * occl.min():.0f}", "occlusion-rise-digit": names[rise_digit],
+        "pixels-vs-probe-test": pixels_vs_probe.summary(),
+        "pixels-read-better": pixels_vs_probe.claim("a linear probe reads more digits from the raw pixels than "
+                                                    "from the untrained hidden layer"),
+        "trained-well": paired(val_acc, constant(0.9), points=True, examples=int(r["val_rows"]),
+                               what="validation accuracy minus 90%").claim(
+            "each seed's network reads more than 90% of the validation digits correctly"),
+        "still-learning": paired(r["seed_loss"][:, -2], r["seed_loss"][:, -1],
+                                 what="training loss in the second-last epoch minus the last").claim(
+            "the training loss was still falling in the last epoch"),
+        "gradient-on-ink": paired(trained[:, g], constant(ink), points=True,
+                                  what="trained network's gradient: share on ink minus the ink's share of the "
+                                       "pixels").claim("the trained network's gradient puts more of its "
+                                                       "attribution on the ink than the ink's share of the pixels"),
+        "untrained-on-ink": paired(untrained[:, g], constant(2 * ink), points=True,
+                                   what="untrained network's gradient: share on ink minus twice the ink's share of "
+                                        "the pixels").claim("the untrained network's gradient puts more than twice "
+                                                            "the ink's share of the pixels on the ink"),
+        "integrated-on-ink": fact("integrated gradients from a black image give a blank pixel no credit: its "
+                                  "value in the digit and in the black image are the same"),
+        "integrated-less-random": paired(similarity[:, ig], similarity[:, g], what="rank correlation of trained "
+                                         "and untrained maps, integrated gradients minus gradient").claim(
+            "integrated gradients' maps change less with training than the plain gradient's"),
+        **{f"deletion-{k}": paired(auc[:, rnd].mean(1), auc[:, i].mean(1), examples=(auc[:, rnd], auc[:, i]),
+                                   what=f"area under the deletion curve, random order minus {ATTRIBUTION_NAMES[k]}").claim(
+            f"deleting pixels in {ATTRIBUTION_NAMES[k]}'s order lowers the class probability faster than in a "
+            "random order") for k, i in (("gradient", g), ("smoothgrad", sg), ("integrated", ig), ("gradcam", cam))},
+        "best-deletion": ATTRIBUTION_NAMES[r["attributions"][int(np.argmin(auc[:, :rnd].mean(axis=(0, 2))))]],
+        "groups-above-chance": paired(before, constant(0.1), points=True, what="untrained hidden layer: digits whose "
+                                      "nearest neighbour has the same class, minus one in ten").claim(
+            "before training the hidden layer already groups similar digits, well above one in ten"),
+        "answers-mostly-wrong": paired(constant(0.5), acc_before, points=True, examples=len(r["points_labels"]),
+                                       what="one half minus the untrained network's accuracy").claim(
+            "the untrained network's answers are mostly wrong"),
+        "probe-reads-untrained": paired(r["seed_probe_before"], acc_before, points=True,
+                                        examples=len(r["points_labels"]),
+                                        what="linear probe on the untrained hidden layer minus the untrained "
+                                             "network's own answers, accuracy").claim(
+            "a linear read-out trained on the untrained hidden layer gets far more digits right than the untrained "
+            "network's own output layer"),
+        "pixels-above-untrained": paired(constant(pixels), before, points=True,
+                                         what="raw pixels minus untrained hidden layer, same-class nearest "
+                                              "neighbours").claim("the untrained hidden layer groups the digits less "
+                                                                  "well than the raw pixels"),
+        "trained-above-pixels": paired(after, constant(pixels), points=True,
+                                       what="trained hidden layer minus raw pixels, same-class nearest "
+                                            "neighbours").claim("the trained hidden layer groups them better than "
+                                                                "the raw pixels"),
+        "training-separates": paired(after, before, points=True, what="trained minus untrained hidden layer, "
+                                     "same-class nearest neighbours").claim("training makes the classes more "
+                                                                            "separate in the hidden layer"),
+    }
+    occl = r["occlusion"]
+    names = digit_names(r)
+    per_digit = occl.max(axis=(1, 2))
+    least, most = int(per_digit.argmin()), int(per_digit.argmax())
+    out |= {
+        "occlusion-max": f"{100 * occl.max():.0f}", "occlusion-most-digit": names[most],
+        "occlusion-most-from": pct(r["shown_probs"][most, int(r["shown_labels"][most])], 0),
+        "occlusion-rise": f"{-100 * occl.min():.0f}", "occlusion-rise-digit": names[int(occl.min(axis=(1, 2)).argmin())],
         "occlusion-least": f"{100 * per_digit.min():.1f}", "occlusion-least-digit": names[least],
-        "occlusion-least-prob": pct(r["shown_probs"][least, int(r["shown_labels"][least])], 2),
-        "occlusion-least-log": num(occl_log[least].max(), 2),
-        "occlusion-log-max": num(occl_log.max(), 1),
-        "misread": str(int(misread.sum())),
-        "occlusion-varies": claim(per_digit.max() > 5 * per_digit.min(),
-                                  "one digit loses more than five times as much as another to its worst square"),
-        "occlusion-log-agrees": claim(int(occl_log.max(axis=(1, 2)).argmin()) == least
-                                      and occl_log[least].max() < 0.2 * occl_log.max(),
-                                      "in log-probability too, the least sensitive digit loses less than a fifth of "
-                                      "the most sensitive one's drop"),
-        "occlusion-small-rise": claim(-occl.min() < 0.05, "no square raises a shown digit's probability by 5 points "
-                                                          "or more"),
-        "none-misread": claim(not misread.any(), "the network reads all the shown digits correctly"),
+        "occlusion-least-log": num(r["occlusion_log"][least].max(), 2),
+        "occlusion-log-max": num(r["occlusion_log"].max(), 1),
+        "misread": str(int((r["shown_predictions"] != r["shown_labels"]).sum())), "shown": str(len(names)),
     }
     return out
 
@@ -330,20 +431,20 @@ def importance_order(r: dict) -> np.ndarray:
 
 @figure("visualization/permutation", uses="visualization/importance",
         caption="Permutation importance: how much the validation loss rises when one feature's column is "
-                "shuffled, for three networks trained from different seeds. Bars are the mean over the shuffles, "
-                "error bars the standard deviation across them. Features are sorted by the mean over all three.")
+                "shuffled, for networks trained from different seeds. Bars: the mean over the seeds; dots: each "
+                "seed's network (its mean over the shuffles). Features are sorted by the mean.")
 def permutation(r: dict) -> tuple[go.Figure, Table]:
     order = importance_order(r)[::-1]  # most important at the top
     names = [r["features"][j] for j in order]
-    fig = go.Figure()
-    for s in range(int(r["seeds"])):
-        rise = r["loss_rise"][s][order]
-        fig.add_bar(y=names, x=rise.mean(axis=1), orientation="h", name=f"seed {s + 1}",
-                    error_x={"type": "data", "array": rise.std(axis=1), "thickness": 1},
-                    marker_color=color(s), hovertemplate="%{y}: +%{x:.3f}<extra>seed " + str(s + 1) + "</extra>")
-    fig.update_layout(barmode="group", xaxis_title="rise in validation loss when shuffled", bargap=0.25,
+    per_seed = r["loss_rise"].mean(axis=2)[:, order]  # seed, feature
+    fig = go.Figure(go.Bar(y=names, x=per_seed.mean(0), orientation="h", name="mean over the seeds",
+                           marker_color=color(0), hovertemplate="%{y}: +%{x:.3f}<extra></extra>"))
+    fig.add_scatter(y=np.tile(names, len(per_seed)).tolist(), x=per_seed.ravel(), mode="markers", name="one seed",
+                    marker={"color": "#444", "size": 5, "opacity": 0.7},
+                    hovertemplate="%{y}, one seed: %{x:+.3f}<extra></extra>")
+    fig.update_layout(xaxis_title="rise in validation loss when shuffled", bargap=0.3,
                       yaxis={"tickfont": {"size": 11}, "automargin": True})
-    return tidy(fig, height=900, top=40, margin={"l": 160, "r": 20, "t": 40, "b": 50}), importance_table(r)
+    return tidy(fig, height=820, top=40, margin={"l": 160, "r": 20, "t": 40, "b": 50}), importance_table(r)
 
 
 @table("visualization/importance-table", uses="visualization/importance",
@@ -373,9 +474,10 @@ def rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
 
 
 @figure("visualization/weights", uses="visualization/importance",
-        caption="The first-layer weight matrix of the first seed's network: one row per hidden unit, one column "
-                "per input feature (columns sorted by that network's permutation importance, most important on "
-                "the left). Rows are reordered so that units with similar weights sit together.")
+        caption="The weight matrix of the first seed's network: one row per hidden unit, one column per input "
+                "feature (columns sorted by that network's permutation importance, most important on the left), "
+                "and on the right the weight from each unit to the output (positive: the unit votes malignant). "
+                "Rows are reordered so that units with similar weights sit together.")
 def weights(r: dict) -> tuple[go.Figure, Table]:
     kernel = r["kernel"]
     cols = np.argsort(-r["loss_rise"][0].mean(axis=1))
@@ -383,11 +485,16 @@ def weights(r: dict) -> tuple[go.Figure, Table]:
     z = np.round(kernel[np.ix_(rows, cols)], 2)
     names = [r["features"][j] for j in cols]
     units = [f"unit {u + 1}" for u in rows]
-    limit = float(np.abs(z).max())
-    fig = go.Figure(go.Heatmap(z=z, x=names, y=units, colorscale=DIVERGING, zmid=0, zmin=-limit, zmax=limit,
-                               colorbar={"title": {"text": "weight", "side": "right"}, "thickness": 12},
-                               hovertemplate="%{y}, %{x}: %{z:+.2f}<extra></extra>"))
-    fig.update_layout(xaxis={"tickangle": -60, "tickfont": {"size": 10}}, yaxis={"autorange": "reversed"})
+    output = np.round(r["output_kernel"][rows], 2)[:, None]
+    limit = float(max(np.abs(z).max(), np.abs(output).max()))
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.93, 0.07], shared_yaxes=True, horizontal_spacing=0.015)
+    fig.add_heatmap(z=z, x=names, y=units, colorscale=DIVERGING, zmid=0, zmin=-limit, zmax=limit,
+                    colorbar={"title": {"text": "weight", "side": "right"}, "thickness": 12},
+                    hovertemplate="%{y}, %{x}: %{z:+.2f}<extra></extra>", row=1, col=1)
+    fig.add_heatmap(z=output, x=["→ output"], y=units, colorscale=DIVERGING, zmid=0, zmin=-limit, zmax=limit,
+                    showscale=False, hovertemplate="%{y} → output: %{z:+.2f}<extra></extra>", row=1, col=2)
+    fig.update_xaxes(tickangle=-60, tickfont={"size": 10})
+    fig.update_yaxes(autorange="reversed")
     header = ["feature", "sum of |weights| into the hidden layer", "rank by weight", "rank by permutation"]
     total = np.abs(kernel).sum(axis=0)
     by_weight = np.argsort(np.argsort(-total)) + 1
@@ -395,52 +502,72 @@ def weights(r: dict) -> tuple[go.Figure, Table]:
     return tidy(fig, height=540, top=20, bottom=150), (header, table_rows)
 
 
+def predicted_r2(correlation: np.ndarray) -> np.ndarray:
+    """How well each feature is predicted linearly from all the others: R² = 1 − 1 / (C⁻¹)ⱼⱼ."""
+    return 1 - 1 / np.diag(np.linalg.inv(correlation.astype(np.float64)))
+
+
 @values("visualization/importance-values", uses="visualization/importance")
 def importance_values(r: dict) -> dict:
     rise, drop = r["loss_rise"], r["accuracy_drop"]
     per_seed = rise.mean(axis=2)  # (seeds, features)
+    seeds = int(r["seeds"])
     tops = [r["features"][j] for j in per_seed.argmax(axis=1)]
     order = importance_order(r)
-    first, fifth = per_seed[:, order[0]].mean(), per_seed[:, order[4]].mean()
-    seed_spread = per_seed[:, order[:5]].std(axis=0).max()
     corr = np.abs(r["feature_correlation"])
     np.fill_diagonal(corr, 0)
     f = list(r["features"])
-    pair = r["feature_correlation"][f.index("mean radius"), f.index("mean perimeter")]
-    strong = (corr[np.triu_indices(len(f), 1)] > 0.9).sum()
-    top_twins = corr[order[:2]].max(axis=1)  # each of the two top features' strongest correlation with another
+    r2 = predicted_r2(r["feature_correlation"])
     ranks = np.argsort(np.argsort(-per_seed, axis=1), axis=1) + 1  # (seeds, features)
     kernels = r["kernels"]
     rho = np.array([rank_correlation(np.abs(kernels[s]).sum(axis=0), per_seed[s]) for s in range(len(kernels))])
+    logistic_rho = rank_correlation(np.abs(r["logistic_coef"]), per_seed.mean(0))
     shuffle_spread = rise.std(axis=2)  # (seeds, features), across shuffles
+    group_of = r["group_of"]
+    grouped = r["group_loss_rise"].mean(axis=2)  # seed, group
+    sizes = np.bincount(group_of)
+    top_group = int(max(np.flatnonzero(sizes > 1), key=lambda g: grouped[:, g].mean()))  # the strongest real group
+    member_ids = np.flatnonzero(group_of == top_group)
+    best_member = int(member_ids[np.argmax(per_seed[:, member_ids].mean(0))])
+    members = [f[j] for j in member_ids]
+    first_vs_fifth = paired(per_seed[:, order[0]], per_seed[:, order[4]],
+                            what=f"{f[order[0]]} minus {f[order[4]]} (first and fifth on average), rise in loss")
+    group_vs_single = paired(grouped[:, top_group], per_seed[:, best_member],
+                             what=f"rise in loss, the group of {', '.join(members)} shuffled together minus "
+                                  f"{f[best_member]} (its strongest member) alone")
+    largest_drop = drop.mean(axis=2).max(axis=1)  # per seed, the largest mean accuracy drop of any feature
     return {
         "features": str(len(f)), "train-rows": str(r["train_rows"]), "val-rows": str(r["val_rows"]),
         "hidden": str(r["hidden"]), "epochs": str(r["epochs"]), "batch": str(r["batch"]), "lr": f"{r['lr']:g}",
-        "repeats": str(r["repeats"]), "seeds": str(r["seeds"]),
+        "repeats": str(r["repeats"]), "seeds": str(seeds), "twin": f"{r['twin']:g}",
         "val-acc-min": pct(r["val_accuracy"].min()), "val-acc-max": pct(r["val_accuracy"].max()),
         "max-rise": num(per_seed.max()), "base-loss": num(r["val_loss"].mean()),
-        "max-drop": pct(drop.mean(axis=2).max()), "one-row": pct(1 / r["val_rows"]),
+        "max-drop": pct(drop.mean(axis=(0, 2)).max()), "one-row": pct(1 / r["val_rows"]),
         "top": f[order[0]], "second": f[order[1]], "tops": ", ".join(sorted(set(tops))),
         "distinct-tops": str(len(set(tops))),
         "top-ranks": ", ".join(str(int(x)) for x in ranks[:, order[0]]),
         "second-ranks": ", ".join(str(int(x)) for x in ranks[:, order[1]]),
-        "top-twin": f"{top_twins[0]:.2f}", "second-twin": f"{top_twins[1]:.2f}",
+        "first-vs-fifth-test": first_vs_fifth.summary(), "first-vs-fifth-verdict": first_vs_fifth.verdict,
+        "top-r2": f"{r2[order[0]]:.2f}", "second-r2": f"{r2[order[1]]:.2f}", "median-r2": f"{np.median(r2):.2f}",
+        "top-twin": f"{corr[order[0]].max():.2f}", "second-twin": f"{corr[order[1]].max():.2f}",
+        "groups": str(int(group_of.max() + 1)), "top-group": ", ".join(members), "top-group-size": str(len(members)),
+        "group-rise": num(grouped[:, top_group].mean()), "single-rise": num(per_seed[:, best_member].mean()),
+        "best-member": f[best_member],
+        "group-test": group_vs_single.summary(),
         "negative-means": str(int((per_seed < 0).sum())), "feature-seed-means": str(per_seed.size),
         "below-spread": pct((per_seed < shuffle_spread).mean(), 0),
-        "max-drop-rows": f"{drop.mean(axis=2).max() * r['val_rows']:.0f}",
-        "top-differs": claim(len(set(tops)) == len(tops), "each seed's network ranks a different feature first"),
-        "top-five-within-noise": claim(first - fifth < 2 * seed_spread,
-                                       "the order among the top five is within seed noise"),
-        "top-no-twin": claim(bool((top_twins < 0.9).all()),
-                             "neither of the two features that come first on average correlates above 0.9 with "
-                             "another feature"),
-        "noise-sized": claim(bool((per_seed < shuffle_spread).mean() > 0.25 and (per_seed < 0).sum() >= 5),
-                             "for more than a quarter of the feature-and-seed pairs the mean rise in loss is smaller "
-                             "than its spread across shuffles, and several means are negative"),
-        "radius-perimeter": f"{pair:.2f}", "strong-pairs": str(int(strong)),
+        "max-drop-rows": f"{drop.mean(axis=(0, 2)).max() * r['val_rows']:.0f}",
+        "radius-perimeter": f"{r['feature_correlation'][f.index('mean radius'), f.index('mean perimeter')]:.2f}",
+        "strong-pairs": str(int((corr[np.triu_indices(len(f), 1)] > r["twin"]).sum())),
         "weight-rank-corr": f"{rho[0]:.2f}", "weight-rank-corr-range": f"{rho.min():.2f} to {rho.max():.2f}",
-        "weights-not-importance": claim(bool((rho < 0.8).all()), "for every seed, the size of a feature's weights "
-                                                                 "only loosely predicts its importance"),
-        "small-effects": claim(drop.mean(axis=2).max() < 0.05,
-                               "shuffling any single feature costs at most a few points of accuracy"),
+        "logistic-rank-corr": f"{logistic_rho:.2f}", "logistic-acc": pct(r["logistic_accuracy"]),
+        "logistic-top": f[int(np.argmax(np.abs(r["logistic_coef"])))],
+        "group-beats-single": group_vs_single.claim("shuffling a group of correlated features together costs more "
+                                                    "than shuffling its strongest member alone"),
+        "weights-not-importance": paired(np.full(seeds, 0.8), rho, what="0.8 minus the rank correlation of weight "
+                                         "size and importance").claim("the size of a feature's weights only "
+                                                                      "loosely predicts its importance"),
+        "small-effects": paired(np.full(seeds, 0.05), largest_drop, points=True,
+                                what="five points minus the largest accuracy drop of any one feature").claim(
+            "shuffling any single feature costs at most a few points of accuracy"),
     }
