@@ -35,8 +35,8 @@ NUMBER_WORDS = (r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fif
 BUDGET = re.compile(rf"\b(?:\d[\d,]*|{NUMBER_WORDS})\s+(?:{BUDGET_NOUNS})\b", re.IGNORECASE)
 NUMBER = re.compile(r"(?<![\w.])[−+]?\d[\d,.×]*\d|(?<![\w.])[−+]?\d")  # 12, 0.835, 2×16, 1,000, −1
 NAME = re.compile(r"[A-Za-z_]\w*\d\w*(?:\[[\d,]+\])?|\d+(?:st|nd|rd|th|s|D)\b"  # F1, L2, W1[1,1], AVX2, 5s, 2-D
-                  r"|\b(?:digit|class|label)s?\s+\d(?:\s*(?:,|and|or)\s*\d)*\b"  # the digit 5, a 7: a class's name
-                  r"|\b(?:an?|every)\s+\d\b")
+                  r"|\b(?:digit|class|label)s?\s+\d(?:\s*(?:,|and|or)\s*\d)*(?![,.×]?\d)"  # the digit 5, a 7: a class's name
+                  r"|\b(?:an?|every)\s+\d(?![,.×-]?\w)")
 YEAR = re.compile(r"^(19|20)\d\d$")
 NOT_PROSE = (
     re.compile(r"\]\([^)]*\)"),  # link targets
