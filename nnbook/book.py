@@ -112,6 +112,9 @@ def claim_problem(value: Any) -> str:
     """Why a stored claim fails the build ('' when it does not): false, or an audit it fails."""
     if render.is_false_claim(value):
         return "does not hold for these results"
+    if render.is_claim(value) and "evidence" not in value:
+        return ("is untested: a bare condition; state it with a test of nnbook.evidence (paired, equivalent, "
+                "trend), or as a fact if the code guarantees it")
     failed = render.failed_audits(value)
     return f"fails the audit{'s' * (len(failed) > 1)} {'; '.join(failed)}" if failed else ""
 

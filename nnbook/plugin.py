@@ -29,7 +29,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
 
-from . import ledger, math, notebooks, refs, render, scripts, sitedir, timings, topics
+from . import ledger, math, notebooks, refs, render, scripts, sitedir, timings, topics, typed
 from .book import ENV_PROFILE, ENV_RESULTS, Book, BuildError, setting
 
 log = logging.getLogger("mkdocs.plugins.nnbook")
@@ -118,6 +118,8 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
         self.with_assets = sorted({ref.id for found in pages.values() for ref in found
                                    if (o := book.target(ref)) and o.kind in ("figure", "model")})
         self._fail_or_log(book.unknown_references(pages))
+        used = {o.id: o for found in pages.values() for ref in found if (o := book.target(ref))}
+        self._fail_or_log(typed.in_pages(Path(config.docs_dir)) + typed.in_captions(used.values()))
         try:
             book.refresh(book.experiments_used(pages), keep_going=self.serving)
         except BuildError as e:

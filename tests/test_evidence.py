@@ -227,8 +227,9 @@ def test_a_fragile_claim_fails_a_full_build_with_page_and_line(tmp_path, evidenc
     overrides = docs(tmp_path, PAGE)
     error = build_error(caplog, tmp_path / "site", tmp_path / "results", profile="full", **overrides)
     assert "docs/index.md:4: claim 'faults/seeds-values.fragile' fails the audit" in error
-    assert "fragile (the interval's bound" in error and error.rstrip().endswith("the noise went up")
-    assert "index.md:3" not in error and "index.md:5" not in error
+    assert "fragile (the interval's bound" in error and "the noise went up" in error
+    assert "docs/index.md:5: claim 'faults/seeds-values.legacy' is untested: a bare condition" in error
+    assert "index.md:3" not in error, "a sound claim passes; a fact is not tested"
 
 
 def test_the_evidence_page_lists_every_claim_and_the_marks_link_to_it(tmp_path, evidenced, caplog):

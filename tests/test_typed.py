@@ -1,8 +1,14 @@
 """Typed numbers: what the report finds in prose and captions, and what it lets through."""
 
+import logging
+from pathlib import Path
+
 import pytest
 
-from nnbook import render, typed
+from conftest import ROOT
+from test_site import build_error, docs
+
+from nnbook import registry, render, typed
 from nnbook.registry import Output
 
 
@@ -52,3 +58,21 @@ def test_caption_placeholders_come_from_scalar_results():
         render.fill_caption("{curves}", r)
     with pytest.raises(KeyError, match="names {curve}"):
         render.fill_caption("{curve}", r)  # an array is not a scalar
+
+
+def test_the_book_reports_nothing_outside_the_allowed_list():
+    registry.load()
+    problems = typed.in_pages(ROOT / "content") + typed.in_captions(registry.OUTPUTS.values())
+    assert problems == [], "\n".join(problems)
+
+
+
+
+def test_a_build_fails_on_a_typed_number_with_page_and_line(tmp_path, smoke_results, caplog):
+    caplog.set_level(logging.INFO)
+    page = "# Page\n\nThe value is {{ training/backprop-values.nope }}.\n\nIt took 12 epochs and 4,000 steps.\n"
+    error = build_error(caplog, tmp_path / "site", smoke_results, **docs(tmp_path, page))
+    assert f"docs/index.md:5: typed number '12 epochs': {typed.HINT}" in error
+    assert "docs/index.md:5: typed number '4,000'" in error
+    assert "unknown value 'training/backprop-values.nope'" in error, "every problem of the build at once"
+    assert not (tmp_path / "site").exists()
