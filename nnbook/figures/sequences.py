@@ -39,7 +39,7 @@ def _ci(per_seed: np.ndarray) -> str:
 @figure("sequences/memory-accuracy", uses="sequences/memory",
         caption="Test accuracy on the marked-token task against the sequence length (log scale), for the "
                 "three families at matched parameter counts and the same training budget. Lines join the means "
-                "over seeds, bands are their 95 % t intervals (clipped to 0–100 %), dots are single seeds; the "
+                "over seeds, bands are their 95 % t intervals (clipped to what accuracy can be), dots are single seeds; the "
                 "dashed line is guessing among the tokens.")
 def memory_accuracy(r: dict) -> tuple[go.Figure, Table]:
     fig = go.Figure()
