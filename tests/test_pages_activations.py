@@ -21,6 +21,7 @@ def test_initialisation_spreads_follow_the_theory(smoke_book):
     small, glorot, he, large = (schemes.index(n) for n in ("normal, std 0.01", "Glorot uniform", "He normal",
                                                            "normal, std 1"))
     assert r["spread"].shape[2] >= 2, "several initial draws"
+    assert not np.allclose(r["spread"][:, :, 0], r["spread"][:, :, 1]), "the draws differ from seed to seed"
     for act in (tanh, relu):
         spread = r["spread"][act, small]  # seed, layer
         assert (np.diff(spread, axis=1) < 0).all() and (spread[:, -1] < spread[:, 0] / 100).all(), "tiny weights"

@@ -166,17 +166,19 @@ def init(depth: int, width: int, images: int, seeds: int, seed: int) -> dict:
     _, keras = tensorflow()
     x = data.mnist(0, images, seed).x_val
     x = (x - x.mean()) / x.std()  # centred, unit-spread inputs, so that layer 1 starts from spread 1
-    schemes = {"normal, std 0.01": keras.initializers.RandomNormal(stddev=0.01),
-               "Glorot uniform": keras.initializers.GlorotUniform(),
-               "He normal": keras.initializers.HeNormal(),
-               "normal, std 1": keras.initializers.RandomNormal(stddev=1.0)}
+    # each layer's initializer gets its own seed: seed s draws other weights than seed s + 1
+    schemes = {"normal, std 0.01": lambda sd: keras.initializers.RandomNormal(stddev=0.01, seed=sd),
+               "Glorot uniform": lambda sd: keras.initializers.GlorotUniform(seed=sd),
+               "He normal": lambda sd: keras.initializers.HeNormal(seed=sd),
+               "normal, std 1": lambda sd: keras.initializers.RandomNormal(stddev=1.0, seed=sd)}
     spread = np.zeros((2, len(schemes), seeds, depth))
     for a, activation in enumerate(("tanh", "relu")):
         for k, initializer in enumerate(schemes.values()):
             for s in range(seeds):
                 keras.utils.set_random_seed(seed + s)
-                layers = [keras.layers.Dense(width, activation=activation, kernel_initializer=initializer)
-                          for _ in range(depth)]
+                layers = [keras.layers.Dense(width, activation=activation,
+                                             kernel_initializer=initializer((seed + s) * depth + i))
+                          for i in range(depth)]
                 h = x
                 for i, layer in enumerate(layers):
                     h = np.asarray(layer(h))
@@ -219,7 +221,8 @@ def vanishing(depth: int, width: int, steps: int, checkpoints: list[int], lr: fl
 
         for s in range(seeds):
             restart(model, optimizer, seed + s, build)
-            forward[a, s] = [np.asarray(h).std() for h in hidden_out(probe_x)]
+            # how much each unit's output varies from digit to digit, averaged over the units
+            forward[a, s] = [np.asarray(h).std(0).mean() for h in hidden_out(probe_x)]
             rng = np.random.default_rng(seed + s)
             for t in range(steps + 1):
                 if t in checkpoints:
