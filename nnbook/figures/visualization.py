@@ -253,8 +253,8 @@ DIGIT_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"
         caption="The first seed's CNN: its last hidden layer for validation digits, projected to two dimensions, "
                 "before training (left) and after (right), by t-SNE (top; one run, settings in the text) and PCA "
                 "(bottom). Each point is one digit, coloured by its true class; hover for the "
-                "network's answer. The axes have no units; in t-SNE, the size, density and distance of the groups "
-                "mean nothing.")
+                "network's answer. The axes have no units; in t-SNE, the size and density of the groups mean "
+                "nothing, and distances between far-apart groups mean little.")
 def projection(r: dict) -> tuple[go.Figure, Table]:
     labels = r["points_labels"]
     titles = [f"{label}, {when} training" for label in PROJECTIONS.values() for when in ("before", "after")]
