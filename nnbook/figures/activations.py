@@ -68,9 +68,9 @@ def curve_values(r: dict) -> dict:
 # -- bending: decision boundaries --------------------------------------------------------------
 
 @figure("activations/boundaries", uses="activations/boundaries",
-        caption="The same 2-16-16-1 network trained on the two moons with no activation, with ReLU and with "
+        caption="The same small network (two inputs, two hidden layers, one output) trained on the two moons with no activation, with ReLU and with "
                 "tanh in its hidden layers. The shading is the network's answer at every point of the plane "
-                "(blue: class 0, red: class 1; the boundary is where it reads 50%); the dots are the training "
+                "(blue: class 0, red: class 1; the boundary is where it reads one half); the dots are the training "
                 "points. Shown for the first seed; the table gives the accuracy of every seed.")
 def boundaries(r: dict) -> tuple[go.Figure, Table]:
     names = list(r["activations"])
