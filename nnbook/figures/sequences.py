@@ -163,8 +163,9 @@ def attention_map(r: dict) -> tuple[go.Figure, Table]:
     for v, (label, _) in enumerate(views):
         visible = [(i // heads == v) if i < 2 * heads else True for i in range(traces)]
         buttons.append({"label": label, "method": "update", "args": [{"visible": visible}]})
-    fig.update_layout(updatemenus=[{"name": "attention shown", "buttons": buttons, "active": 0, "x": 1, "xanchor": "right", "y": 1.18,
-                                    "yanchor": "bottom", "type": "buttons", "direction": "right"}])
+    fig.update_layout(updatemenus=[{"name": "attention shown", "buttons": buttons, "active": 0, "x": 1,
+                                    "xanchor": "right", "y": 1.18, "yanchor": "bottom", "type": "buttons",
+                                    "direction": "right"}])
     fig.update_xaxes(title="step", range=[0.5, shown + 0.5])
     fig.update_yaxes(title="test sequence", autorange="reversed", col=1)
     fig.update_yaxes(autorange="reversed")
