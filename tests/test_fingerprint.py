@@ -276,7 +276,7 @@ def test_editing_regression_in_the_real_data_module_changes_only_the_diabetes_ex
         return {eid for eid in base if keys[eid] != base[eid]}
 
     assert stale("y = bunch.target.astype(np.float32)", "y = bunch.target.astype(np.float64)") == {"metrics/diabetes"}
-    assert stale("factor=0.5", "factor=0.4") == set()  # `circles`, used by no experiment
+    assert stale("factor=0.5", "factor=0.4") == {"trainer/presets"}  # `circles`, used by the widget's presets only
     assert stale("Nothing here downloads.", "Nothing here ever downloads.") == set()  # the module docstring
     assert stale("def mnist(", "# MNIST\n\n\ndef mnist(") == set()  # a comment and blank lines
     users = {eid for eid, e in experiments.items() if "_split" in fp.reached(e.func).get("nnbook.data", [])}
@@ -286,4 +286,5 @@ def test_editing_regression_in_the_real_data_module_changes_only_the_diabetes_ex
 def test_only_the_diabetes_experiment_reaches_regression(experiments):
     reach = {eid: fp.reached(e.func).get("nnbook.data", []) for eid, e in experiments.items()}
     assert {eid for eid, names in reach.items() if "regression" in names} == {"metrics/diabetes"}
-    assert not any("circles" in names or fp.WHOLE in names for names in reach.values())
+    assert {eid for eid, names in reach.items() if "circles" in names} == {"trainer/presets"}
+    assert not any(fp.WHOLE in names for names in reach.values())

@@ -13,6 +13,8 @@ import pytest
 
 from conftest import ROOT
 
+from nnbook import refs, registry
+
 GENERATOR_META = re.compile(rb'<meta name="generator" content="[^"]*">')
 
 
@@ -64,7 +66,10 @@ def test_exported_pages_build_with_a_generator_that_has_no_nnbook_plugin(tmp_pat
                          cwd=out, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert run.returncode == 0, run.stderr[-3000:]
     page = (tmp_path / "site/activations/index.html").read_text()
-    assert page.count('class="nnbook-figure"') == 6 and "::: nnbook" not in page and "{{" not in page
+    registry.load()
+    figures = [ref.id for ref in refs.find((ROOT / "content/activations.md").read_text())
+               if not ref.inline and registry.OUTPUTS[ref.id].kind == "figure"]
+    assert page.count('class="nnbook-figure"') == len(figures) and "::: nnbook" not in page and "{{" not in page
     specs = set(re.findall(r'data-nnbook-spec="(\w+)"', page))
     assert specs and all((tmp_path / f"site/assets/nnbook/figures/{name}.json").is_file() for name in specs)
     assert (tmp_path / "site/notebooks/activations.ipynb").is_file()

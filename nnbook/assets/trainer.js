@@ -391,6 +391,8 @@
     "background:var(--md-default-bg-color);border:1px solid var(--line);border-radius:3px;padding:0 .3rem;min-width:0}",
     ".nnbook-trainer-buttons{flex:1 1 100%;display:flex;flex-wrap:wrap;gap:.4rem}",
     ".md-typeset .nnbook-trainer-buttons .md-button{min-height:44px;min-width:44px;padding:.4em .9em;margin:0;font-size:.7rem}",
+    // Material's outlined button is its primary colour, too dark to read on the dark palette
+    "[data-md-color-scheme=slate] .md-typeset .nnbook-trainer-buttons .md-button:not(.md-button--primary){color:#aab4ff;border-color:#aab4ff}",
     ".nnbook-trainer-view{flex:1 1 18rem;min-width:0;max-width:26rem}",
     ".nnbook-trainer canvas{display:block;width:100%;height:auto;border:1px solid var(--line);border-radius:3px}",
     ".nnbook-trainer-curves{margin-top:.6rem}",

@@ -108,6 +108,7 @@ NARROW_FONT = 11
 PANEL_HEIGHT = (180, 280)  # px: the least and most a stacked panel gets
 TITLE_LINE = 19  # px per line of a subplot title, at TITLE_FONT
 TITLE_FONT = 13
+MOSAIC_TITLE_FONT = 9  # px of the column titles of an image mosaic, several to a phone's width
 BELOW_PANEL = (32, 60)  # px under a panel for its tick labels, and with an axis title too
 LEGEND_ROW = 21  # px per row of a legend below the plot
 MOST_PANELS = 4  # grids of more panels (image mosaics) keep their layout
@@ -208,8 +209,9 @@ def narrow_layout(fig: go.Figure) -> dict[str, Any]:
                     update[f"{axis}.showticklabels"] = True
         for i, a in titles.items():
             a["x"], a["y"] = 0.5, round(boxes[i][1], 5)
+    most = TITLE_FONT if stacked or len(panels) <= MOST_PANELS else MOSAIC_TITLE_FONT
     for a in titles.values():
-        a["font"] = dict(a.get("font") or {}) | {"size": min((a.get("font") or {}).get("size", 16), TITLE_FONT)}
+        a["font"] = dict(a.get("font") or {}) | {"size": min((a.get("font") or {}).get("size", 16), most)}
     for a in annotations:
         if a.get("yref") == "paper" and not any(a is t for t in titles.values()):
             x, y = moved(a.get("x", 0.5), a.get("y", 0.5), a.get("xref", "paper"))
@@ -249,6 +251,12 @@ def narrow_layout(fig: go.Figure) -> dict[str, Any]:
             update["margin.t"] = margin["t"] - saved
             extra -= saved
         update["margin.b"] = margin["b"] + rows * LEGEND_ROW + max(0, below - margin["b"])
+    elif rows > 1:  # a slider holds the space below: the legend stays on top, with room for its rows
+        added = (rows - 1) * LEGEND_ROW
+        update["margin.t"] = margin["t"] + added
+        update["legend.y"] = round(1 + (margin["t"] + added - 4) / plot, 5)
+        update["legend.yanchor"] = "top"
+        extra = added
     new_height = round(height - old_plot + plot + extra)
     if new_height != height:
         update["height"] = new_height
