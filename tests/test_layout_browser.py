@@ -5,6 +5,7 @@ slider step answering a mouse click (the mode bar in the way of none), each scri
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from test_browser import APPLIED, CHROMIUM, FIGURE_PAGES, Watched
 
@@ -174,6 +175,11 @@ def test_every_option_answers_the_mouse(browser, served_site, path, width):
             page.mouse.click(*points[k])
             page.wait_for_function(f"([f, c]) => ({ACTIVE})([f, c]) === {k}", arg=[c["figure"], c["control"]],
                                    timeout=5000)
+            try:  # the option's restyle can land a frame after the control shows it active
+                page.wait_for_function(f"(a) => {{ const r = ({APPLIED})(a); return r.checked && !r.wrong.length; }}",
+                                       arg=[c["figure"], c["control"], k], timeout=3000)
+            except PlaywrightTimeout:
+                pass  # the assertion below names what did not change
             applied = page.evaluate(APPLIED, [c["figure"], c["control"], k])
             assert applied["checked"] and applied["wrong"] == [], (c, k, applied)
     assert w.errors == []

@@ -453,7 +453,7 @@ def relu_sum(r: dict) -> tuple[go.Figure, Table]:
     fig.update_layout(sliders=[{"steps": steps, "currentvalue": {"prefix": "ReLUs: "}, "pad": {"t": 40}}],
                       xaxis_title="x", yaxis_title="y")
     rows = [[str(n), num(e, 2)] for n, e in zip(counts, r["max_error"])]
-    return tidy(fig, height=440, top=60, bottom=110), (["ReLUs", "largest error of the fit"], rows)
+    return tidy(fig, height=480, top=100, bottom=110), (["ReLUs", "largest error of the fit"], rows)
 
 
 @values("activations/relu-sum-values", uses="activations/relu-sum")
