@@ -26,7 +26,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import interrupt
+from . import interrupt, registry
 
 if TYPE_CHECKING:
     from .book import Book
@@ -110,7 +110,8 @@ def compute(profile: str, experiment_id: str, key: str, module: str, results: st
     book = _books.get((folder, profile))
     if book is None:
         book = _books[(folder, profile)] = Book(folder, profile, log=lambda line: None, read_only=True)
-    if experiment_id not in book.experiments:
+    if experiment_id not in book.experiments:  # not in the catalogue: the declarations themselves, then its module
+        registry.load()
         with contextlib.suppress(ImportError):
             importlib.import_module(module)
     if experiment_id not in book.experiments:
