@@ -106,3 +106,20 @@ def served_site(built_site, site_url) -> Iterator[str]:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield site_url
     server.shutdown()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, driven by Playwright, one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), "browser tests need Debian's chromium: apt-get install -y chromium"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield browser
+        browser.close()

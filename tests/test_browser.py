@@ -33,9 +33,6 @@ def output_kinds() -> dict[str, list[str]]:
             for md in nav_pages() if (path := ROOT / "content" / md).is_file()}
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PAGES = [page_url(md) for md in nav_pages()]  # every page of the navigation, new ones included
 KINDS = output_kinds()
 FIGURE_PAGES = [page for page, kinds in KINDS.items() if {"figure", "table"} & set(kinds)]  # live widgets alone do not count
@@ -49,16 +46,6 @@ FIGURE_STATE = """() => Array.from(document.querySelectorAll('.nnbook-plot')).ma
           modebar: el.querySelector('.modebar-group') ? getComputedStyle(el.querySelector('.modebar-group')).display : null};
 })"""
 
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM.exists(), "browser tests need Debian's chromium: apt-get install -y chromium"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield browser
-        browser.close()
 
 
 class Watched:

@@ -7,24 +7,12 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from test_browser import APPLIED, CHROMIUM, FIGURE_PAGES, Watched
+from test_browser import APPLIED, FIGURE_PAGES, Watched
 
 pytestmark = pytest.mark.browser
 
 WIDTHS = [400, 1280]
 
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    from test_browser import FLAGS
-
-    assert CHROMIUM.exists(), "browser tests need Debian's chromium: apt-get install -y chromium"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield browser
-        browser.close()
 
 
 def opened(browser, base: str, path: str, width: int) -> Watched:

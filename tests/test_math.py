@@ -92,7 +92,7 @@ def test_wrong_formula_fails_the_build_naming_page_and_formula(tmp_path, smoke_r
 def test_chromium_draws_the_formulas_in_both_palettes(formula_site):
     from playwright.sync_api import sync_playwright
 
-    from test_browser import CHROMIUM, FLAGS
+    from conftest import CHROMIUM, FLAGS
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)

@@ -1,7 +1,6 @@
 """Typed numbers: what the report finds in prose and captions, and what it lets through."""
 
 import logging
-from pathlib import Path
 
 import pytest
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 from conftest import ROOT
-from test_browser import CHROMIUM, FLAGS, Watched
+from test_browser import Watched
 
 from nnbook.experiments.trainer import MOMENTUM
 from nnbook.figures.trainer import TOLERANCE
@@ -24,16 +24,6 @@ HOOK = "() => !!(window.nnbook && window.nnbook.trainer && window.nnbook.trainer
 WIDGET = "nnbook.trainer.widgets()[0]"
 READY = f"() => {HOOK[6:]} && !!{WIDGET} && !!{WIDGET}.run"
 
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM.exists(), "browser tests need Debian's chromium: apt-get install -y chromium"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
