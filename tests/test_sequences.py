@@ -96,10 +96,11 @@ def test_memory_experiment_shapes_and_probes(smoke_book):
         assert r[f"{family}_seconds"].shape == (lengths,) and (r[f"{family}_seconds"] > 0).all()
         assert (np.diff(r[f"{family}_multiply_adds"]) > 0).all()
     probed, longest = len(r["probe_marks"]), int(r["lengths"][-1])
+    assert int(r["grad_length"]) in r["lengths"] and len(r["grad_marks"]) == probed
     for name in ("rnn_grad_h", "lstm_grad_h", "lstm_grad_c"):
         for when in ("before", "after"):
             g = r[f"{name}_{when}"]
-            assert g.shape == (seeds, probed, longest) and np.isfinite(g).all() and (g > 0).all(), name
+            assert g.shape == (seeds, probed, int(r["grad_length"])) and np.isfinite(g).all() and (g >= 0).all(), name
     assert not np.array_equal(r["lstm_grad_h_before"], r["lstm_grad_h_after"]), "training changed the LSTM"
     for when in ("before", "after"):
         att = r[f"attention_{when}"]
@@ -107,7 +108,7 @@ def test_memory_experiment_shapes_and_probes(smoke_book):
         assert (att >= 0).all() and np.allclose(att.sum(-1), 1, atol=1e-5), "attention weights are probabilities"
     on, other = mark_weight(r["attention_after"], r["probe_marks"])
     assert on.shape == other.shape == (seeds,) and ((0 <= on) & (on <= 1)).all()
-    assert (r["probe_marks"] < r["early"]).all()
+    assert (r["probe_marks"] < r["early"]).all() and (r["grad_marks"] < r["early"]).all()
 
 
 def test_memory_values_state_their_tests(smoke_book):

@@ -241,17 +241,17 @@ def _multiply_adds(family: str, width: int, length: int, heads: int = 2) -> int:
 @experiment("sequences/memory", seed=28,
             full={"lengths": [10, 20, 50, 100], "widths": {"rnn": 42, "lstm": 20, "transformer": 16},
                   "train": 2000, "test": 500, "seeds": 5, "epochs": 10, "batch": 100, "lr": 0.01, "clip": 1.0,
-                  "probe": 200},
+                  "probe": 200, "probe_length": 20},
             smoke={"lengths": [6, 12], "widths": {"rnn": 6, "lstm": 2, "transformer": 4},
                    "train": 200, "test": 60, "seeds": 2, "epochs": 2, "batch": 100, "lr": 0.01, "clip": 1.0,
-                   "probe": 20},
+                   "probe": 20, "probe_length": 6},
             title="A plain RNN, an LSTM and a one-block transformer recalling a marked token among distractors")
 def memory(lengths: list[int], widths: dict[str, int], train: int, test: int, seeds: int, epochs: int, batch: int,
-           lr: float, clip: float, probe: int, seed: int) -> dict:
+           lr: float, clip: float, probe: int, probe_length: int, seed: int) -> dict:
     """At every length: fresh training and test sequences, the same for all families; each family
-    trained from `seeds` initial weights for the same epochs and batches. The longest length's
-    networks are also probed: gradients through the states before and after training (recurrent
-    ones), attention weights before and after (the transformer)."""
+    trained from `seeds` initial weights for the same epochs and batches. Probed before and after
+    training: the recurrent networks' gradients through their states at `probe_length` (a length at
+    which the LSTM learns the task), the transformer's attention weights at the longest length."""
     begun = time.perf_counter()
     out: dict = {"families": list(FAMILIES), "lengths": np.array(lengths), "tokens": TOKENS, "early": EARLY,
                  "train_rows": train, "test_rows": test, "seeds": seeds, "epochs": epochs, "batch": batch,
@@ -266,22 +266,23 @@ def memory(lengths: list[int], widths: dict[str, int], train: int, test: int, se
             trainer = Trainer(family, widths[family], [seed * 1000 + 10 * s + k for s in range(seeds)], length,
                               lr=lr, clip=clip)
             out[f"{family}_params"] = trainer.params
-            probing = length == lengths[-1]
+            attending = family == "transformer"
+            probing = length == (lengths[-1] if attending else probe_length)
             px, py, pwhere = x_test[:probe], y_test[:probe], where[:probe, 0]
             if probing:
-                before = trainer.attention(px) if family == "transformer" else trainer.state_gradients(px, py)
+                before = trainer.attention(px) if attending else trainer.state_gradients(px, py)
             seconds[family].append(trainer.fit(x, y, epochs, batch, np.random.default_rng(seed + length)) / seeds)
             correct[family].append(trainer.correct(x_test, y_test))
-            if probing:
-                if family == "transformer":
-                    out["attention_before"], out["attention_after"] = before, trainer.attention(px)
-                else:
-                    after = trainer.state_gradients(px, py)
-                    for name in before:
-                        out[f"{family}_grad_{name}_before"] = before[name]
-                        out[f"{family}_grad_{name}_after"] = after[name]
+            if probing and attending:
+                out["attention_before"], out["attention_after"] = before, trainer.attention(px)
                 out["probe_marks"] = pwhere
                 out["probe_tokens"] = px[:, :, :TOKENS].argmax(-1).astype(np.int8)
+            elif probing:
+                after = trainer.state_gradients(px, py)
+                for name in before:
+                    out[f"{family}_grad_{name}_before"] = before[name]
+                    out[f"{family}_grad_{name}_after"] = after[name]
+                out["grad_length"], out["grad_marks"] = length, pwhere
     for family in FAMILIES:
         out[f"{family}_correct"] = np.array(correct[family])  # (lengths, seeds, test examples)
         out[f"{family}_seconds"] = np.array(seconds[family], dtype=np.float32)
