@@ -14,23 +14,39 @@ NAMES = {"rnn": "plain RNN", "lstm": "LSTM", "transformer": "transformer"}
 COLORS = {"rnn": 3, "lstm": 2, "transformer": 4}
 
 
+def correct(r: dict, family: str) -> np.ndarray:
+    """Whether each network answered each test sequence right: (lengths, seeds, examples)."""
+    return r[f"{family}_correct"]
+
+
 def accuracy(r: dict, family: str) -> np.ndarray:
     """Test accuracy per length and seed: (lengths, seeds)."""
     return r[f"{family}_correct"].mean(axis=-1)
 
 
-def mean_interval(per_seed: np.ndarray) -> tuple[float, float, float]:
-    """The mean over seeds with its t interval at the book's level."""
-    values = np.asarray(per_seed, dtype=np.float64)
-    mean = float(values.mean())
-    if len(values) < 2:
+def mean_interval(values: np.ndarray) -> tuple[float, float, float]:
+    """The mean over seeds with its t interval at the book's level. Given correctness (seeds,
+    examples) rather than one number per seed, the interval also holds the test set's sampling
+    error: every seed is scored on the same examples, so that term does not shrink with seeds."""
+    values = np.asarray(values, dtype=np.float64)
+    per_seed = values.mean(axis=-1) if values.ndim == 2 else values
+    mean = float(per_seed.mean())
+    if len(per_seed) < 2:
         return mean, mean, mean
-    half = t_quantile(1 - (1 - LEVEL) / 2, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+    variance = per_seed.var(ddof=1) / len(per_seed)
+    if values.ndim == 2:
+        variance += values.mean(axis=0).var(ddof=1) / values.shape[1]
+    half = t_quantile(1 - (1 - LEVEL) / 2, len(per_seed) - 1) * np.sqrt(variance)
     return mean, mean - half, mean + half
 
 
-def _ci(per_seed: np.ndarray) -> str:
-    mean, low, high = mean_interval(per_seed)
+def _ci(values: np.ndarray) -> str:
+    """"mean (low–high)"; where every answer is right, the exact lower bound on the accuracy instead."""
+    values = np.asarray(values)
+    if values.ndim == 2 and values.all():
+        lower = ((1 - LEVEL) / 2) ** (1 / values.shape[1])  # Clopper–Pearson, the shared test examples
+        return f"{pct(1.0)} (all {values.size:,} answers; ≥{pct(lower)})"
+    mean, low, high = mean_interval(values)
     return f"{pct(mean)} ({pct(max(low, 0), 0)}–{pct(min(high, 1), 0)})"
 
 
@@ -46,7 +62,7 @@ def memory_accuracy(r: dict) -> tuple[go.Figure, Table]:
     lengths = r["lengths"].astype(float)
     for family in r["families"]:
         acc = accuracy(r, family)
-        stats = np.array([mean_interval(a) for a in acc])
+        stats = np.array([mean_interval(a) for a in correct(r, family)])
         rgb = color(COLORS[family])
         fig.add_scatter(x=np.concatenate([lengths, lengths[::-1]]),
                         y=np.clip(np.concatenate([stats[:, 2], stats[::-1, 1]]), 0, 1).astype(np.float32),
@@ -65,7 +81,7 @@ def memory_accuracy(r: dict) -> tuple[go.Figure, Table]:
                       yaxis={"title": "test accuracy", "tickformat": ".0%", "range": [0, 1.04]})
     header = ["length"] + [f"{NAMES[f]}: mean (interval)" for f in r["families"]] + \
              [f"{NAMES[f]}: each seed" for f in r["families"]]
-    rows = [[str(int(n))] + [_ci(accuracy(r, f)[j]) for f in r["families"]] +
+    rows = [[str(int(n))] + [_ci(correct(r, f)[j]) for f in r["families"]] +
             [", ".join(pct(a, 0) for a in accuracy(r, f)[j]) for f in r["families"]]
             for j, n in enumerate(r["lengths"])]
     return tidy(fig, height=440, top=60), (header, rows)
@@ -219,7 +235,7 @@ def position_figure(r: dict) -> tuple[go.Figure, Table]:
     acc = r["correct"].mean(axis=-1)  # task, encoding, seed
     fig = go.Figure()
     for e, enc in enumerate(r["encodings"]):
-        stats = np.array([mean_interval(acc[t, e]) for t in range(len(r["tasks"]))])
+        stats = np.array([mean_interval(r["correct"][t, e]) for t in range(len(r["tasks"]))])
         fig.add_bar(x=r["tasks"], y=stats[:, 0], name=f"{enc} positional encoding", marker={"color": color(e)},
                     offsetgroup=str(e), error_y={"type": "data", "symmetric": False, "array": stats[:, 2] - stats[:, 0],
                                                  "arrayminus": stats[:, 0] - stats[:, 1]},
@@ -230,7 +246,7 @@ def position_figure(r: dict) -> tuple[go.Figure, Table]:
                         hovertemplate="one seed: %{y:.1%}<extra></extra>", name=f"{enc}, seeds")
     fig.update_layout(barmode="group", scattermode="group", yaxis={"title": "test accuracy", "tickformat": ".0%",
                                                                    "range": [0, 1.05]})
-    rows = [[task] + [_ci(acc[t, e]) for e in range(len(r["encodings"]))] for t, task in enumerate(r["tasks"])]
+    rows = [[task] + [_ci(r["correct"][t, e]) for e in range(len(r["encodings"]))] for t, task in enumerate(r["tasks"])]
     return tidy(fig, height=400, top=60), (["question"] + [f"{e} positional encoding" for e in r["encodings"]], rows)
 
 
@@ -263,7 +279,7 @@ def summary(r: dict) -> Table:
         means = {f: accuracy(r, f)[j].mean() for f in r["families"]}
         top = max(means.values())
         best = " and ".join(NAMES[f] for f in r["families"] if means[f] == top)
-        rows.append([str(int(n))] + [_ci(accuracy(r, f)[j]) for f in r["families"]] + [best])
+        rows.append([str(int(n))] + [_ci(correct(r, f)[j]) for f in r["families"]] + [best])
     return header, rows
 
 
@@ -296,9 +312,10 @@ def memory_values(r: dict) -> dict:
         out[f"{family}-seconds"] = f"{r[f'{family}_seconds'][-1]:.1f} s"
         out[f"{family}-ops-shortest"] = f"{int(r[f'{family}_multiply_adds'][0]):,}"
         out[f"{family}-ops-longest"] = f"{int(r[f'{family}_multiply_adds'][-1]):,}"
-        out[f"{family}-shortest"], out[f"{family}-longest"] = _ci(acc[0]), _ci(acc[-1])
+        hits = correct(r, family)
+        out[f"{family}-shortest"], out[f"{family}-longest"] = _ci(hits[0]), _ci(hits[-1])
         for j, n in enumerate(lengths):
-            out[f"{family}-{int(n)}"] = _ci(acc[j])
+            out[f"{family}-{int(n)}"] = _ci(hits[j])
     ops = {f: r[f"{f}_multiply_adds"] for f in r["families"]}
     out["ops-ratio-longest"] = f"{ops['transformer'][-1] / ops['lstm'][-1]:.1f}"
     out["ops-ratio-shortest"] = f"{ops['transformer'][0] / ops['lstm'][0]:.1f}"
@@ -308,7 +325,7 @@ def memory_values(r: dict) -> dict:
     # where each family breaks
     mid = _length_index(r, 20)
     out["mid"] = str(int(lengths[mid]))
-    out["rnn-mid"], out["lstm-mid"] = _ci(accuracy(r, "rnn")[mid]), _ci(accuracy(r, "lstm")[mid])
+    out["rnn-mid"], out["lstm-mid"] = _ci(correct(r, "rnn")[mid]), _ci(correct(r, "lstm")[mid])
     out["total-seconds"] = f"{r['total_seconds']:.0f} s"
     lstm_rnn = _pair(r, "lstm", "rnn", mid, 0.2, "")
     out["lstm-over-rnn"] = lstm_rnn.claim(f"at length {int(lengths[mid])} the LSTM is more accurate than the plain "
@@ -330,6 +347,7 @@ def memory_values(r: dict) -> dict:
                        control=accuracy(r, "transformer").T, control_name="the transformer's accuracy")
     out["lstm-falls"] = lstm_trend.claim("the LSTM's accuracy falls with the length, by more than 10 points per "
                                          "tenfold length")
+    out["lstm-falls-test"] = lstm_trend.description()
     first, last = r["transformer_correct"][0], r["transformer_correct"][-1]
     flat = equivalent(last.mean(1), first.mean(1), 0.05, points=True, examples=(last, first),
                       what="transformer, longest minus shortest length, test accuracy")
@@ -342,7 +360,7 @@ def memory_values(r: dict) -> dict:
     out["grad-length"] = str(int(r["grad_length"]))
     out["grad-probed"] = str(len(marks))
     for key in ("lstm", "rnn"):
-        out[f"{key}-at-grad-length"] = _ci(accuracy(r, key)[list(r["lengths"]).index(r["grad_length"])])
+        out[f"{key}-at-grad-length"] = _ci(correct(r, key)[list(r["lengths"]).index(r["grad_length"])])
     last_step = lambda g: geometric_mean(g[:, :, -1], (1,))  # noqa: E731
     grads = {name: {when: r[f"{name}_{when}"] for when in ("before", "after")}
              for name in ("rnn_grad_h", "lstm_grad_h", "lstm_grad_c")}
@@ -385,7 +403,7 @@ def position_values(r: dict) -> dict:
            "seeds": str(r["seeds"]), "epochs": str(r["epochs"]), "train-rows": f"{r['train_rows']:,}"}
     for t, task in enumerate(("one", "two")):
         for e, enc in enumerate(("with", "without")):
-            out[f"{task}-{enc}"] = _ci(acc[t, e])
+            out[f"{task}-{enc}"] = _ci(r["correct"][t, e])
     order = paired(acc[1, 0], acc[1, 1], margin=0.2, points=True, examples=(r["correct"][1, 0], r["correct"][1, 1]),
                    what="with minus without positional encoding, test accuracy on the earlier of two marks",
                    control=(acc[0, 0], acc[0, 1]), control_name="the order-free question")
