@@ -325,7 +325,8 @@ def memory_values(r: dict) -> dict:
     # where each family breaks
     mid = _length_index(r, 20)
     out["mid"] = str(int(lengths[mid]))
-    out["rnn-mid"], out["lstm-mid"] = _ci(correct(r, "rnn")[mid]), _ci(correct(r, "lstm")[mid])
+    for family in r["families"]:
+        out[f"{family}-mid"] = _ci(correct(r, family)[mid])
     out["total-seconds"] = f"{r['total_seconds']:.0f} s"
     lstm_rnn = _pair(r, "lstm", "rnn", mid, 0.2, "")
     out["lstm-over-rnn"] = lstm_rnn.claim(f"at length {int(lengths[mid])} the LSTM is more accurate than the plain "
