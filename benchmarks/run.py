@@ -1,8 +1,10 @@
 """Build time and page weight of the book, as ratios against a plain MkDocs build in the same run,
 and the reader's side of each page (benchmarks/reader.py: bytes, scripts, time to figures).
 
-The baseline is the same site (same pages, theme and extensions) without the nnbook
-plugin, so the ratio is the price of the figures. Run with `make bench`; nothing here is
+Two baselines, both without the nnbook plugin: the same source pages (same theme and
+extensions), so the ratio is the price of the figures and values; and the rendered pages that
+`nnbook export` writes (every figure, value, claim and generated page in place), so the ratio is
+the price of the plugin itself. Run with `make bench`; nothing here is
 a test, and no number here is asserted.
 
     python benchmarks/run.py [--repeat 5] [--no-browser] [--no-parallel] [--full]
@@ -71,6 +73,15 @@ def baseline_config(folder: Path) -> Path:
     return path
 
 
+def exported(folder: Path, results: Path) -> Path:
+    """The book's rendered pages (`nnbook export`: references replaced, generated pages and assets in
+    place) with a mkdocs.yml without the plugin: the baseline that holds the same content."""
+    env = os.environ | {"NO_MKDOCS_2_WARNING": "1", "NNBOOK_RESULTS": str(results)}
+    subprocess.run([str(Path(sys.executable).with_name("nnbook")), "export", "--out", str(folder)],
+                   check=True, cwd=ROOT, env=env, capture_output=True)
+    return folder / "mkdocs.yml"
+
+
 def page_weight(site: Path, page: str) -> dict[str, int]:
     html = (site / page / "index.html").read_text()
     assets = sum(p.stat().st_size for p in (site / "assets" / "nnbook").rglob("*")) if (site / "assets/nnbook").exists() else 0
@@ -97,13 +108,19 @@ def main() -> None:
 
         timed_build(book, tmp / "warmup", results)  # fills the rendered-output cache
         timed_build(base, tmp / "warmup-plain")
+        rendered = exported(tmp / "export", results)
+        timed_build(rendered, tmp / "warmup-export")
         plain = statistics.median(timed_build(base, tmp / "plain") for _ in range(args.repeat))
+        same = statistics.median(timed_build(rendered, tmp / "plain-rendered") for _ in range(args.repeat))
         warm = statistics.median(timed_build(book, tmp / "book", results) for _ in range(args.repeat))
         fresh = statistics.median(rerender() for _ in range(args.repeat))
         print(f"CPU time of each build (user + system), medians over {args.repeat} builds of "
               f"{len(list((ROOT / 'content').glob('*.md')))} pages")
         print(f"plain MkDocs build, no plugin          {plain:.2f} s   1.00x")
-        print(f"warm nnbook build, nothing stale       {warm:.2f} s   {warm / plain:.2f}x")
+        print(f"plain build of the rendered pages      {same:.2f} s   {same / plain:.2f}x   (nnbook export: figures, "
+              "values and generated pages in place)")
+        print(f"warm nnbook build, nothing stale       {warm:.2f} s   {warm / plain:.2f}x   "
+              f"{warm / same:.2f}x the rendered pages' plain build")
         print(f"figures re-rendered, no training       {fresh:.2f} s   {fresh / plain:.2f}x")
         for page in ("network", "training", "activations"):
             book, plain_page = page_weight(tmp / "book", page), page_weight(tmp / "plain", page)
