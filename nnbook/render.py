@@ -468,7 +468,7 @@ def trainer_html(id: str, asset: str, size: int, caption: str, provenance: dict[
     only when it comes near the viewport."""
     return (
         f'<figure class="nnbook-trainer" id="{slug(id)}" data-nnbook-asset="{html.escape(asset)}" '
-        f'data-nnbook-bytes="{size}" style="min-height:560px">'
+        f'data-nnbook-bytes="{size}">'
         '<div class="nnbook-trainer-body"><p class="nnbook-trainer-status">This widget trains a network in your '
         "browser and needs JavaScript.</p></div>"
         f"<figcaption>{caption_html(caption)}"
