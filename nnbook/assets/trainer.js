@@ -525,6 +525,7 @@
   Widget.prototype.loaded = function (presets) {
     var w = this;
     this.presets = presets;
+    this.firstDraw = true;
     make("option", "", this.presetSelect, "(your own settings)").value = "";
     Object.keys(presets).forEach(function (name) { make("option", "", w.presetSelect, name).value = name; });
     [this.playButton, this.stepButton, this.resetButton].forEach(function (b) { b.disabled = false; });
@@ -747,22 +748,35 @@
     return (this.palette = c);
   };
 
+  /* The surface, each hidden layer's units, the curves. The first drawing after the presets load
+     runs them one task each, so no task holds the page for long while it is still loading. */
   Widget.prototype.draw = function () {
-    var c = this.colors(), pass = this.run.net.forward(this.grid, GRID * GRID), out = pass.outputs, rgb = c.rgb;
-    paint(this.surface, out[out.length - 1], 0, 1, rgb);
-    this.points(c);
-    for (var l = 0; l < this.unitCanvases.length; l++) {
-      var units = this.run.net.sizes[l + 1], values = out[l + 1], act = this.state.activation;
-      for (var u = 0; u < units; u++) {
-        var column = new Float64Array(GRID * GRID), top = 0;
-        for (var i = 0; i < column.length; i++) { column[i] = values[i * units + u]; top = Math.max(top, Math.abs(column[i])); }
-        /* zero (sigmoid: one half) is the neutral colour; the largest output over the plane is full blue */
-        var hi = act === "sigmoid" ? 1 : Math.max(top, 1e-9), lo = act === "sigmoid" ? 0 : -hi;
-        paint(this.unitCanvases[l][u], column, lo, hi, rgb);
-      }
-    }
-    this.plotCurves(c);
-    this.describe();
+    var w = this, c = this.colors(), pass = this.run.net.forward(this.grid, GRID * GRID), out = pass.outputs, rgb = c.rgb;
+    var act = this.state.activation, sliced = this.firstDraw, token = this.drawing = (this.drawing || 0) + 1;
+    this.firstDraw = false;
+    var steps = [function () {
+      paint(w.surface, out[out.length - 1], 0, 1, rgb);
+      w.points(c);
+    }];
+    this.unitCanvases.forEach(function (canvases, l) {
+      steps.push(function () {
+        var units = w.run.net.sizes[l + 1], values = out[l + 1];
+        for (var u = 0; u < units; u++) {
+          var column = new Float64Array(GRID * GRID), top = 0;
+          for (var i = 0; i < column.length; i++) { column[i] = values[i * units + u]; top = Math.max(top, Math.abs(column[i])); }
+          /* zero (sigmoid: one half) is the neutral colour; the largest output over the plane is full blue */
+          var hi = act === "sigmoid" ? 1 : Math.max(top, 1e-9), lo = act === "sigmoid" ? 0 : -hi;
+          paint(canvases[u], column, lo, hi, rgb);
+        }
+      });
+    });
+    steps.push(function () { w.plotCurves(c); w.describe(); });
+    if (!sliced) return steps.forEach(function (step) { step(); });
+    (function next(i) {
+      if (i === steps.length || token !== w.drawing) return;  /* a newer drawing replaces this one */
+      steps[i]();
+      setTimeout(next, 0, i + 1);
+    })(0);
   };
 
   /* Values between lo and hi on a canvas of GRID x GRID: class 0's colour at lo, class 1's at hi. */
@@ -885,7 +899,9 @@
   ns.trainer.widgets = function () { return widgets.slice(); };
 
   function start(widget) {
-    presetsFrom(widget.asset).then(function (presets) { widget.loaded(presets); }, function (error) {
+    presetsFrom(widget.asset).then(function (presets) {
+      setTimeout(function () { widget.loaded(presets); }, 0);  /* a task of its own, apart from the decoding */
+    }, function (error) {
       widget.status.textContent = "The presets could not be loaded: " + error.message;
     });
   }
