@@ -195,7 +195,12 @@ class Evidence:
         """Each audit's verdict ("pass", "fail", "n/a") with its reason in words."""
         low, high = self.interval
         bound = {1: low, -1: high}.get(self.direction)
-        if self.sound:
+        if self.seeds > 1 and self.standard_error == 0:
+            # every seed and every resample agree: a share at 0 or 1 on few examples, whose
+            # resamples cannot vary; the interval's width then measures nothing
+            fragile = ("fail", "the interval has no width: every seed and every resample give the same value, "
+                               "which a small sample does at a share of 0 or 1; bound it exactly instead")
+        elif self.sound:
             fragile = ("pass", "the whole interval clears the margin")
         elif self.direction == 0:
             fragile = ("fail", f"the {self._pct(self.level)} interval {self._span()} is not inside "
@@ -324,13 +329,24 @@ def _example_terms(a: np.ndarray, b: np.ndarray, examples: Any) -> tuple[int, fl
     if isinstance(examples, (int, np.integer)):
         n = int(examples)
         pa, pb = float(np.mean(a)), float(np.mean(b))
-        return n, (pa * (1 - pa) + pb * (1 - pb)) / n
+        return n, max((pa * (1 - pa) + pb * (1 - pb)) / n, _exact_floor(n))
     correct_a, correct_b = (np.asarray(c, dtype=np.float64) for c in examples)
     if correct_a.shape != correct_b.shape or correct_a.ndim != 2 or correct_a.shape[0] != len(a):
         raise ValueError("examples must be two correctness arrays shaped (seeds, examples), one per setting")
     diff = correct_a - correct_b  # seed, example
     n = diff.shape[1]  # each example's difference, averaged over seeds, varies from example to example
-    return n, float(np.var(diff.mean(0), ddof=1) / n)
+    return n, max(float(np.var(diff.mean(0), ddof=1) / n), _exact_floor(n))
+
+
+def _exact_floor(n: int) -> float:
+    """The least test-set variance `n` examples leave: where none of them varies (every answer
+    right, or the same in both settings), the sample still bounds the share that would vary only
+    to 1 − 2.5 %^(1/n) (Clopper and Pearson's exact bound, about 3.7/n), read here as the
+    half-width of a 95 % interval."""
+    if n < 2:
+        return math.inf
+    half = 1 - ((1 - LEVEL) / 2) ** (1 / n)
+    return (half / t_quantile(1 - (1 - LEVEL) / 2, n - 1)) ** 2
 
 
 def _paired_evidence(test: str, a: Any, b: Any, direction: int, what: str, margin: float, examples: Any,
@@ -408,6 +424,34 @@ def resampled(statistic: Callable[[np.ndarray], Any], examples: int, *, higher: 
     return Evidence("equivalence" if same else "paired", what or "statistic", tuple(float(v) for v in per_seed),
                     direction, float(margin), int(examples), float(np.var(means, ddof=1)), unit, scale, wins,
                     wins_what)
+
+
+def exact_interval(successes: int, trials: int) -> tuple[float, float]:
+    """Clopper and Pearson's exact 95 % interval for a share of `successes` in `trials`: what to
+    state where an interval from resamples would have no width (a share at 0 or 1 on few trials)."""
+    if not 0 <= successes <= trials or trials < 1:
+        raise ValueError(f"a share needs 0 <= successes <= trials >= 1: {successes} of {trials}")
+    tail = (1 - LEVEL) / 2
+    logs = np.cumsum(np.log(np.arange(1, trials + 1)))
+    log_comb = np.concatenate([[0.0], logs])
+    ks = np.arange(trials + 1)
+
+    def upper_tail(p: float, k: int) -> float:  # P(X >= k) for X ~ Binomial(trials, p)
+        if p <= 0 or p >= 1:
+            return float(p >= 1 or k == 0)
+        log_pmf = log_comb[-1] - log_comb[ks] - log_comb[trials - ks] + ks * math.log(p) + (trials - ks) * math.log1p(-p)
+        return float(np.exp(log_pmf[k:]).sum())
+
+    def solve(k: int, target: float) -> float:  # the p where P(X >= k) = target, rising in p
+        lo, hi = 0.0, 1.0
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if upper_tail(mid, k) < target else (lo, mid)
+        return (lo + hi) / 2
+
+    low = 0.0 if successes == 0 else solve(successes, tail)
+    high = 1.0 if successes == trials else solve(successes + 1, 1 - tail)
+    return low, high
 
 
 def _slope(x: np.ndarray, y: np.ndarray) -> float:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from nnbook import evidence, registry, render
-from nnbook.evidence import equivalent, fact, paired, t_quantile, trend
+from nnbook.evidence import equivalent, fact, paired, resampled, t_quantile, trend
 from nnbook.registry import claim
 
 from conftest import build_site
@@ -119,6 +119,20 @@ def test_fragile_a_claim_inside_its_own_uncertainty():
     assert verdict == "fail" and "does not clear" in reason
 
 
+def test_fragile_an_interval_without_width():
+    """A share of 1 on few examples: every seed and every bootstrap resample say 1, so the
+    resampled interval is [1, 1] and would clear any margin; the audit refuses it."""
+    correct = np.ones((5, 28))  # 28 of 28 right in each of 5 seeds
+    planted = resampled(lambda rows: correct[:, rows].mean(axis=1), 28, margin=0.9, what="precision")
+    assert planted.holds and planted.sound and planted.interval == (1.0, 1.0)
+    verdict, reason = planted.audits()["fragile"]
+    assert verdict == "fail" and "no width" in reason and not planted.passes
+    one_wrong = correct.copy()
+    one_wrong[:, 0] = 0  # 27 of 28: the resamples now vary, and the interval has a width
+    low, high = resampled(lambda rows: one_wrong[:, rows].mean(axis=1), 28, margin=0.9).interval
+    assert low < high
+
+
 def test_one_seed_decides():
     planted = paired([1.0, 1.0, 1.0, 1.0, 9.0], [1.02, 1.01, 1.03, 1.02, 1.0], margin=0.5)
     assert planted.holds, "the mean clears the margin, all of it from seed 5"
@@ -147,7 +161,7 @@ def test_cannot_fail_with_the_groups_swapped():
 
 
 def test_cannot_fail_on_a_stated_control():
-    trained, untrained = [0.95, 0.96, 0.955], [0.10, 0.11, 0.105]
+    trained, untrained = [0.95, 0.965, 0.955], [0.10, 0.11, 0.105]  # differences that vary
     chance = [0.05, 0.05, 0.05]
     planted = paired(untrained, chance, control=(untrained, chance), control_name="the untrained network")
     assert planted.audits()["cannot fail"] == ("fail", "the same test also passes with the untrained network")

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from nnbook.evidence import LEVEL, equivalent, fact, paired, t_quantile, trend
+from nnbook.evidence import LEVEL, equivalent, exact_interval, fact, paired, t_quantile, trend
 from nnbook.figures.style import Table, color, num, pct, rgba, tidy
 from nnbook.registry import figure, table, values
 
@@ -44,7 +44,7 @@ def _ci(values: np.ndarray) -> str:
     """"mean (low–high)"; where every answer is right, the exact lower bound on the accuracy instead."""
     values = np.asarray(values)
     if values.ndim == 2 and values.all():
-        lower = ((1 - LEVEL) / 2) ** (1 / values.shape[1])  # Clopper–Pearson, the shared test examples
+        lower = exact_interval(values.shape[1], values.shape[1])[0]  # the shared test examples
         return f"{pct(1.0)} (all {values.size:,} answers; ≥{pct(lower)})"
     mean, low, high = mean_interval(values)
     return f"{pct(mean)} ({pct(max(low, 0), 0)}–{pct(min(high, 1), 0)})"
