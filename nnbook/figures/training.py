@@ -20,6 +20,7 @@ from nnbook.figures.style import (
 from nnbook.registry import figure, table, values
 
 LOG_TICKS = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]  # labelled values on log loss axes
+CHANCE_LOSS = float(np.log(10))  # the loss of guessing every digit at 1/10: a run that ends there learned nothing
 
 @table("training/log", uses="network/mlp",
        caption="The training log of the 784-256-128-10 network (the first seed's run), one row per epoch (a "
@@ -81,6 +82,9 @@ def confidence(r: dict) -> tuple[go.Figure, Table]:
          "mean confidence (all seeds)", "validation accuracy (all seeds)"], rows)
 
 
+LOSS_RATIO_AT_LEAST = 20  # the validation loss ends more than this many times the training loss
+
+
 @values("training/log-values", uses="network/mlp")
 def log_values(r: dict) -> dict:
     """The gap between training and validation, and the network's calibration, over every seed."""
@@ -90,16 +94,24 @@ def log_values(r: dict) -> dict:
     best = int(np.argmin(r["val_loss"]))
     wrong = np.round((1 - r["val_accuracy"]) * r["val_rows"]).astype(int)
     swings = np.abs(np.diff(r["val_loss"][best:]))
-    loss_gap = paired(np.log(val_loss), np.log(train_loss), margin=np.log(5),
+    loss_gap = paired(np.log(val_loss), np.log(train_loss), margin=np.log(LOSS_RATIO_AT_LEAST),
                       what="ln(validation loss) minus ln(training loss), after the last epoch")
     acc_gap = paired(train_acc, val_acc, points=True, examples=int(r["val_rows"]), margin=0.02,
                      what="training minus validation accuracy, after the last epoch")
+    lowest = r["seeds_val_loss"].argmin(1)  # each seed's epoch of lowest validation loss
+    after_min = paired(val_acc, r["seeds_val_accuracy"][np.arange(len(lowest)), lowest], points=True,
+                       examples=int(r["val_rows"]),
+                       what="validation accuracy at the end minus at the epoch of lowest validation loss")
     overconfident = paired(conf.mean(1), right.mean(1), points=True, examples=(conf, right),
                            what="mean confidence minus accuracy on the validation digits, after the last epoch")
     return {"seeds": str(r["seeds"]), "loss-ratio": f"{np.exp(np.log(val_loss / train_loss).mean()):.0f}",
             "train-loss-seeds": mean_range(train_loss), "val-loss-seeds": mean_range(val_loss),
             "train-acc-seeds": mean_range(train_acc, pct), "val-acc-seeds": mean_range(val_acc, pct),
-            "loss-gap": loss_gap.claim("the validation loss ends more than five times the training loss"),
+            "loss-gap": loss_gap.claim(f"the validation loss ends more than {LOSS_RATIO_AT_LEAST} times the training "
+                                       "loss"),
+            "loss-ratio-at-least": str(LOSS_RATIO_AT_LEAST),
+            "loss-ratio-range": " to ".join(f"{v:.0f}" for v in np.exp(loss_gap.interval)),
+            "after-min": after_min.summary(), "after-min-verdict": after_min.verdict,
             "acc-gap": acc_gap.claim("training accuracy ends more than two points above validation accuracy"),
             "conf-end": mean_range(conf.mean(1), pct), "acc-end": mean_range(right.mean(1), pct),
             "overconfident": overconfident.claim("after the last epoch the network's mean confidence on the "
@@ -387,7 +399,7 @@ def _best(r: dict, name: str, batch: int) -> int:
 @figure("training/optimizers", uses="training/optimizers",
         caption="Left: the loss on the whole training set at the end of training, for each optimizer swept over "
                 "learning rates (mean over seeds, bars from the lowest to the highest seed; log scales; a rate "
-                "at which some seed diverged is left out). Right: the loss of every step, smoothed, for each "
+                "at which some seed diverged is left out; dotted: ln 10, the loss of guessing). Right: the loss of every step, smoothed, for each "
                 "optimizer at its best rate (bands: lowest to highest seed), against the number of training "
                 "examples seen.")
 def optimizers(r: dict) -> tuple[go.Figure, Table]:
@@ -411,6 +423,7 @@ def optimizers(r: dict) -> tuple[go.Figure, Table]:
         seen = np.arange(1, trace.shape[-1] + 1) * batch
         seed_band(fig, seen, trace, title, i, showlegend=False, dash=dash, row=1, col=2)
         rows.append([name, str(batch), f"{rates[best]:g}", f"{trace.shape[-1]:,}", mean_range(final[best])])
+    fig.add_hline(y=CHANCE_LOSS, line={"dash": "dot", "width": 1, "color": "gray"}, row=1, col=1)  # guessing: ln 10
     fig.update_xaxes(type="log", title_text="learning rate", dtick=1, row=1, col=1)
     fig.update_xaxes(title_text="training examples seen", row=1, col=2)
     fig.update_yaxes(type="log", tickvals=LOG_TICKS, ticktext=[f"{v:g}" for v in LOG_TICKS], row=1, col=1)
@@ -419,9 +432,11 @@ def optimizers(r: dict) -> tuple[go.Figure, Table]:
     return tidy(fig, height=460, top=90), (header, rows)
 
 
-def _finite_rates(r: dict, name: str, batch: int) -> np.ndarray:
-    """Indices of the rates at which every seed of `name` ended with a finite loss."""
-    return np.flatnonzero(np.isfinite(r[f"final_{name}_{batch}"]).all(1))
+def _trained_rates(r: dict, name: str, batch: int) -> np.ndarray:
+    """Indices of the rates at which every seed of `name` ended below the loss of chance (a diverged
+    run ends at infinity or NaN, above it)."""
+    final = r[f"final_{name}_{batch}"]
+    return np.flatnonzero((np.nan_to_num(final, nan=np.inf) < CHANCE_LOSS).all(1))
 
 
 @values("training/optimizer-values", uses="training/optimizers")
@@ -433,6 +448,7 @@ def optimizer_values(r: dict) -> dict:
     adam_large = r[f"final_Adam_{large}"][_best(r, "Adam", large)]
     steps = lambda b: f"{r['epochs'] * (r['train_rows'] // b):,}"  # noqa: E731
     out = {"rows": f"{r['train_rows']:,}", "epochs": str(r["epochs"]), "seeds": str(r["seeds"]),
+           "chance-loss": f"{CHANCE_LOSS:.2f}",
            "small-batch": str(small), "large-batch": str(large), "small-steps": steps(small),
            "large-steps": steps(large), "adam-large-rate": f"{r['rates_Adam_large'][_best(r, 'Adam', large)]:g}",
            "adam-large-grid": ", ".join(f"{v:g}" for v in r["rates_Adam_large"]),
@@ -441,19 +457,20 @@ def optimizer_values(r: dict) -> dict:
            **{f"{n.lower()}-rate": f"{best[n]:g}" for n in r["optimizers"]},
            **{f"{n.lower()}-final": mean_range(final[n]) for n in r["optimizers"]}}
     for n in r["optimizers"]:  # the U: the best rate against the smallest and the largest rate that trained
-        finals, finite = r[f"final_{n}_{small}"], _finite_rates(r, n, small)
-        low, high = finite[0], finite[-1]
+        finals, trained = r[f"final_{n}_{small}"], _trained_rates(r, n, small)
+        low, high = trained[0], trained[-1]
         key = n.lower()
-        diverged = [f"{v:g}" for i, v in enumerate(r[f"rates_{n}"]) if i not in finite]
-        out[f"{key}-diverged"] = ", ".join(diverged) if diverged else "none"
+        failed = [f"{v:g}" for i, v in enumerate(r[f"rates_{n}"]) if i not in trained]
+        out[f"{key}-failed"] = ", ".join(failed) if failed else "none"
         out[f"{key}-u"] = paired(np.log(finals[low]), np.log(finals[best_i[n]]), margin=np.log(1.5),
                                  what=f"{n}: ln(final loss) at rate {r[f'rates_{n}'][low]:g} minus at the best rate "
                                       f"{best[n]:g}").claim(
             f"{n}'s final loss at its smallest rate is more than 1.5 times its loss at the best rate")
-        out[f"{key}-u-high"] = paired(np.log(finals[high]), np.log(finals[best_i[n]]), margin=np.log(1.5),
+        out[f"{key}-u-high"] = paired(np.log(finals[high]), np.log(finals[best_i[n]]), margin=np.log(1.2),
                                       what=f"{n}: ln(final loss) at rate {r[f'rates_{n}'][high]:g} minus at the best "
                                            f"rate {best[n]:g}").claim(
-            f"{n}'s final loss at its largest rate that trained is more than 1.5 times its loss at the best rate")
+            f"{n}'s final loss at the largest rate at which every seed learned is more than 1.2 times its loss at "
+            "the best rate")
     pairs = (("Adam", "SGD"), ("Adam", "momentum"), ("momentum", "SGD"))
     for a, b in pairs:
         ev = paired(np.log(final[a]), np.log(final[b]), higher="b",
@@ -536,7 +553,11 @@ def descent_values(r: dict) -> dict:
     m_at = int(np.flatnonzero(np.isclose(rates[momentum], shared))[0]) if np.isclose(rates[momentum], shared).any() else 0
     # how far the cross-ravine coordinate swings past the floor (y starts positive)
     overshoot = lambda o, k: float(max(0.0, -r["paths"][ravine, o, k, :, 1].min()))  # noqa: E731
+    last = r["paths"][ravine, adam, -1, -11:]  # Adam's last ten steps at its largest rate, on the ravine
+    last_steps, last_dist = np.linalg.norm(np.diff(last, axis=0), axis=1), np.linalg.norm(last[1:], axis=1)
     return {
+        "adam-last-steps": f"{num(last_steps.min(), 2)} to {num(last_steps.max(), 2)}",
+        "adam-last-dist": f"{num(last_dist.min(), 2)} and {num(last_dist.max(), 2)}",
         **{f"{n.lower()}-rates": ", ".join(f"{v:g}" for v in rates[i]) for i, n in enumerate(names)},
         "steps": str(r["steps"]), "ravine-b": f"{b:g}", "ravine-a": f"{a:g}", "bowl-a": f"{a0:g}", "bowl-b": f"{b0:g}",
         "sgd-limit": f"{2 / b:g}", "bowl-limit": f"{2 / b0:g}", "momentum-limit": f"{3.8 / b:.2g}",
