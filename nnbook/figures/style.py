@@ -50,7 +50,15 @@ def tidy(fig: go.Figure, height: int = 440, top: int = 50, bottom: int = 50, **l
 
 
 def pct(x: float, digits: int = 1) -> str:
-    return f"{100 * float(x):.{digits}f}%"
+    """A share in per cent; one that is not exactly 0 or 1 never prints as 0% or 100% (more digits instead)."""
+    x = float(x)
+    edges = lambda d: (f"{0:.{d}f}", f"{100:.{d}f}")  # noqa: E731
+    while digits < 2 and 0 < x < 1 and f"{100 * x:.{digits}f}" in edges(digits):
+        digits += 1
+    if 0 < x < 1 and f"{100 * x:.{digits}f}" in edges(digits):
+        step = 10.0 ** -digits
+        return f"above {100 - step:.{digits}f}%" if x > 0.5 else f"below {step:.{digits}f}%"
+    return f"{100 * x:.{digits}f}%"
 
 
 def num(x: float, digits: int = 3) -> str:
