@@ -217,6 +217,12 @@ def training_values(r: dict) -> dict:
     out["centred-faster"] = centred.claim("centring sigmoid's outputs on zero lowers its first-epoch loss")
     out["centred-slower-than-tanh"] = centred_vs_tanh.claim(
         "sigmoid − ½ still starts slower than tanh, whose slope at zero is four times larger")
+    most_remains = paired(loss1["sigmoid_centred"], (loss1["sigmoid"] + loss1["tanh"]) / 2,
+                          what="(sigmoid − ½) minus the midpoint of sigmoid and tanh, first-epoch training loss")
+    out["centred-most-remains"] = most_remains.claim(
+        "after centring, more than half of sigmoid's first-epoch gap to tanh remains")
+    out["centred-remains-share"] = pct(float(np.mean((loss1["sigmoid_centred"] - loss1["tanh"])
+                                                      / (loss1["sigmoid"] - loss1["tanh"]))), 0)
     return out
 
 
