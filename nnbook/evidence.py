@@ -386,13 +386,18 @@ def paired(a: Any, b: Any, *, higher: str = "a", margin: float = 0.0, what: str 
 
 
 def equivalent(a: Any, b: Any, margin: float, *, what: str = "", examples: Any = None, axis: int = -1,
-               points: bool = False) -> Evidence:
+               points: bool = False, control: tuple[Any, Any] | None = None, control_name: str = "") -> Evidence:
     """`a` and `b` are the same within ±`margin`: two one-sided tests at 5 % each, that is, the
     90 % interval of the paired difference lies inside ±`margin`. An interval that merely covers
-    0 ("no clear difference", `Evidence.verdict`) does not pass."""
+    0 ("no clear difference", `Evidence.verdict`) does not pass. `control`: the same two measured
+    where they differ (a setting known to behave otherwise), on which the test must not pass."""
     if margin <= 0:
         raise ValueError("an equivalence needs a positive margin")
     unit, scale = ("points", 100.0) if points else ("", 1.0)
+    if control is not None:
+        ev = equivalent(a, b, margin, what=what, examples=examples, axis=axis, points=points)
+        ctrl = equivalent(*control, margin, what=ev.what, axis=axis, points=points)
+        return replace(ev, control=ctrl, control_name=control_name or "its control")
     return _paired_evidence("equivalence", a, b, 0, what or "a minus b", margin, examples, axis, unit, scale,
                             f"within ±{margin * scale:g}{' ' + unit if unit else ''}")
 

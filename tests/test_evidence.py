@@ -278,3 +278,12 @@ def test_resampled_adds_the_bootstrap_term_of_a_statistic_without_per_example_ar
     assert same.test == "equivalence" and same.sound
     batched = evidence.resampled(lambda rows: right[:, rows].mean(-1).T - 0.5, 2000, margin=0.2, batched=True)
     assert batched.per_seed == ev.per_seed and batched.example_var == pytest.approx(ev.example_var)
+
+
+def test_an_equivalence_with_a_natural_control():
+    stuck, learns, chance = [2.30, 2.31, 2.29, 2.30], [0.4, 0.5, 0.45, 0.42], [2.30] * 4
+    sound = equivalent(stuck, chance, 0.1, control=(learns, chance), control_name="the network that learns")
+    assert sound.passes and sound.audits()["cannot fail"] == (
+        "pass", "fails, as it should, with the network that learns")
+    planted = equivalent(stuck, chance, 0.1, control=(stuck, chance), control_name="a control that is stuck too")
+    assert planted.audits()["cannot fail"][0] == "fail" and not planted.passes

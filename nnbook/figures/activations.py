@@ -352,7 +352,9 @@ def vanishing_values(r: dict) -> dict:
         out[f"{name}-forward-first"] = num(fwd[:, 0].mean())
         out[f"{name}-forward-last"] = num(fwd[:, -1].mean())
     out["sigmoid-stuck"] = equivalent(ends["sigmoid"], _const(np.log(10), ends["sigmoid"]), 0.1,
-                                      what="the sigmoid network's loss over the last steps minus ln 10").claim(
+                                      what="the sigmoid network's loss over the last steps minus ln 10",
+                                      control=(ends["relu"], _const(np.log(10), ends["relu"])),
+                                      control_name="the ReLU network, which learns").claim(
         "the sigmoid network's loss stays within 0.1 of ln 10 ≈ 2.30, a uniform guess")
     out["relu-learns"] = paired(ends["sigmoid"], ends["relu"], margin=0.3,
                                 what="loss over the last steps, sigmoid minus ReLU").claim(
