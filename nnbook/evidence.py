@@ -215,7 +215,8 @@ class Evidence:
             strict = self.decided
             broken = [i + 1 for i in range(self.seeds)
                       if not (self.left_out(i).decided if strict else self.left_out(i).holds)]
-            what = "the condition holds and the interval excludes 0" if strict else "the condition holds"
+            what = "the condition holds and the interval excludes 0" if strict and self.direction else \
+                "the condition holds"
             one_seed = ("fail", "without seed " + ", ".join(map(str, broken)) + f" it is no longer true that {what}") \
                 if broken else ("pass", f"with any one of the {self.seeds} seeds left out, {what}")
         found = {"fragile": fragile, "one seed decides": one_seed, "cannot fail": self._control_audit()}

@@ -350,8 +350,10 @@ def memory_values(r: dict) -> dict:
                                          "tenfold length")
     out["lstm-falls-test"] = lstm_trend.description()
     first, last = r["transformer_correct"][0], r["transformer_correct"][-1]
+    lstm_first, lstm_last = r["lstm_correct"][0], r["lstm_correct"][-1]
     flat = equivalent(last.mean(1), first.mean(1), 0.05, points=True, examples=(last, first),
-                      what="transformer, longest minus shortest length, test accuracy")
+                      what="transformer, longest minus shortest length, test accuracy",
+                      control=(lstm_last.mean(1), lstm_first.mean(1)), control_name="the LSTM, which falls")
     out["transformer-flat"] = flat.claim("the transformer's accuracy at the longest length is the same as at the "
                                          "shortest, within 5 points")
     out["transformer-flat-test"] = flat.description()
@@ -412,7 +414,8 @@ def position_values(r: dict) -> dict:
                                               "by more than 20 points")
     out["order-needs-position-test"] = order.description()
     free = equivalent(acc[0, 0], acc[0, 1], 0.05, points=True, examples=(r["correct"][0, 0], r["correct"][0, 1]),
-                      what="with minus without positional encoding, test accuracy on the one mark")
+                      what="with minus without positional encoding, test accuracy on the one mark",
+                      control=(acc[1, 0], acc[1, 1]), control_name="the question about order")
     out["order-free-same"] = free.claim("on the order-free question the model does as well without positional "
                                         "encoding as with it, within 5 points")
     out["order-free-same-test"] = free.description()
