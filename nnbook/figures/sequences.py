@@ -269,6 +269,27 @@ def cost(r: dict) -> Table:
     return header, rows
 
 
+@figure("sequences/cost-growth", uses="sequences/memory",
+        caption="Multiply-adds of one forward pass over one sequence against its length, both on log scales, "
+                "for the three families at the widths trained here (for the transformer, a full block in which "
+                "every position attends to every position). On these scales a cost in proportion to the length "
+                "is a line of slope 1 and one in proportion to its square bends up towards slope 2. Counted from "
+                "the layers' shapes, not timed.")
+def cost_growth(r: dict) -> tuple[go.Figure, Table]:
+    fig = go.Figure()
+    lengths = r["lengths"].astype(float)
+    for family in r["families"]:
+        fig.add_scatter(x=lengths, y=r[f"{family}_multiply_adds"].astype(float), mode="lines+markers",
+                        name=NAMES[family], line={"color": color(COLORS[family])},
+                        hovertemplate=NAMES[family] + "<br>length %{x}: %{y:,.0f} multiply-adds<extra></extra>")
+    fig.update_layout(xaxis={"title": "sequence length (steps)", "type": "log", "tickvals": lengths},
+                      yaxis={"title": "multiply-adds per sequence", "type": "log", "exponentformat": "power"})
+    header = ["length"] + [NAMES[f] for f in r["families"]]
+    rows = [[str(int(n))] + [f"{int(r[f'{f}_multiply_adds'][j]):,}" for f in r["families"]]
+            for j, n in enumerate(r["lengths"])]
+    return tidy(fig, height=400, top=60), (header, rows)
+
+
 @table("sequences/summary", uses="sequences/memory",
        caption="Test accuracy at each length: mean over seeds (95 % t interval), and the family or families "
                "with the highest mean.")
