@@ -35,11 +35,22 @@ def error_bars(runs: np.ndarray) -> dict:
 
 
 WINDOW = 10  # epochs: "still falling" and "flat" compare the last epoch with this many before
+FLAT = 0.01  # the change in validation loss over WINDOW epochs that "levelled off" allows, either way
 
 
 def constant(like: np.ndarray, value: float) -> np.ndarray:
     """`value` for every seed: a fixed level to test a per-seed result against."""
     return np.full(np.shape(like), value, dtype=np.float64)
+
+
+def ties(loss: np.ndarray, best: int, names: list[str]) -> tuple[str, str]:
+    """The settings whose final validation loss (seed, setting) is not told apart from the pick's, `best`:
+    their names, and each one's paired test against the pick."""
+    tied = [(names[k], paired(loss[:, k], loss[:, best], what=f"{names[k]} minus {names[best]}, validation loss"))
+            for k in range(loss.shape[1]) if k != best]
+    tied = [(name, ev) for name, ev in tied if ev.verdict.startswith("no clear")]
+    tests = [ev.summary() for _, ev in tied] if len(tied) == 1 else [f"for {n}, {ev.summary()}" for n, ev in tied]
+    return " and ".join(name for name, _ in tied) or "no other setting", "; ".join(tests)
 
 
 # --- capacity ------------------------------------------------------------------------------------
@@ -192,6 +203,7 @@ def capacity_values(r: dict) -> dict:
     out["u-right"] = paired(val[large], val[good], what=f"{width_name(r, large)} minus {width_name(r, good)}, final "
                             "validation loss").claim("the largest network ends with a higher validation loss than "
                                                      "the best one")
+    out["good-ties"], out["good-ties-test"] = ties(val.T, good, [width_name(r, k) for k in range(len(r["widths"]))])
     out |= budget_values(r, picks)
     out |= accuracy_values(r, good, large)
     out |= underfit_values(r, good)
@@ -211,8 +223,11 @@ def budget_values(r: dict, picks: dict[str, int]) -> dict:
     ten_before = r["val_loss"][0, :, last - WINDOW]
     climbs = paired(r["val_loss"][over, :, -1], r["val_loss"][over, :, at_best],
                     what=f"{width_name(r, over)}: validation loss at the end minus at epoch {at_best}")
+    # The same network at two epochs, on the same validation digits: each seed draws its own digits, so the
+    # spread of the per-seed differences already holds the draw of the digits. (The per-digit answers are
+    # stored for the last epoch only; a binomial term for two independent samples would count that draw
+    # again, as if the network's answers at the two epochs had nothing in common.)
     acc_rises = paired(r["val_accuracy"][over, :, -1], r["val_accuracy"][over, :, at_best], points=True,
-                       examples=int(r["val_rows"]),
                        what=f"{width_name(r, over)}: validation accuracy at the end minus at epoch {at_best}")
     return {
         "lowest-small": num(lowest[0].mean()), "lowest-large": num(lowest[-1].mean()),
@@ -229,7 +244,9 @@ def budget_values(r: dict, picks: dict[str, int]) -> dict:
         "overfit-climbs-test": climbs.summary(),
         "overfit-acc-at-best": pct(r["val_accuracy"][over, :, at_best].mean()),
         "overfit-acc-end": pct(r["val_accuracy"][over, :, -1].mean()),
-        "overfit-acc-rises-test": acc_rises.summary(), "overfit-acc-rises-verdict": acc_rises.verdict,
+        "overfit-acc-rises-test": acc_rises.summary(),
+        "overfit-acc-rises": acc_rises.claim("the overfit network's validation accuracy ends higher than at the "
+                                             "epoch where its mean validation loss is lowest"),
     }
 
 
@@ -419,6 +436,8 @@ def boundary_values(r: dict) -> dict:
                                                                   "held-out points right"),
            "best-strength": f"{r['strengths'][best]:g}", "strongest": f"{r['strengths'][-1]:g}",
            "best-val-loss": num(sweep[:, best, 2].mean()), "zero-val-loss": num(sweep[:, 0, 2].mean())}
+    out["best-ties"], out["best-ties-test"] = ties(sweep[:, :, 2], best, [
+        "no penalty" if lam == 0 else f"λ = {lam:g}" for lam in r["strengths"]])
     out["early-agree"] = equivalent(l2[:, early, 3], none[:, early, 3], 0.02, points=True,
                                     what=f"L2 minus no penalty, validation accuracy at epoch {int(frames[early])}").claim(
         "up to that epoch both networks score the same on the held-out points, within two points")
@@ -622,9 +641,12 @@ def cure_claims(r: dict, outcomes: dict) -> dict:
                    what="training to the end minus early stopping, test accuracy")
     slow = {c: paired(outcomes[c]["best_epoch"], none["best_epoch"],
                       what=f"{c} minus no cure, epoch of the lowest validation loss") for c in ("dropout", "augmentation")}
-    flat = {c: equivalent(r["val_loss"][i[c], :, -1], r["val_loss"][i[c], :, -1 - WINDOW], 0.05,
-                          what=f"{c}: validation loss at the last epoch minus {WINDOW} epochs before")
-            for c in ("dropout", "augmentation")}
+    flat = equivalent(r["val_loss"][i["dropout"], :, -1], r["val_loss"][i["dropout"], :, -1 - WINDOW], FLAT,
+                      what=f"dropout: validation loss at the last epoch minus {WINDOW} epochs before")
+    falling = paired(r["val_loss"][i["augmentation"], :, -1 - WINDOW], r["val_loss"][i["augmentation"], :, -1],
+                     what=f"augmentation: validation loss {WINDOW} epochs before the last minus at the last")
+    climbing = paired(r["val_loss"][0, :, -1], r["val_loss"][0, :, -1 - WINDOW],
+                      what=f"no cure: validation loss at the last epoch minus {WINDOW} epochs before")
     return {
         "loss-weakest": weakest_loss,
         "loss-all-cures": cure_test(r, weakest_loss, "test_loss").claim(
@@ -641,12 +663,15 @@ def cure_claims(r: dict, outcomes: dict) -> dict:
         "dropout-later": slow["dropout"].claim("dropout reaches its lowest validation loss later than no cure"),
         "augmentation-later": slow["augmentation"].claim("augmentation reaches its lowest validation loss later "
                                                          "than no cure"),
-        "dropout-flat": flat["dropout"].claim("with dropout the validation loss changes by less than 0.05 over "
-                                              "the last epochs"),
-        "window": str(WINDOW),
-        "augmentation-flat": flat["augmentation"].claim("with augmentation the validation loss changes by less "
-                                                        "than 0.05 over the last epochs"),
-        "flat-test": flat["dropout"].summary(), "flat-test-augmentation": flat["augmentation"].summary(),
+        "dropout-flat": flat.claim(f"with dropout the validation loss changes by less than {FLAT:g} over the "
+                                   f"last {WINDOW} epochs"),
+        "window": str(WINDOW), "flat-margin": f"{FLAT:g}",
+        "flat-test": flat.summary(),
+        "augmentation-falling": falling.claim("with augmentation the validation loss is still falling over the "
+                                              f"last {WINDOW} epochs"),
+        "augmentation-falling-test": falling.summary(),
+        "none-climbing": climbing.claim(f"untreated, the validation loss climbs over the last {WINDOW} epochs"),
+        "none-climbing-test": climbing.summary(),
         "gap-weakest": weakest_gap,
         "cures-shrink-gap": paired(none["gap"], outcomes[weakest_gap]["gap"],
                                    what=f"no cure minus {weakest_gap}, gap between validation and training loss").claim(
@@ -765,6 +790,8 @@ def strength_values(r: dict) -> dict:
         loss_gain = paired(loss[:, 0], loss[:, best],
                            what=f"none minus {name} {r[kind][best]:g} (chosen by validation loss), test loss")
         top = int(acc.mean(0).argmax())
+        out[f"{kind}-ties"], out[f"{kind}-ties-test"] = ties(r[f"{kind}_val_loss"], best, [
+            "none" if v == 0 else f"λ = {v:g}" if kind == "l2" else f"{v:g}" for v in r[kind]])
         out |= {f"{kind}-best": f"{r[kind][best]:g}", f"{kind}-best-acc": pct(acc[:, best].mean()),
                 f"{kind}-none-acc": pct(acc[:, 0].mean()), f"{kind}-acc-test": gain.summary(),
                 f"{kind}-acc-verdict": gain.verdict, f"{kind}-loss-test": loss_gain.summary(),
