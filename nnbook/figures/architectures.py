@@ -195,8 +195,9 @@ def vision_values(r: dict) -> dict:
                    what=f"{name(c)} minus {name(m)}, validation accuracy")
     close = paired(r["accuracy"][small_c], r["accuracy"][m], points=True, examples=(correct[small_c], correct[m]),
                    what=f"{name(small_c)} minus {name(m)}, validation accuracy")
+    gain = lambda big, small: correct[big].astype(np.float64) - correct[small]  # noqa: E731 - per seed and digit
     growth = paired(r["accuracy"][c] - r["accuracy"][small_c], r["accuracy"][m] - r["accuracy"][small_m],
-                    points=True, what=f"gain from {name(small_c)} to {name(c)} minus gain from {name(small_m)} "
+                    points=True, examples=(gain(c, small_c), gain(m, small_m)), what=f"gain from {name(small_c)} to {name(c)} minus gain from {name(small_m)} "
                                       f"to {name(m)}, validation accuracy")
     locality = paired(r["accuracy"][c], r["shuffled_accuracy"], points=True,
                       examples=(correct[c], r["shuffled_correct"]),
@@ -379,7 +380,37 @@ def gan_values(r: dict) -> dict:
     out["d-not-winning"] = paired(final[:, 0], np.full(seeds, np.log(2)),
                                   what="discriminator's loss over the last 200 steps minus ln 2").claim(
         "over the last 200 steps the discriminator's loss stays above ln 2: it does not win outright")
-    out["collapsed-seeds"] = str(int(np.sum(covered[:, last] <= 1)))
+    out |= diffuse_values(r, covered, off, norms[:, last])
+    return out
+
+
+def diffuse_values(r: dict, covered: np.ndarray, off: np.ndarray, norms: np.ndarray) -> dict:
+    """The runs that end covering one mode or none: whether their samples gathered on a few places (mode
+    collapse) or stayed spread out. `off`: samples near no mode at the end (seed); `norms`: each sample's
+    distance from the centre at the end (seed, sample)."""
+    samples, modes = r["fake"].shape[-2], int(r["modes"])
+    few = covered[:, -1] <= 1
+    counts, _ = mode_counts(r, r["fake"][:, -1])  # seed, mode
+    angle = np.arctan2(r["fake"][:, -1, :, 1], r["fake"][:, -1, :, 0])
+    sector = np.round(angle / (2 * np.pi / modes)).astype(int) % modes  # the mode each sample points towards
+    per_sector = (sector[..., None] == np.arange(modes)).sum(axis=1)  # seed, sector
+    reached = (per_sector >= samples / modes / 5).sum(axis=1)  # directions with a fifth of their fair share
+    off_share = off / samples
+    spread = norms.std(axis=1)
+    out = {"diffuse-seeds": str(int(few.sum())), "fair-share": pct(1 / modes, 1)}
+    def low_high(v: np.ndarray, f) -> str:  # the range over some runs ("–" when there are none)
+        return "–" if not len(v) else f(v.min()) if f(v.min()) == f(v.max()) else f"{f(v.min())}–{f(v.max())}"
+
+    out |= {"diffuse-off": low_high(off_share[few], lambda v: pct(v, 0)),
+            "diffuse-top": pct(counts[few].max() / samples, 1) if few.any() else "–",
+            "diffuse-sectors": str(int(reached[few].min())) if few.any() else "–",
+            "diffuse-max-covered": str(int(covered[few].max())) if few.any() else "–",
+            "diffuse-radius-sd": low_high(spread[few], lambda v: f"{v:.2f}"),
+            "diffuse-radius": low_high(norms[few].mean(axis=1), lambda v: f"{v:.2f}"),
+            "covering-radius-sd": low_high(spread[~few], lambda v: f"{v:.2f}"),
+            "covering-off": low_high(off_share[~few], lambda v: pct(v, 0))}
+    # with so few runs on each side, leaving one out leaves one degree of freedom: these are descriptions of
+    # the runs (the page says so), not a tested rate
     return out
 
 
