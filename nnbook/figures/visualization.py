@@ -54,7 +54,8 @@ def digit_names(r: dict) -> list[str]:
                 "scaled to its own largest magnitude (the colour bar runs from minus to plus that value). Red "
                 "pixels raise the score of the digit's true class when brightened, blue ones lower it; Grad-CAM "
                 "is never negative, and its 14×14 map is drawn at the digit's size. The last column is the plain "
-                "gradient taken through the network before training.")
+                "gradient taken through the network before training. The first seed's network is the one whose "
+                "gradient puts the most on the ink, not a typical one (see the text).")
 def saliency(r: dict) -> tuple[go.Figure, Table]:
     names = digit_names(r)
     columns = list(COLUMN_TITLES)
@@ -322,6 +323,11 @@ def cnn_values(r: dict) -> dict:
     rnd = list(r["rankings"]).index("random")
     constant = lambda v: np.full(seeds, float(v))  # noqa: E731
     first_rank = int(np.sum(trained[:, g] > trained[0, g]) + 1)  # where the pictured seed stands, 1 = most on ink
+    change = 100 * (trained[:, g] - untrained[:, g])  # per seed, what training did to the gradient's share on ink
+    others = np.sort(change[1:])
+    # no per-digit answers of the probes are stored: the binomial term of two samples (conservative)
+    probe_gain = paired(r["seed_probe_after"], r["seed_probe_before"], points=True, examples=len(r["points_labels"]),
+                        what="linear probe on the trained minus on the untrained hidden layer, accuracy")
     vs_untrained = paired(trained[:, g], untrained[:, g], points=True,
                           what="trained minus untrained network, gradient's share on ink")
     out = {
@@ -341,6 +347,12 @@ def cnn_values(r: dict) -> dict:
         **{f"auc-{k}": f"{auc[:, i].mean():.2f}" for i, k in enumerate(r["rankings"])},
         "ink-gradient-seeds": seed_range(trained[:, g]), "ink-untrained-seeds": seed_range(untrained[:, g]),
         "first-rank": str(first_rank),
+        "first-change": f"{change[0]:+.1f}".replace("-", "−"),
+        "others-change": f"{-others[others < 0].max():.1f} to {-others[others < 0].min():.1f}"
+                         if np.any(others < 0) else "–",
+        "others-lower": (f"each of the other {len(others)} seeds" if np.all(others < 0) else
+                         f"{int(np.sum(others < 0))} of the other {len(others)} seeds"),
+        "ink-gradient-first": pct(trained[0, g], 0), "ink-gradient-others": seed_range(trained[1:, g]),
         "vs-untrained-test": vs_untrained.summary(), "vs-untrained-verdict": vs_untrained.verdict,
         "ig-score-gap": num(ig_change.mean(), 2), "ig-gap": pct(ig_gap.mean() / ig_change.mean(), 1),
         "ig-gap-median": pct(np.median(ig_gap / np.maximum(ig_change, 1e-6)), 1),
@@ -379,8 +391,8 @@ def cnn_values(r: dict) -> dict:
             "integrated gradients' maps change less with training than the plain gradient's"),
         **{f"deletion-{k}": paired(auc[:, rnd].mean(1), auc[:, i].mean(1), examples=(auc[:, rnd], auc[:, i]),
                                    what=f"area under the deletion curve, random order minus {ATTRIBUTION_NAMES[k]}").claim(
-            f"deleting pixels in {ATTRIBUTION_NAMES[k]}'s order lowers the class probability faster than in a "
-            "random order") for k, i in (("gradient", g), ("smoothgrad", sg), ("integrated", ig), ("gradcam", cam))},
+            f"deleting pixels in {ATTRIBUTION_NAMES[k]}'s order lowers the class probability faster than deleting "
+            "random pixels, most of which are blank") for k, i in (("gradient", g), ("smoothgrad", sg), ("integrated", ig), ("gradcam", cam))},
         "best-deletion": ATTRIBUTION_NAMES[r["attributions"][int(np.argmin(auc[:, :rnd].mean(axis=(0, 2))))]],
         "groups-above-chance": paired(before, constant(0.1), points=True, what="untrained hidden layer: digits whose "
                                       "nearest neighbour has the same class, minus one in ten").claim(
@@ -388,6 +400,9 @@ def cnn_values(r: dict) -> dict:
         "answers-mostly-wrong": paired(constant(0.5), acc_before, points=True, examples=len(r["points_labels"]),
                                        what="one half minus the untrained network's accuracy").claim(
             "the untrained network's answers are mostly wrong"),
+        "probe-training-adds": probe_gain.claim("a linear read-out reads more digits from the trained hidden "
+                                                "layer than from the untrained one"),
+        "probe-training-adds-test": probe_gain.summary(),
         "probe-reads-untrained": paired(r["seed_probe_before"], acc_before, points=True,
                                         examples=len(r["points_labels"]),
                                         what="linear probe on the untrained hidden layer minus the untrained "
