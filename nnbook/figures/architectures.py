@@ -357,10 +357,14 @@ def gan_values(r: dict) -> dict:
     on_ring = np.abs(norms[:, last] - radius) < 0.1 * radius
     between = np.array([on_ring[s][off_mode[s]].mean() for s in range(seeds)])
     final = r["losses"][:, -200:].mean(axis=1)  # seed, (d, g)
+    full = covered[:, last] == r["modes"]  # the runs that end covering every mode
+    span = lambda v: "–" if not len(v) else pct(v.min(), 0) if pct(v.min(), 0) == pct(v.max(), 0) \
+        else f"{pct(v.min(), 0)}–{pct(v.max(), 0)}"  # noqa: E731
     out = {"modes": str(r["modes"]), "steps": str(int(r["snapshots"][-1])), "seconds": f"{r['seconds']:.1f} s",
            "batch": str(r["batch"]), "lr": f"{r['lr']:g}", "noise": str(r["noise"]), "width": str(r["width"]),
            "params": f"{r['params']:,}", "seeds": str(seeds), "spread": f"{r['spread']:g}", "radius": f"{r['radius']:g}",
            "covered-list": ", ".join(str(int(v)) for v in covered[:, last]),
+           "first-covered": str(int(covered[0, last])),
            "covered-mean": f"{covered[:, last].mean():.1f}",
            "covered-before-list": ", ".join(str(int(v)) for v in covered[:, before]),
            "before-step": str(int(r["snapshots"][before])),
@@ -372,6 +376,7 @@ def gan_values(r: dict) -> dict:
            "mid-radius-sd": f"{norms[:, mid].std(axis=1).mean():.2f}",
            "first-mid-radius": f"{norms[0, mid].mean():.2f}", "first-mid-sd": f"{norms[0, mid].std():.2f}",
            "between-share": pct(between.mean(), 0),
+           "near-share-full": span(1 - off[full] / samples), "between-share-full": span(between[full]),
            "d-loss-end": num(final[:, 0].mean()), "g-loss-end": num(final[:, 1].mean())}
     out["ends-on-ring"] = equivalent(norms[:, last].mean(1), np.full(seeds, radius), 0.1 * radius,
                                      what="mean distance of the generated points from the centre at the end, minus "
