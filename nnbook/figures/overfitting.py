@@ -642,7 +642,9 @@ def cure_claims(r: dict, outcomes: dict) -> dict:
     slow = {c: paired(outcomes[c]["best_epoch"], none["best_epoch"],
                       what=f"{c} minus no cure, epoch of the lowest validation loss") for c in ("dropout", "augmentation")}
     flat = equivalent(r["val_loss"][i["dropout"], :, -1], r["val_loss"][i["dropout"], :, -1 - WINDOW], FLAT,
-                      what=f"dropout: validation loss at the last epoch minus {WINDOW} epochs before")
+                      what=f"dropout: validation loss at the last epoch minus {WINDOW} epochs before",
+                      control=(r["val_loss"][0, :, -1], r["val_loss"][0, :, -1 - WINDOW]),
+                      control_name="no cure, whose loss climbs")
     falling = paired(r["val_loss"][i["augmentation"], :, -1 - WINDOW], r["val_loss"][i["augmentation"], :, -1],
                      what=f"augmentation: validation loss {WINDOW} epochs before the last minus at the last")
     climbing = paired(r["val_loss"][0, :, -1], r["val_loss"][0, :, -1 - WINDOW],
