@@ -341,7 +341,20 @@ def data_values(r: dict) -> dict:
                     what="accuracy with a misleading mark: trained on plain digits minus with the shortcut", **pts)
     follow = paired(follows[1].mean(-1), follows[0].mean(-1), margin=0.3, examples=(follows[1], follows[0]),
                     what="answers that follow the misleading mark: shortcut-trained minus plain-trained", **pts)
+    plain_cost = paired(plain[0].mean(-1), plain[1].mean(-1), examples=(plain[0], plain[1]),
+                        what="plain validation digits: trained on plain digits minus with the shortcut", **pts)
+    systematic_right = (r["systematic_answers"][1] == y).astype(np.float64)  # seed, digit
+    random_beats = paired(noise_at["low"], systematic_right.mean(-1), examples=(right_at["low"], systematic_right),
+                          what=f"validation accuracy: {pct(LABEL_NOISE['low'], 0)} of the labels wrong at random minus "
+                               f"every {seven} labelled {one}", **pts)
     return {
+        "sevens-share": pct(sevens.mean(), 0), "systematic-acc": pct(systematic_right.mean()),
+        "systematic-drop": f"{100 * (clean.mean() - systematic_right.mean()):.1f}",
+        "plain-cost": f"{100 * plain_cost.statistic:.1f}",
+        "shortcut-plain-costs": plain_cost.claim("on plain validation digits the shortcut-trained networks are less "
+                                                 "accurate than the plainly trained ones"),
+        "random-milder": random_beats.claim(f"every {seven} labelled {one} costs more accuracy than "
+                                            f"{pct(LABEL_NOISE['low'], 0)} of the labels wrong at random"),
         "smallest": str(r["sizes"][0]), "largest": f"{r['sizes'][-1]:,}", "second-largest": f"{r['sizes'][-2]:,}",
         "val-rows": str(r["val_rows"]), "hidden": str(r["hidden"]), "steps": str(r["steps"]), "batch": str(r["batch"]),
         "lr": f"{r['lr']:g}", "seeds": str(r["seeds"]), "examples-seen": f"{r['steps'] * r['batch']:,}",
