@@ -38,12 +38,22 @@ def _forward(layers: list[tuple[np.ndarray, np.ndarray, str]], x: np.ndarray) ->
 
 
 def no_digit_inputs() -> dict[str, np.ndarray]:
-    """Inputs that are no digit, as the pad prepares them: a dot becomes a disc filling the 20 × 20 box,
-    a straight stroke a bar across it, both centred in the 28 × 28 frame."""
+    """Two idealised inputs that are no digit, made here rather than drawn on the pad: a filled disc as wide as
+    the 20 × 20 box (what the pad's scaling makes of a dot, roughly) and a bar two pixels high across the box
+    (of a straight horizontal line), every pixel of each at full ink, both centred in the 28 × 28 frame. The
+    pad's own preparation (averaging down to the box, which leaves grey edge pixels, and centring by the centre
+    of mass) differs in detail."""
     rows, cols = np.mgrid[0:28, 0:28]
     disc = ((rows - 13.5) ** 2 + (cols - 13.5) ** 2 <= 10 ** 2).astype(np.float32)
     bar = ((rows >= 13) & (rows <= 14) & (cols >= 4) & (cols <= 23)).astype(np.float32)
     return {"dot": disc.reshape(784), "line": bar.reshape(784)}
+
+
+def shape_size(image: np.ndarray) -> dict[str, int]:
+    """The height and width in pixels of the inked part of a 28 × 28 image, and its number of inked pixels."""
+    rows, cols = np.flatnonzero(image.any(axis=1)), np.flatnonzero(image.any(axis=0))
+    return {"height": int(rows[-1] - rows[0] + 1), "width": int(cols[-1] - cols[0] + 1),
+            "pixels": int(np.count_nonzero(image))}
 
 
 @values("network/live-values", uses="network/mlp")
@@ -56,5 +66,7 @@ def live_values(r: dict) -> dict:
     shapes = {name: _forward(_layers(r), x[None])[0] for name, x in no_digit_inputs().items()}
     return {**{f"{name}-answer": str(int(p.argmax())) for name, p in shapes.items()},
             **{f"{name}-probability": pct(p.max(), 0) if p.max() < 0.995 else ">99%" for name, p in shapes.items()},
+            **{f"{name}-{k}": str(v) for name, x in no_digit_inputs().items()
+               for k, v in shape_size(x.reshape(28, 28)).items()},
             "examples": str(len(probs)), "keras-acc": pct((probs.argmax(1) == r["live_labels"]).mean()),
             "tolerance": f"{EXPORT_TOLERANCE:.0e}".replace("e-0", "e-")}
