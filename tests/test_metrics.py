@@ -226,3 +226,22 @@ def test_residual_trends_of_a_calibrated_and_a_shrunk_prediction():
     assert calibrated["with-truth"][0] > 0.5, "regression to the mean: residuals rise with the true value"
     shrunk = m.residual_trends({"y_true": y, "preds": 0.5 * signal[None]})
     assert shrunk["with-prediction"][0] > 0.3 and shrunk["slope"][0] > 1.5
+
+
+def test_one_against_the_rest_accuracy_is_above_f1_exactly_when_true_negatives_outnumber_true_positives():
+    # the arithmetic the page states as a fact: accuracy 1 − e/N against F1 1 − e/(2 TP + e), e = FP + FN
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        tp, fp, fn, tn = rng.integers(1, 50, 4)
+        acc, f1 = (tp + tn) / (tp + fp + fn + tn), 2 * tp / (2 * tp + fp + fn)
+        assert (acc > f1) == (tn > tp) or np.isclose(acc, f1)
+
+
+def test_the_most_frequent_mistakes_are_cut_at_the_largest_step(digits):
+    found = m.top_pairs_values(digits, np.array(m.run_confusions(digits)))
+    shown = int(found["pairs-count"])
+    ranked = m.confused_pairs(np.round(10 * np.mean(m.run_confusions(digits), axis=0)).astype(int))
+    means = np.array([c for *_, c in ranked]) / 10
+    steps = means[1:-1] - means[2:]
+    assert shown >= 2 and steps[shown - 2] == steps.max()
+    assert found["pairs-list"].count("read as") == shown

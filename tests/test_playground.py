@@ -83,7 +83,7 @@ def test_the_page_embeds_the_widget_and_ships_the_weights(built_site):
     assert 'href="../playground/"' in (built_site / "network/index.html").read_text(), "linked from the network page"
 
 
-def test_a_dot_and_a_line_are_prepared_as_the_pad_prepares_them_and_read_as_some_digit(mlp):
+def test_a_dot_and_a_line_are_idealised_inputs_made_in_code_and_read_as_some_digit(mlp):
     for name, x in no_digit_inputs().items():
         image = x.reshape(28, 28)
         ink_rows, ink_cols = np.flatnonzero(image.any(1)), np.flatnonzero(image.any(0))
@@ -93,6 +93,9 @@ def test_a_dot_and_a_line_are_prepared_as_the_pad_prepares_them_and_read_as_some
     found = live_values(mlp)
     for name in ("dot", "line"):
         assert found[f"{name}-answer"] in list("0123456789") and found[f"{name}-probability"].endswith("%")
+    # the sizes the page states are the inputs' own
+    assert (found["dot-width"], found["dot-height"], found["line-height"], found["line-width"]) == ("20", "20", "2", "20")
+    assert int(found["line-pixels"]) == 40 and int(found["dot-pixels"]) == int(no_digit_inputs()["dot"].sum())
 
 
 def test_the_build_refuses_weights_that_do_not_reproduce_keras(mlp):
