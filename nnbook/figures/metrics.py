@@ -985,9 +985,10 @@ def threshold_values(r: dict, scores_on: Callable[[np.ndarray], dict]) -> dict:
            "near-f1": f"{f1[near].min():.3f} to {f1[near].max():.3f}" if len(near) > 1 else f"{f1[best]:.3f}",
            "near-count": str(len(near)), "plateau-margin": f"{PLATEAU_MARGIN:g}",
            "close-thresholds": digit_list([f"{THRESHOLDS[k]:g}" for k in tested]),  # type: ignore[list-item]
-           "undecided-thresholds": digit_list([f"{THRESHOLDS[k]:g}" for k in undecided])  # type: ignore[list-item]
-           if undecided else "none",
-           "undecided-f1": ", ".join(f"{f1[k]:.3f}" for k in undecided),
+           "undecided": (f"At {digit_list([f'{THRESHOLDS[k]:g}' for k in undecided])} (F1 "  # type: ignore[list-item]
+                         f"{digit_list([f'{f1[k]:.3f}' for k in undecided])}) the test can say neither: F1 there "  # type: ignore[list-item]
+                         f"is not told apart from the best, nor shown within ±{PLATEAU_MARGIN:g} of it. ")
+           if undecided else "",
            "plateau": plateau.claim(f"F1 at the thresholds {digit_list([f'{THRESHOLDS[k]:g}' for k in tested])} "  # type: ignore[list-item]
                                     f"is within ±{PLATEAU_MARGIN:g} of the best"),
            "low-threshold": f"{low['threshold']:g}", "high-threshold": f"{high['threshold']:g}",
