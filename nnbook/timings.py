@@ -19,7 +19,9 @@ description: >-
 
 Every experiment behind this book, with the page that shows it and the time its stored
 result took to compute. The times come from the results' own provenance, so they are as
-current as the figures.
+current as the figures. They were taken on machines that were often running other work at
+the same moment (other experiments, tests, builds), so read them as upper bounds: the same
+experiment run alone on an idle machine takes less, often several times less.
 
 **What is timed.** The wall-clock time of the experiment's own function: loading its data,
 building and training its networks, and measuring what it reports. Not timed are importing
