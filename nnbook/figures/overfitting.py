@@ -594,6 +594,14 @@ def cure_table(r: dict) -> Table:
     return header, rows
 
 
+def _best_epochs(epochs: np.ndarray, last: int) -> str:
+    """The seeds' epochs of lowest validation loss in words: mean, range, and how many were still
+    improving at the last epoch (whose lowest may lie beyond it)."""
+    at_end = int(np.sum(epochs == last))
+    return (f"{epochs.mean():.0f} on average ({int(epochs.min())} to {int(epochs.max())}"
+            + (f"; {at_end} of {len(epochs)} seeds lowest at the last epoch, {last}, so still improving)" if at_end else ")"))
+
+
 @values("overfitting/cure-values", uses="overfitting/cures")
 def cure_values(r: dict) -> dict:
     outcomes = cure_outcomes(r)
@@ -613,7 +621,7 @@ def cure_values(r: dict) -> dict:
         out |= {f"{key}-test-loss": num(o["test_loss"].mean()), f"{key}-test-acc": pct(o["test_acc"].mean()),
                 f"{key}-best-val-loss": num(o["best_val_loss"].mean()), f"{key}-gap": num(o["gap"].mean()),
                 f"{key}-best-epoch-mean": f"{o['best_epoch'].mean():.0f}",
-                f"{key}-best-epochs": ", ".join(str(int(e)) for e in o["best_epoch"])}
+                f"{key}-best-epochs": _best_epochs(o["best_epoch"], last)}
         if cure != "none":
             acc, loss = cure_test(r, cure, "test_acc"), cure_test(r, cure, "test_loss")
             out |= {f"{key}-acc-test": acc.summary(), f"{key}-acc-verdict": acc.verdict,
