@@ -7,7 +7,7 @@ import numpy as np
 
 from nnbook.experiments.sequences import (EARLY, FEATURES, TOKENS, init_weights, marked_task, positional_encoding,
                                           recurrent, recurrent_states, transformer)
-from nnbook.figures.sequences import hand_attention, mark_weight, memory_values, position_values
+from nnbook.figures.sequences import hand_attention, mark_weight, memory_values, position_values, reach_values
 
 
 def test_marked_task_answers_the_marked_token():
@@ -136,3 +136,15 @@ def test_parameter_counts_are_matched():
     widths = EXPERIMENTS["sequences/memory"].params("full")["widths"]
     counts = [count_params(init_weights(f, widths[f], np.random.default_rng(0))) for f in widths]
     assert max(counts) / min(counts) < 1.05, counts
+
+
+def test_reach_experiment_and_its_control(smoke_book):
+    """The transformer at the long lengths, and the copy whose attention window misses the mark."""
+    r = smoke_book.result("sequences/long").values
+    seeds, test = int(r["seeds"]), int(r["test_rows"])
+    assert r["correct"].shape == (len(r["lengths"]), seeds, test) and r["correct"].dtype == bool
+    assert r["window_correct"].shape == (seeds, test)
+    assert r["lengths"][0] <= r["window"] < r["lengths"][-1] - EARLY, "the window misses the mark at the longest"
+    out = reach_values(r)
+    assert out["window-guesses"].evidence.control_name.startswith("full attention")
+    assert out["seeds-longest"].startswith(("all", "of the"))

@@ -291,6 +291,44 @@ def memory(lengths: list[int], widths: dict[str, int], train: int, test: int, se
     return out
 
 
+@experiment("sequences/long", seed=30,
+            full={"lengths": [100, 200, 400], "window": 150, "width": 16, "train": 2000, "test": 500, "seeds": 5,
+                  "epochs": 10, "batch": 100, "lr": 0.01, "clip": 1.0},
+            smoke={"lengths": [12, 24], "window": 16, "width": 4, "train": 200, "test": 60, "seeds": 2,
+                   "epochs": 2, "batch": 100, "lr": 0.01, "clip": 1.0},
+            title="The one-block transformer on the memory task at hundreds of steps, with full attention and "
+                  "with attention limited to a window of the last steps")
+def reach(lengths: list[int], window: int, width: int, train: int, test: int, seeds: int, epochs: int, batch: int,
+         lr: float, clip: float, seed: int) -> dict:
+    """The marked-token task at each length for the transformer of `memory`, trained the same way.
+    At the longest length also a copy whose attention reaches only the last `window` steps (below
+    the longest length, above the shortest): its last position attends only to those, which is the
+    same as reading only them, so it is trained on them. The mark lies in the first steps, outside
+    that window."""
+    if not lengths[0] <= window < lengths[-1] - EARLY:
+        raise ValueError(f"the window ({window}) must cover the shortest length and miss the mark at the longest")
+    begun = time.perf_counter()
+    data_rng = np.random.default_rng(seed)
+    out: dict = {"lengths": np.array(lengths), "window": window, "width": width, "tokens": TOKENS,
+                 "train_rows": train, "test_rows": test, "seeds": seeds, "epochs": epochs, "batch": batch, "lr": lr}
+    nets = [seed * 1000 + 10 * s for s in range(seeds)]
+    correct = []
+    for length in lengths:
+        x, y, _ = marked_task(train, length, data_rng)
+        x_test, y_test, _ = marked_task(test, length, data_rng)
+        trainer = Trainer("transformer", width, nets, length, lr=lr, clip=clip)
+        trainer.fit(x, y, epochs, batch, np.random.default_rng(seed + length))
+        correct.append(trainer.correct(x_test, y_test))
+        out["params"] = trainer.params
+        if length == lengths[-1]:
+            windowed = Trainer("transformer", width, nets, window, lr=lr, clip=clip)
+            windowed.fit(x[:, -window:], y, epochs, batch, np.random.default_rng(seed + length))
+            out["window_correct"] = windowed.correct(x_test[:, -window:], y_test)  # (seeds, test examples)
+    out["correct"] = np.array(correct)  # (lengths, seeds, test examples)
+    out["total_seconds"] = time.perf_counter() - begun
+    return out
+
+
 @experiment("sequences/position", seed=29,
             full={"length": 20, "width": 16, "train": 2000, "test": 500, "seeds": 5, "epochs": 10, "batch": 100,
                   "lr": 0.01, "clip": 1.0},
@@ -304,8 +342,8 @@ def position(length: int, width: int, train: int, test: int, seeds: int, epochs:
     tokens answers it) and the token at the earlier of two marks (which needs the order)."""
     begun = time.perf_counter()
     data_rng = np.random.default_rng(seed)
-    out: dict = {"length": length, "width": width, "train_rows": train, "test_rows": test, "seeds": seeds,
-                 "epochs": epochs, "batch": batch, "lr": lr, "tasks": ["one mark", "earlier of two marks"],
+    out: dict = {"length": length, "width": width, "tokens": TOKENS, "train_rows": train, "test_rows": test,
+                 "seeds": seeds, "epochs": epochs, "batch": batch, "lr": lr, "tasks": ["one mark", "earlier of two marks"],
                  "encodings": ["with", "without"]}
     correct = np.zeros((2, 2, seeds, test), bool)  # task, encoding, seed, example
     for t, marks in enumerate((1, 2)):

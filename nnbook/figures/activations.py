@@ -442,6 +442,11 @@ def dying_values(r: dict) -> dict:
                 "at the high rate, leaky ReLU's share of first-layer units negative for every digit ends below "
                 "half its peak"),
             "relu-vs-leaky-test": relu_vs_leaky.description(), "relu-vs-leaky-verdict": relu_vs_leaky.verdict}
+    for name, low_key, high_key in (("relu", "relu-low", "relu-high"), ("leaky", "leaky-relu-low", "leaky-relu-high")):
+        lo, hi = key_of[low_key], key_of[high_key]
+        rate = paired(acc[lo], acc[hi], points=True, examples=(correct[lo], correct[hi]),
+                      what=f"{'ReLU' if name == 'relu' else 'leaky ReLU'}, normal minus high rate, validation accuracy")
+        out[f"{name}-rate-test"], out[f"{name}-rate-verdict"] = rate.description(), rate.verdict
     return out
 
 

@@ -250,6 +250,87 @@ def position_figure(r: dict) -> tuple[go.Figure, Table]:
     return tidy(fig, height=400, top=60), (["question"] + [f"{e} positional encoding" for e in r["encodings"]], rows)
 
 
+# -- how far attention reaches ---------------------------------------------------------------------
+
+@figure("sequences/reach", uses="sequences/long",
+        caption="The transformer of the memory task at hundreds of steps: test accuracy against the length, "
+                "with full attention (line: means over seeds, bands: 95 % intervals with the test set's "
+                "sampling error, dots: single seeds) and, at the longest length, with attention limited to the "
+                "last steps (a window that no longer holds the mark). The dashed line is guessing.")
+def reach(r: dict) -> tuple[go.Figure, Table]:
+    fig = go.Figure()
+    lengths = r["lengths"].astype(float)
+    stats = np.array([mean_interval(c) for c in r["correct"]])
+    rgb = color(COLORS["transformer"])
+    fig.add_scatter(x=np.concatenate([lengths, lengths[::-1]]),
+                    y=np.clip(np.concatenate([stats[:, 2], stats[::-1, 1]]), 0, 1).astype(np.float32),
+                    fill="toself", fillcolor=rgba(rgb, 0.18), line={"width": 0}, mode="lines", hoverinfo="skip",
+                    showlegend=False, name="full attention (interval)")
+    fig.add_scatter(x=lengths, y=stats[:, 0].astype(np.float32), mode="lines+markers", name="full attention",
+                    line={"color": rgb}, hovertemplate="full attention<br>length %{x}: %{y:.1%}<extra></extra>")
+    acc = r["correct"].mean(-1)
+    fig.add_scatter(x=np.repeat(lengths, acc.shape[1]), y=acc.ravel().astype(np.float32), mode="markers",
+                    marker={"color": rgb, "size": 5, "opacity": 0.55}, showlegend=False, name="one seed",
+                    hovertemplate="one seed: %{y:.1%}<extra></extra>")
+    window = mean_interval(r["window_correct"])
+    fig.add_scatter(x=[lengths[-1]], y=[window[0]], mode="markers", name=f"only the last {r['window']} steps",
+                    marker={"color": color(1), "size": 10, "symbol": "diamond"},
+                    error_y={"type": "data", "symmetric": False, "array": [window[2] - window[0]],
+                             "arrayminus": [window[0] - window[1]]},
+                    hovertemplate=f"only the last {r['window']} steps: " + "%{y:.1%}<extra></extra>")
+    fig.add_hline(y=1 / r["tokens"], line={"color": "#888", "dash": "dash", "width": 1},
+                  annotation_text="guessing", annotation_position="bottom right")
+    fig.update_layout(xaxis={"title": "sequence length (steps)", "type": "log", "tickvals": lengths},
+                      yaxis={"title": "test accuracy", "tickformat": ".0%", "range": [0, 1.04]})
+    header = ["length", "full attention: mean (interval)", "full attention: each seed",
+              f"only the last {r['window']} steps"]
+    rows = [[str(int(n)), _ci(r["correct"][j]), ", ".join(pct(a, 0) for a in acc[j]),
+             _ci(r["window_correct"]) if j == len(lengths) - 1 else "—"] for j, n in enumerate(r["lengths"])]
+    return tidy(fig, height=420, top=60), (header, rows)
+
+
+def _seed_words(acc: np.ndarray, chance: float) -> str:
+    """Each seed's accuracy in words, grouped: 'all 5 seeds answer every sequence right', or 'two
+    answer every sequence right, one 87%, two no better than guessing'."""
+    perfect, guessing = acc == 1, acc < chance + 0.05
+    if perfect.all():
+        return f"all {len(acc)} seeds answer every test sequence right"
+    parts = [f"{int(perfect.sum())} answer every test sequence right"] if perfect.any() else []
+    middle = [pct(a, 0) for a in sorted(acc[~perfect & ~guessing])]
+    if middle:
+        listed = " and ".join(middle) if len(middle) < 3 else ", ".join(middle)
+        parts.append(f"{len(middle)} score{'s' * (len(middle) == 1)} {listed}")
+    if guessing.any():
+        parts.append(f"{int(guessing.sum())} no better than guessing")
+    return f"of the {len(acc)} seeds, " + ", ".join(parts)
+
+
+@values("sequences/reach-values", uses="sequences/long")
+def reach_values(r: dict) -> dict:
+    first, last, window = r["correct"][0], r["correct"][-1], r["window_correct"]
+    chance = 1 / r["tokens"]
+    acc = r["correct"].mean(-1)  # length, seed
+    drop = paired(first.mean(1), last.mean(1), points=True, examples=(first, last),
+                  what=f"transformer, length {int(r['lengths'][0])} minus {int(r['lengths'][-1])}, test accuracy")
+    guesses = equivalent(window.mean(1), np.full(len(window), chance), 0.05, points=True, examples=window.shape[1],
+                         what=f"attention limited to the last {r['window']} steps, test accuracy at length "
+                              f"{int(r['lengths'][-1])} minus guessing",
+                         control=(last.mean(1), np.full(len(last), chance)),
+                         control_name="full attention at the same length")
+    return {"lengths": ", ".join(str(int(n)) for n in r["lengths"]), "shortest": str(int(r["lengths"][0])),
+            "mid": str(int(r["lengths"][len(r["lengths"]) // 2])),
+            "longest": str(int(r["lengths"][-1])), "window": str(r["window"]), "seeds": str(r["seeds"]),
+            "params": f"{r['params']:,}", "epochs": str(r["epochs"]), "chance": pct(chance),
+            "updates": f"{r['epochs'] * -(-r['train_rows'] // r['batch']):,}",
+            "seeds-shortest": _seed_words(acc[0], chance), "seeds-mid": _seed_words(acc[len(acc) // 2], chance),
+            "seeds-longest": _seed_words(acc[-1], chance), "acc-shortest": _ci(first), "acc-longest": _ci(last),
+            "window-acc": _ci(window),
+            "drop-test": drop.summary(), "drop-verdict": drop.verdict,
+            "window-guesses": guesses.claim(f"limited to the last {r['window']} steps, which no longer hold the "
+                                            "mark, the transformer does no better than guessing, within 5 points"),
+            "window-guesses-test": guesses.description()}
+
+
 # -- cost ----------------------------------------------------------------------------------------
 
 @table("sequences/cost", uses="sequences/memory",
@@ -378,6 +459,7 @@ def memory_values(r: dict) -> dict:
     out["transformer-flat"] = flat.claim("the transformer's accuracy at the longest length is the same as at the "
                                          "shortest, within 5 points")
     out["transformer-flat-test"] = flat.description()
+    out["flat-margin"] = f"{100 * flat.margin:g} points"
 
     # what carries the memory: gradients at the marked step, after training
     marks = r["grad_marks"]
@@ -434,6 +516,15 @@ def position_values(r: dict) -> dict:
     out["order-needs-position"] = order.claim("on the question about order, positional encoding raises the accuracy "
                                               "by more than 20 points")
     out["order-needs-position-test"] = order.description()
+    pick_one = 0.5 + 0.5 / r["tokens"]  # the earlier mark's token half the time, else the later's, right by luck
+    picks = equivalent(acc[1, 1], np.full(len(acc[1, 1]), pick_one), 0.05, points=True,
+                       what="without positional encoding, test accuracy on the earlier of two marks minus what "
+                            "picking one of the two marks at random would score",
+                       control=(acc[1, 0], np.full(len(acc[1, 0]), pick_one)), control_name="the model with the encoding")
+    out["pick-one"] = pct(pick_one)
+    out["margin"] = f"{100 * picks.margin:g} points"
+    out["picks-one"] = picks.claim("without the encoding the model scores what picking one of the two marks at random "
+                                   "would, within 5 points")
     free = equivalent(acc[0, 0], acc[0, 1], 0.05, points=True, examples=(r["correct"][0, 0], r["correct"][0, 1]),
                       what="with minus without positional encoding, test accuracy on the one mark",
                       control=(acc[1, 0], acc[1, 1]), control_name="the question about order")
