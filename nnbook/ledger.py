@@ -54,8 +54,15 @@ def _place(place: str) -> tuple[str, int]:
 
 
 def _audits(evidence: dict[str, Any]) -> str:
-    return "<br>".join(f"{text(name)}: **{text(verdict)}**, {text(reason)}"
-                       for name, (verdict, reason) in evidence["audits"].items())
+    """Each audit's verdict; the reason where it says more than the audit's name (a failure, a
+    control named), so that the page stays light enough to read on a phone."""
+    def one(name: str, verdict: str, reason: str) -> str:
+        if verdict == "pass" and name == "cannot fail":  # the control is what a reader needs to know
+            reason = reason.replace("fails, as it should, with ", "fails on ").replace(
+                " (a weak control: the experiment declares no natural one)", " (a weak control)")
+        said = verdict != "pass" or name == "cannot fail"
+        return f"{text(name)}: **{text(verdict)}**" + (f", {text(reason)}" if said else "")
+    return "<br>".join(one(name, verdict, reason) for name, (verdict, reason) in evidence["audits"].items())
 
 
 def _row(key: tuple[str, str], value: dict[str, Any], places: list[str], site_pages: dict[str, str]) -> str:
@@ -88,6 +95,8 @@ def page(book: Book, pages: dict[str, list[refs.Ref]], site_pages: dict[str, str
     sections = []
     for name, rows in by_page.items():
         title = f"[{text(site_pages[name] or name)}]({name})" if name in site_pages else text(name)
-        sections.append(f"## {title}\n\n| claim, and where it stands | test and interval | verdict and audits |\n"
-                        "|---|---|---|\n" + "\n".join(rows) + "\n")
+        # each page's table in a box the browser lays out only when it comes near the screen
+        sections.append(f'<div class="nnbook-ledger" markdown>\n\n## {title}\n\n'
+                        "| claim, and where it stands | test and interval | verdict and audits |\n"
+                        "|---|---|---|\n" + "\n".join(rows) + "\n\n</div>\n")
     return FRONT + INTRO.format(profile=text(book.profile)) + counts + "\n".join(sections)
