@@ -119,7 +119,7 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
                                    if (o := book.target(ref)) and o.kind in ("figure", "model")})
         self._fail_or_log(book.unknown_references(pages))
         used = {o.id: o for found in pages.values() for ref in found if (o := book.target(ref))}
-        self._fail_or_log(typed.in_pages(Path(config.docs_dir)) + typed.in_captions(used.values()))
+        self._fail_or_log(typed.in_pages(Path(config.docs_dir), book.rendered) + typed.in_captions(used.values()))
         try:
             book.refresh(book.experiments_used(pages), keep_going=self.serving)
         except BuildError as e:

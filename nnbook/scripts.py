@@ -17,7 +17,9 @@ import re
 from pathlib import Path
 
 LOADER = Path(__file__).parent / "assets" / "after-paint.js"
-SCRIPT = re.compile(r'\s*<script src="(?P<src>[^"]+)"(?: defer)?></script>')  # Material's and extra_javascript
+# Material's and extra_javascript; the literal start lets the search skip ahead (a leading \s* would
+# be tried at every character of the page)
+SCRIPT = re.compile(r'<script src="(?P<src>[^"]+)"(?: defer)?></script>\n?')
 
 
 @functools.cache

@@ -12,12 +12,16 @@ Also reported, allowed or not: a count of the experiment's own budget typed befo
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import re
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from . import refs
+
+if TYPE_CHECKING:
+    from .cache import RenderCache
 
 # Setup facts and mathematics, as they are written on the pages.
 ALLOWED = frozenset({
@@ -77,9 +81,24 @@ def in_page(page: str, markdown: str) -> list[str]:
             for number, line in refs.prose_lines(markdown) for token in typed_numbers(line)]
 
 
-def in_pages(docs: Path) -> list[str]:
-    return [problem for p in sorted(Path(docs).rglob("*.md"))
-            for problem in in_page((Path(docs.name) / p.relative_to(docs)).as_posix(), p.read_text(encoding="utf-8"))]
+def in_pages(docs: Path, cache: RenderCache | None = None) -> list[str]:
+    """Every typed number of the pages under `docs`; with `cache`, kept under a hash of the pages
+    and of this module, so that a build whose pages did not change does not scan them again."""
+    texts = {(Path(docs.name) / p.relative_to(docs)).as_posix(): p.read_text(encoding="utf-8")
+             for p in sorted(Path(docs).rglob("*.md"))}
+    key = ""
+    if cache is not None:
+        digest = hashlib.sha256(Path(__file__).read_bytes() + Path(refs.__file__).read_bytes())
+        for page, markdown in texts.items():
+            digest.update(f"\0{page}\0{markdown}".encode())
+        key = f"typed-{digest.hexdigest()[:16]}"
+        found = cache.get(key, valid=lambda value: isinstance(value, list) and all(isinstance(v, str) for v in value))
+        if found is not None:
+            return found
+    problems = [problem for page, markdown in texts.items() for problem in in_page(page, markdown)]
+    if cache is not None:
+        cache.put(key, problems, replace="typed-*")
+    return problems
 
 
 def in_captions(outputs: Iterable) -> list[str]:
