@@ -95,8 +95,9 @@ def page(book: Book, pages: dict[str, list[refs.Ref]], site_pages: dict[str, str
     sections = []
     for name, rows in by_page.items():
         title = f"[{text(site_pages[name] or name)}]({name})" if name in site_pages else text(name)
-        # each page's table in a box the browser lays out only when it comes near the screen
-        sections.append(f'<div class="nnbook-ledger" markdown>\n\n## {title}\n\n'
+        # each page's table in a box the browser lays out only when it comes near the screen; the
+        # heading stays outside, where finding its place (the navigation's scroll spy) costs little
+        sections.append(f'## {title}\n\n<div class="nnbook-ledger" markdown>\n\n'
                         "| claim, and where it stands | test and interval | verdict and audits |\n"
                         "|---|---|---|\n" + "\n".join(rows) + "\n\n</div>\n")
     return FRONT + INTRO.format(profile=text(book.profile)) + counts + "\n".join(sections)
