@@ -279,7 +279,7 @@ def reach(r: dict) -> tuple[go.Figure, Table]:
                              "arrayminus": [window[0] - window[1]]},
                     hovertemplate=f"only the last {r['window']} steps: " + "%{y:.1%}<extra></extra>")
     fig.add_hline(y=1 / r["tokens"], line={"color": "#888", "dash": "dash", "width": 1},
-                  annotation_text="guessing", annotation_position="bottom right")
+                  annotation_text="guessing", annotation_position="bottom left")
     fig.update_layout(xaxis={"title": "sequence length (steps)", "type": "log", "tickvals": lengths},
                       yaxis={"title": "test accuracy", "tickformat": ".0%", "range": [0, 1.04]})
     header = ["length", "full attention: mean (interval)", "full attention: each seed",
