@@ -23,7 +23,7 @@ decides*: with any one seed left out, the condition must still hold and the inte
 exclude 0. *Cannot fail*: the same test must fail on a control — the experiment's natural one
 where it declares it (an untrained network, shuffled labels), and always the two groups
 swapped, a weak control that catches only a test that passes both ways round. The check mark
-after each sentence links to its row.
+after each sentence links to its row on the Evidence page of its own page, listed here.
 
 """
 
@@ -65,9 +65,12 @@ def _audits(evidence: dict[str, Any]) -> str:
     return "<br>".join(one(name, verdict, reason) for name, (verdict, reason) in evidence["audits"].items())
 
 
-def _row(key: tuple[str, str], value: dict[str, Any], places: list[str], site_pages: dict[str, str]) -> str:
+def _row(key: tuple[str, str], value: dict[str, Any], places: list[str], site_pages: dict[str, str],
+         at: str) -> str:
+    """One claim's row, on the Evidence page at `at` (links to its places are relative to it)."""
     anchor = render.claim_anchor(*key)
-    where = ", ".join(f"[{text(p)}]({p.split(':')[0]})" if p.split(":")[0] in site_pages else text(p)
+    up = "../" * at.count("/")
+    where = ", ".join(f"[{text(p)}]({up}{p.split(':')[0]})" if p.split(":")[0] in site_pages else text(p)
                       for p in places)
     state = render.claim_state(value)
     claim = f'<a id="{anchor}"></a>{text(value["claim"])}<br>*{where}*'
@@ -78,26 +81,43 @@ def _row(key: tuple[str, str], value: dict[str, Any], places: list[str], site_pa
             f"**{state}**<br>{_audits(evidence)} |")
 
 
-def page(book: Book, pages: dict[str, list[refs.Ref]], site_pages: dict[str, str]) -> str:
-    """The page's Markdown; `pages` are the scanned references, `site_pages` the site's page paths
-    with their titles.
-    One table per page of the book, its claims in the order they are read; no table of contents
-    beside it, so that the three columns get the width."""
-    found = claims(book, pages)
+def subpage(page: str) -> str:
+    """Where the claims of `page` (`activations.md`) are listed: `evidence/activations.md` (the home
+    page's at `evidence/home.md`: `evidence/index.md` would be the Evidence page's own address)."""
+    return f"{PAGE.removesuffix('.md')}/{'home.md' if page == 'index.md' else page}"
+
+
+def pages(book: Book, scanned: dict[str, list[refs.Ref]], site_pages: dict[str, str]) -> dict[str, str]:
+    """The Evidence pages' Markdown by path: an index with every page's counts, and one page per
+    page of the book with the claims it reads, in the order they are read (a claim read on two
+    pages is listed on both). `scanned` are the pages' references, `site_pages` the site's page
+    paths with their titles. Small pages: a phone lays out one page's table, not the book's."""
+    found = claims(book, scanned)
     tested = [value["evidence"] for value, _ in found.values() if "evidence" in value]
     controlled = sum(bool(e["control"]) for e in tested)
     counts = (f"{len(found)} claims: {len(tested)} stated with a test ({controlled} of them also against a "
               f"natural control of their experiment, the others against the groups swapped only), "
               f"{len(found) - len(tested)} {LEGACY} (bare conditions, checked but not audited).\n\n")
-    by_page: dict[str, list[str]] = {}
-    for key, (value, places) in sorted(found.items(), key=lambda item: _place(item[1][1][0])):
-        by_page.setdefault(_place(places[0])[0], []).append(_row(key, value, places, site_pages))
-    sections = []
-    for name, rows in by_page.items():
-        title = f"[{text(site_pages[name] or name)}]({name})" if name in site_pages else text(name)
-        # each page's table in a box the browser lays out only when it comes near the screen; the
-        # heading stays outside, where finding its place (the navigation's scroll spy) costs little
-        sections.append(f'## {title}\n\n<div class="nnbook-ledger" markdown>\n\n'
-                        "| claim, and where it stands | test and interval | verdict and audits |\n"
-                        "|---|---|---|\n" + "\n".join(rows) + "\n\n</div>\n")
-    return FRONT + INTRO.format(profile=text(book.profile)) + counts + "\n".join(sections)
+    by_page: dict[str, list[tuple[int, tuple[str, str]]]] = {}
+    for key, (_, places) in found.items():
+        for place in places:
+            name, line = _place(place)
+            by_page.setdefault(name, []).append((line, key))
+    out, index = {}, ["| page | claims | tested | against a natural control | not holding |", "|---|--:|--:|--:|--:|"]
+    for name in sorted(by_page, key=lambda n: list(site_pages).index(n) if n in site_pages else len(site_pages)):
+        keys = list(dict.fromkeys(key for _, key in sorted(by_page[name])))
+        title = text(site_pages.get(name) or name)
+        rows = [_row(key, found[key][0], found[key][1], site_pages, subpage(name)) for key in keys]
+        link = f"[{title}]({name})" if name in site_pages else title
+        out[subpage(name)] = (FRONT + f"# Evidence: {title}\n\nEvery claim that {link} reads, in the order it "
+                              f"reads them, with the test behind it; [the Evidence page](../{PAGE}) says what the "
+                              "columns and the audits mean.\n\n"
+                              "| claim, and where it stands | test and interval | verdict and audits |\n"
+                              "|---|---|---|\n" + "\n".join(rows) + "\n")
+        values = [found[key][0] for key in keys]
+        evidence = [v["evidence"] for v in values if "evidence" in v]
+        index.append(f"| [{title}]({subpage(name)}) | {len(keys)} | {len(evidence)} | "
+                     f"{sum(bool(e['control']) for e in evidence)} | "
+                     f"{sum(render.claim_state(v) != 'checked' for v in values)} |")
+    out[PAGE] = FRONT + INTRO.format(profile=text(book.profile)) + counts + "\n".join(index) + "\n"
+    return out

@@ -26,7 +26,7 @@ from mkdocs.config.base import Config
 from mkdocs.config.config_options import ExtraScriptValue
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
-from mkdocs.structure.files import File
+from mkdocs.structure.files import File, InclusionLevel
 from mkdocs.utils import get_relative_url
 
 from . import ledger, math, notebooks, refs, render, scripts, sitedir, timings, topics, typed
@@ -173,13 +173,17 @@ class NNBookPlugin(BasePlugin[NNBookConfig]):
             pages = {f.src_uri for f in files.documentation_pages()}
             files.append(File.generated(config, timings.PAGE, content=timings.page(self.book, pages)))
         if not files.get_file_from_path(ledger.PAGE):
-            titles = {f.src_uri: _title(f.content_string) for f in files.documentation_pages()} | {ledger.PAGE: ""}
-            files.append(File.generated(config, ledger.PAGE, content=ledger.page(self.book, self.pages, titles)))
+            in_nav = notebooks.titles(config.nav)  # the pages in the order a reader meets them
+            titles = {f.src_uri: _title(f.content_string) for f in files.documentation_pages()}
+            titles = {p: titles[p] for p in in_nav if p in titles} | titles
+            for path, content in ledger.pages(self.book, self.pages, titles).items():  # the index is in the nav
+                inclusion = InclusionLevel.INCLUDED if path == ledger.PAGE else InclusionLevel.NOT_IN_NAV
+                files.append(File.generated(config, path, content=content, inclusion=inclusion))
         return files
 
     def on_page_markdown(self, markdown: str, page, config, files) -> str:
         book = self.book
-        ledger_file = files.get_file_from_path(ledger.PAGE)
+        ledger_file = files.get_file_from_path(ledger.subpage(page.file.src_uri))  # where its claims are listed
         ledger_url = get_relative_url(ledger_file.url, page.url) if ledger_file else ""
         # the home page's table of every page in the navigation, before `lines`: `hold` reads the page as scanned
         if topics.MARKER in markdown:

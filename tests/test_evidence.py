@@ -253,9 +253,11 @@ def test_the_evidence_page_lists_every_claim_and_the_marks_link_to_it(tmp_path, 
                "fails only with full results" in r.getMessage() for r in caplog.records)
     page = (tmp_path / "site/index.html").read_text()
     anchor = render.claim_anchor("faults/seeds-values", "sound")
-    assert f'href="evidence/#{anchor}"' in page and "nnbook-claim--unsupported" in page
+    assert f'href="evidence/home/#{anchor}"' in page and "nnbook-claim--unsupported" in page
     assert "both settings ran the same five seeds." in page
-    ledger = (tmp_path / "site/evidence/index.html").read_text()
+    index = (tmp_path / "site/evidence/index.html").read_text()
+    assert 'href="home/"' in index, "the Evidence page links each page's list of claims"
+    ledger = (tmp_path / "site/evidence/home/index.html").read_text()
     assert f'id="{anchor}"' in ledger and "A ends above B" in ledger and "index.md:3" in ledger
     assert "A minus B: paired over 5 seeds: +" in ledger and "one seed decides: <strong>pass</strong>" in ledger
     assert "the noise went up" in ledger and "fragile: <strong>fail</strong>" in ledger

@@ -55,8 +55,7 @@ def test_pages_are_light_and_load_plotly_and_figure_data_from_the_site(site):
     specs = {p.stem for p in (site / "assets/nnbook/figures").glob("*.json")}
     for name in PAGES:
         page = (site / name).read_text()
-        if name != "evidence/index.html":  # the Evidence page is one long table of text, no figure
-            assert len(page.encode()) < 150_000, f"{name} should keep figure data out of the page"
+        assert len(page.encode()) < 150_000, f"{name} should keep figure data out of the page"
         assert not re.search(r"<script[^>]+plotly", page), f"{name} loads plotly.js only when a figure needs it"
         assert "nnbook-spec\"" not in page and "bdata" not in page, f"{name}: figure data stays out of the page"
         assert set(re.findall(r'data-nnbook-spec="([0-9a-f]+)"', page)) <= specs, f"{name}: a figure file is missing"
