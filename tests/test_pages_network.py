@@ -49,3 +49,14 @@ def test_forward_digits_include_a_mistake_when_there_is_one(smoke_book):
     assert r["digit_ids"][0] == 0 and len(set(r["digit_ids"])) == len(r["digit_ids"])
     if r["val_accuracy"][-1] < 1:
         assert (guesses != r["digit_labels"]).any(), "the menu shows a wrong answer"
+
+
+def test_rim_base_rate_and_rare_split_count_the_pixels_that_can_move(smoke_book):
+    from nnbook.figures.network import numbers
+
+    r = smoke_book.result("network/mlp").values
+    made = numbers(r)
+    movable = r["ink_share"] > 0
+    assert int(made["movable"]) == 784 - r["never_inked"] == int(movable.sum())
+    assert int(made["rim-movable"]) == int(made["rim-inked"])
+    assert int(made["rarest-count"]) + int(made["rare-mid-count"]) == int(made["rare-count"])

@@ -146,3 +146,15 @@ def test_correlated_groups_join_twins_and_keep_loners_apart():
     x = np.column_stack([base[:, 0], base[:, 0] + 0.05 * rng.normal(size=500), base[:, 1]])
     groups = correlated_groups(x, 0.9)
     assert groups[0] == groups[1] != groups[2]
+
+
+def test_deletion_and_integrated_similarity_are_reported_not_claimed(smoke_book):
+    """A random order that deletes mostly blank pixels cannot fail as a control, and integrated gradients' blank
+    pixels tie at zero in both maps: these comparisons are statistics on the page, not claims."""
+    from nnbook.figures.visualization import cnn_values
+
+    made = cnn_values(smoke_book.result("visualization/cnn").values)
+    for key in ("deletion-gradient", "deletion-smoothgrad", "deletion-integrated", "deletion-gradcam",
+                "integrated-similarity-test"):
+        assert isinstance(made[key], str), key
+    assert "integrated-less-random" not in made

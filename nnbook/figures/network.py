@@ -75,6 +75,7 @@ def _rare_pixels(r: dict) -> tuple[np.ndarray, np.ndarray]:
 
 
 RARE, COMMON = 0.01, 0.2  # ink shares that make a pixel rare or common
+RAREST = 0.001  # splits the rare pixels: inked in fewer than one training image in a thousand, or more
 
 
 def _change_values(r: dict) -> dict:
@@ -83,7 +84,23 @@ def _change_values(r: dict) -> dict:
     rare, common = _rare_pixels(r)
     rim = r["rim"].astype(bool)
     corr = r["seeds_first_corr"]
-    return {"blank-on-rim": fact("every pixel that is blank in all training images lies within four pixels of the "
+    ink = r["ink_share"]
+    movable = ink > 0  # a pixel blank in every training image keeps its weights
+    rarest, rare_mid = rare & (ink < RAREST), rare & (ink >= RAREST)
+    base = (rim & movable).sum() / movable.sum()
+    rim_base = paired(r["seeds_rim_argmax"], np.full(len(r["seeds_rim_argmax"]), base), points=True,
+                      examples=r["units"][0],
+                      what="units whose largest first-layer change is on a rim pixel, minus the rim's share of "
+                           "the pixels that carry ink in some training image")
+    return {"movable": str(int(movable.sum())), "rim-movable": str(int((rim & movable).sum())),
+            "rim-movable-share": pct(base, 0), "rim-change": f"{change[rim & movable].mean():.4f}",
+            "centre-change": f"{change[~rim & movable].mean():.4f}",
+            "rare-limit": pct(RARE, 0), "common-limit": pct(COMMON, 0), "rarest-limit": pct(RAREST, 1),
+            "rarest-count": str(int(rarest.sum())), "rarest-change": num(change[rarest].mean()),
+            "rare-mid-count": str(int(rare_mid.sum())), "rare-mid-change": num(change[rare_mid].mean()),
+            "rim-above-base": rim_base.claim("more units have their largest change on a rim pixel than the rim's "
+                                             "share of the pixels that can move"),
+            "blank-on-rim": fact("every pixel that is blank in all training images lies within four pixels of the "
                                  "frame's edge"),
             **{f"change-ratio-{i + 1}": pct(v, 0) for i, v in enumerate(ratio)},
             "never-inked": str(r["never_inked"]), "rim-pixels": str(int(rim.sum())),
