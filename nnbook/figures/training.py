@@ -112,6 +112,8 @@ def log_values(r: dict) -> dict:
             "loss-ratio-at-least": str(LOSS_RATIO_AT_LEAST),
             "loss-ratio-range": " to ".join(f"{v:.0f}" for v in np.exp(loss_gap.interval)),
             "after-min": after_min.summary(), "after-min-verdict": after_min.verdict,
+            "lowest-epochs": ", ".join(str(int(r["epoch"][e])) for e in lowest),
+            "after-min-seeds": ", ".join(f"{100 * d:+.1f}".replace("-", "−") for d in after_min.per_seed),
             "acc-gap": acc_gap.claim("training accuracy ends more than two points above validation accuracy"),
             "conf-end": mean_range(conf.mean(1), pct), "acc-end": mean_range(right.mean(1), pct),
             "overconfident": overconfident.claim("after the last epoch the network's mean confidence on the "
