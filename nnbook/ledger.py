@@ -108,7 +108,7 @@ def pages(book: Book, scanned: dict[str, list[refs.Ref]], site_pages: dict[str, 
         keys = list(dict.fromkeys(key for _, key in sorted(by_page[name])))
         title = text(site_pages.get(name) or name)
         rows = [_row(key, found[key][0], found[key][1], site_pages, subpage(name)) for key in keys]
-        link = f"[{title}]({name})" if name in site_pages else title
+        link = f"[{title}]({'../' * subpage(name).count('/')}{name})" if name in site_pages else title
         out[subpage(name)] = (FRONT + f"# Evidence: {title}\n\nEvery claim that {link} reads, in the order it "
                               f"reads them, with the test behind it; [the Evidence page](../{PAGE}) says what the "
                               "columns and the audits mean.\n\n"
