@@ -245,3 +245,14 @@ def test_the_most_frequent_mistakes_are_cut_at_the_largest_step(digits):
     steps = means[1:-1] - means[2:]
     assert shown >= 2 and steps[shown - 2] == steps.max()
     assert found["pairs-list"].count("read as") == shown
+
+
+def test_the_fall_of_average_precision_is_tested_on_the_draws_the_page_states(digits):
+    found = m.imbalance_values(digits)
+    digit = m.hardest_digit(digits)
+    rare = m.imbalanced_scores(digits, digit)
+    per_seed = np.array(found["ap-falls"].evidence.per_seed)
+    # the test's rare sets are the page's: its per-seed rare AP is the page's, draw for draw
+    assert found["rare-ap"] == f"{rare['ap'].mean():.2f}"
+    stated = float(found["balanced-ap"]) - float(found["rare-ap"])
+    assert abs(per_seed.mean() - stated) <= 0.01 + 1e-9

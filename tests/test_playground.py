@@ -102,3 +102,23 @@ def test_the_build_refuses_weights_that_do_not_reproduce_keras(mlp):
     tampered = dict(mlp, b3=mlp["b3"] + np.eye(10, dtype=np.float32)[0])
     with pytest.raises(ValueError, match="do not reproduce"):
         live_values(tampered)
+
+
+def test_the_blank_pixels_lie_as_deep_in_the_frame_as_the_page_says(mlp):
+    depth = int(live_values(mlp)["blank-depth"])
+    blank = (mlp["ink_share"] == 0).reshape(28, 28)
+    inner = np.zeros((28, 28), bool)
+    inner[depth:28 - depth, depth:28 - depth] = True
+    assert blank.any() and not (blank & inner).any(), "no blank pixel lies deeper than the stated depth"
+    inner[depth - 1:29 - depth, depth - 1:29 - depth] = True
+    assert (blank & inner).any(), "the stated depth is the smallest that holds them all"
+
+
+def test_the_browser_tests_use_the_tolerance_the_page_states():
+    import re
+    from pathlib import Path
+
+    from nnbook.figures.playground import EXPORT_TOLERANCE
+    source = (Path(__file__).parent / "test_browser.py").read_text()
+    stated = re.search(r"^LIVE_TOLERANCE = ([0-9.e-]+)", source, re.M)
+    assert stated and float(stated.group(1)) == EXPORT_TOLERANCE

@@ -6,6 +6,7 @@ one against scikit-learn), so the page can show exactly how a number is made.
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import numpy as np
@@ -13,7 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from nnbook.figures.style import Table, color, pct, strong, tidy
-from nnbook.evidence import exact_interval, fact, resampled
+from nnbook.evidence import exact_interval, fact, resampled, t_quantile
 from nnbook.registry import figure, table, values
 
 EXTRA_COLORS = ("#bcbd22", "#17becf")  # a 9th and 10th colour, for ten digit classes
@@ -800,8 +801,9 @@ def digits_values(r: dict) -> dict:
     cms = run_confusions(r)
     acc = np.array([accuracy(cm) for cm in cms])
     se = class_scores_se(r)
-    out = _settings(r) | {"accuracy": mean_sd(acc, pct), "accuracy-se": pct(se["accuracy"]),
-                          "runs-sd": pct(np.std(acc, ddof=1), 2), "se-ratio": f"{se['accuracy'] / np.std(acc, ddof=1):.0f}",
+    sd = float(np.std(acc, ddof=1))
+    out = _settings(r) | {"accuracy": f"{pct(np.mean(acc))} ± {pct(sd, 2)}", "accuracy-se": pct(se["accuracy"], 2),
+                          "runs-sd": pct(sd, 2), "se-ratio": f"{se['accuracy'] / sd:.1f}",
                           "images": f"{int(cms[0].sum()):,}", "errors": str(int(cms[0].sum() - np.trace(cms[0]))),
                           "errors-mean": f"{np.mean([cm.sum() - np.trace(cm) for cm in cms]):.0f}"}
     counts = np.array(cms)  # run, true, answered
@@ -893,6 +895,7 @@ def per_digit_values(r: dict, scores_on: Callable[[np.ndarray], dict], se: dict)
            "next-up": str(next_up), "next-up-f1": score_text(mean_f1[next_up]),
            "easiest": digit_list(top), "easiest-f1": score_text(mean_f1[best]),
            "easiest-gap": score_text(gaps[best]), "hardest-gap": score_text(gaps[hardest]),
+           "best": str(best), "easiest-gaps": f"{gaps[top].min():.3f} to {gaps[top].max():.3f}",
            "lowest-ovr-accuracy": pct(accuracy_ovr.min()),
            "ovr-accuracy-high": fact("above its F1, as it must be: both count the same errors, FP + FN, but "
                                      "accuracy divides them by all the images and F1 only by 2 TP + FP + FN, which "
@@ -1004,6 +1007,13 @@ def threshold_values(r: dict, scores_on: Callable[[np.ndarray], dict]) -> dict:
     out["high-exact"] = f"{high_low:.2f} to {high_high:.2f}"
     out["high-clean-runs"] = f"{clean} of {len(said)}"
     out["trade-off"] = precise.claim("precision is higher at the highest threshold than at the lowest")
+    run_precision = [points[t]["precision"] for t in THRESHOLDS]
+    dips = [(THRESHOLDS[k], THRESHOLDS[k + 1]) for k in range(len(THRESHOLDS) - 1)
+            if round(run_precision[k + 1], 2) < round(run_precision[k], 2)]
+    out["precision-dips"] = ("; for this run precision rises at every step of the slider" if not dips else
+                             "; but not at every step: for this run it falls from "
+                             + digit_list([f"{score_text(points[a]['precision'])} at {a:g} to "  # type: ignore[list-item]
+                                           f"{score_text(points[b]['precision'])} at {b:g}" for a, b in dips]))
     out["recall-falls"] = fact("recall can only fall as the threshold rises: a higher threshold says yes to fewer images")
     return out
 
@@ -1024,7 +1034,9 @@ def imbalance_values(r: dict) -> dict:
         draws = DRAWS if whole(rows) else 1
         found: dict[str, list] = {}
         for i, row in enumerate(rows):
-            rng = np.random.default_rng([1, i])
+            # on the test set itself, the very draws `imbalanced_scores` makes, so that the page's numbers and
+            # the test read the same rare sets
+            rng = np.random.default_rng(0) if draws > 1 else np.random.default_rng([1, i])
             rare = rare_scores(r, digit, RARE_SHARE, row, draws, rng, ranked)
             natural = rare_scores(r, digit, float(np.mean(y[row])), row, 1, rng, ranked)  # every positive kept
             for k in ("auc", "ap", "precision", "macro-f1", "weighted-f1"):
@@ -1134,6 +1146,11 @@ def diabetes_values(r: dict) -> dict:
     out |= {"slope": f"{1 + slope.statistic:.2f}", "slope-low": f"{1 + s_low:.2f}", "slope-high": f"{1 + s_high:.2f}",
             "slope-test": slope.description(), "slope-verdict": slope.verdict, "slope-equivalence": flat.verdict,
             "slope-margin": "0.1"}
+    # how many times the test patients the equivalence would need, were the slope to stay where it is: the test-set
+    # term shrinks as one over their number, the seeds' term does not
+    room, q = flat.margin - abs(flat.statistic), t_quantile(1 - (1 - flat.level) / 2, flat.df)
+    needed = flat.example_var / ((room / q) ** 2 - flat.seed_var) if room > 0 and (room / q) ** 2 > flat.seed_var else math.inf
+    out["slope-patients"] = f"{needed:.0f}" if math.isfinite(needed) else "no number of"
     pred_corr = resampled(lambda rows: on(rows)["with-prediction"], n, what="correlation of residual and prediction")
     c_low, c_high = pred_corr.interval
     out |= {"corr-prediction": f"{pred_corr.statistic:.2f}", "corr-prediction-low": f"{c_low:.2f}",

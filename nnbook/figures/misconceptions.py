@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from nnbook.evidence import equivalent, paired, trend
+from nnbook.evidence import equivalent, exact_interval, paired, trend
 from nnbook.figures.style import Table, color, pct, seed_band, tidy
 from nnbook.registry import figure, values
 
@@ -205,14 +205,15 @@ def robustness_values(r: dict) -> dict:
         "blank-brightening": f"{r['blank_brightening']:.2f}", "example-sigma": f"{r['example_sigma']:g}",
         "background-share": f"{pct(background.min())}–{pct(background.max())}", "background-pixels": pct(background_pixels),
         "evenness": f"{evenness.mean():.2f}", "evenness-margin": f"{EVENNESS_MARGIN:g}",
-        "whole-share": pct(whole_at_2.mean(), 0), "whole-drop": f"{100 * whole_cost.statistic:.0f}",
+        "whole-share": pct(whole_at_2.mean(), 0), "whole-margin": pct(WHOLE, 0), "whole-drop": f"{100 * whole_cost.statistic:.0f}",
         "whole-shift-2": pct(two_right[:, whole_at_2].mean()), "whole-clean": pct(clean_right[:, whole_at_2].mean()),
         "lost-2": pct(lost[i2], 0), "lost-4": pct(lost[i4], 0), "lost-max": pct(lost[-1], 0),
         "cropped-margin": pct(1 - CROPPED, 0),
         "vertical-hurts-more": vertical_more.claim(f"a {SMALL_SHIFT}-pixel move up or down costs more than one to the side"),
         "shift-hurts": shift_cost.claim(f"a {SMALL_SHIFT}-pixel move costs more than {100 * SHIFT_COST:.0f} points of "
                                         "accuracy"),
-        "whole-hurts": whole_cost.claim(f"on the digits that keep all their ink, a {SMALL_SHIFT}-pixel move still "
+        "whole-hurts": whole_cost.claim(f"on the digits that keep at least {pct(WHOLE, 0)} of their ink, a "
+                                        f"{SMALL_SHIFT}-pixel move still "
                                         f"costs more than {100 * SHIFT_COST:.0f} points"),
         "shift-to-chance": to_chance.claim(f"at {LARGE_SHIFT} pixels, accuracy is closer to chance than to the "
                                            "unchanged digits' accuracy"),
@@ -325,10 +326,14 @@ def data_values(r: dict) -> dict:
     few = paired(memorised["high"], 2 * memorised["mid"],
                  what="wrong training labels reproduced: largest share minus twice the middle", **pts)
     errors = {name: 1 - noise_at[name].mean() for name in level}
+    seed_ratio = (1 - noise_at["mid"]) / (1 - clean)  # per seed: how many times the mistakes of right labels
     y = r["val_labels"]
     seven, one = (int(v) for v in r["systematic"])
     sevens = y == seven
     read_one = (r["systematic_answers"][:, :, sevens] == one).astype(np.float64)  # [clean, systematic], seed, 7s
+    # the seed that reads the fewest 7s as 1, with the exact interval of its share (a share cannot pass 100 %)
+    fewest = int((r["systematic_answers"][1][:, sevens] == one).sum(-1).min())
+    exact_low, exact_high = exact_interval(fewest, int(sevens.sum()))
     systematic = paired(read_one[1].mean(-1), read_one[0].mean(-1), margin=0.5, examples=(read_one[1], read_one[0]),
                         what=f"validation {seven}s read as {one}: trained with every {seven} labelled {one} minus "
                              "with right labels", **pts)
@@ -367,6 +372,11 @@ def data_values(r: dict) -> dict:
         **{f"noise-{name}": pct(p, 0) for name, p in LABEL_NOISE.items()},
         "clean-error": pct(1 - clean.mean()), **{f"noise-{name}-error": pct(e) for name, e in errors.items()},
         "mid-error-ratio": f"{errors['mid'] / (1 - clean.mean()):.0f}",
+        "mid-error-ratio-range": f"{seed_ratio.min():.1f} to {seed_ratio.max():.1f}",
+        "sevens-count": str(int(sevens.sum())), "sevens-fewest": str(fewest),
+        "sevens-exact": f"{pct(exact_low, 0)} to {pct(exact_high, 0)}",
+        "first-gain": f"{100 * first_gain.mean():.1f}", "second-smallest": f"{r['sizes'][1]:,}",
+        "chance": pct(CHANCE, 0),
         "noise-low-drop": f"{100 * (clean.mean() - noise_at['low'].mean()):.1f}",
         "right-share-high": pct(1 - LABEL_NOISE["high"], 0), "wrong-each-high": pct(LABEL_NOISE["high"] / 9, 0),
         "rows-per-class": f"{rows_per_class:.0f}",

@@ -64,9 +64,15 @@ def live_values(r: dict) -> dict:
         raise ValueError("the exported weights do not reproduce Keras's probabilities: the page would run "
                          "another network than the one trained")
     shapes = {name: _forward(_layers(r), x[None])[0] for name, x in no_digit_inputs().items()}
+    # where the pixels blank in every training image lie: a property of these images, measured here
+    rows, cols = np.nonzero((r["ink_share"] == 0).reshape(28, 28))
+    depth = np.minimum.reduce([rows, cols, 27 - rows, 27 - cols])  # 0 on the frame's edge
+    if len(rows) != int(r["never_inked"]):
+        raise ValueError("the blank pixels counted here are not the ones the network page counts")
     return {**{f"{name}-answer": str(int(p.argmax())) for name, p in shapes.items()},
             **{f"{name}-probability": pct(p.max(), 0) if p.max() < 0.995 else ">99%" for name, p in shapes.items()},
             **{f"{name}-{k}": str(v) for name, x in no_digit_inputs().items()
                for k, v in shape_size(x.reshape(28, 28)).items()},
             "examples": str(len(probs)), "keras-acc": pct((probs.argmax(1) == r["live_labels"]).mean()),
-            "tolerance": f"{EXPORT_TOLERANCE:.0e}".replace("e-0", "e-")}
+            "tolerance": f"{EXPORT_TOLERANCE:.0e}".replace("e-0", "e-"),
+            "blank-depth": str(int(depth.max()) + 1) if len(rows) else "0"}
