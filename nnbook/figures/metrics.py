@@ -1010,8 +1010,8 @@ def threshold_values(r: dict, scores_on: Callable[[np.ndarray], dict]) -> dict:
     run_precision = [points[t]["precision"] for t in THRESHOLDS]
     dips = [(THRESHOLDS[k], THRESHOLDS[k + 1]) for k in range(len(THRESHOLDS) - 1)
             if round(run_precision[k + 1], 2) < round(run_precision[k], 2)]
-    out["precision-dips"] = ("; for this run precision rises at every step of the slider" if not dips else
-                             "; but not at every step: for this run it falls from "
+    out["precision-dips"] = (", and for this run, to two decimals, it never falls from one step of the slider to the next"
+                             if not dips else ", but not at every step: for this run it falls from "
                              + digit_list([f"{score_text(points[a]['precision'])} at {a:g} to "  # type: ignore[list-item]
                                            f"{score_text(points[b]['precision'])} at {b:g}" for a, b in dips]))
     out["recall-falls"] = fact("recall can only fall as the threshold rises: a higher threshold says yes to fewer images")
