@@ -163,7 +163,7 @@ def r2(y: np.ndarray, p: np.ndarray) -> float:
 REGRESSION_METRICS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {"MSE": mse, "RMSE": rmse, "MAE": mae,
                                                                              "R²": r2}
 def median_ae(y: np.ndarray, p: np.ndarray) -> float:
-    """The median absolute error: the size of the middle miss, which a few wild ones barely move."""
+    """The median absolute error: the size of the middle miss, which a few wild ones move far less than they move the mean."""
     return float(np.median(np.abs(np.asarray(y, np.float64) - p)))
 
 
