@@ -356,9 +356,10 @@ def vanishing_values(r: dict) -> dict:
                                       control=(ends["relu"], _const(np.log(10), ends["relu"])),
                                       control_name="the ReLU network, which learns").claim(
         "the sigmoid network's loss stays within 0.1 of ln 10 ≈ 2.30, a uniform guess")
-    out["relu-learns"] = paired(ends["sigmoid"], ends["relu"], margin=0.3,
-                                what="loss over the last steps, sigmoid minus ReLU").claim(
-        "the ReLU network's loss ends more than 0.3 below the sigmoid network's")
+    learns = paired(ends["sigmoid"], ends["relu"], margin=0.3, what="loss over the last steps, sigmoid minus ReLU")
+    out["relu-learns"] = learns.claim(f"the ReLU network's loss ends more than {learns.margin:g} below the sigmoid "
+                                      "network's")
+    out["relu-learns-margin"] = f"{learns.margin:g}"
     out["ratio-gap"] = paired(np.log10(ratios["sigmoid"]), np.log10(ratios["relu"]), margin=2,
                               what="log10 of the output-to-first-layer gradient ratio, sigmoid minus ReLU").claim(
         "the sigmoid network's output-to-first-layer gradient ratio is more than a hundred times the ReLU "
