@@ -40,7 +40,9 @@ new MutationObserver(() => document.querySelectorAll('.nnbook-plot').forEach(el 
 })).observe(document, {childList: true, subtree: true});
 document.addEventListener('DOMContentLoaded', () => window.scrollBy(0, 1));"""
 
-NEAR_TOP = "Array.from(document.querySelectorAll('.nnbook-plot')).filter(e => e.offsetTop < 2 * innerHeight).map(e => e.dataset.nnbookId)"
+# the page's top, not offsetTop: a figure box with content-visibility is its plot's offset parent
+NEAR_TOP = ("Array.from(document.querySelectorAll('.nnbook-plot'))"
+            ".filter(e => e.getBoundingClientRect().top + scrollY < 2 * innerHeight).map(e => e.dataset.nnbookId)")
 SCRIPT_BYTES = "performance.getEntriesByType('resource').filter(r => r.initiatorType === 'script' || /\\.js$/.test(r.name)).reduce((n, r) => n + r.encodedBodySize, 0)"
 
 
