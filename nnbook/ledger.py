@@ -14,16 +14,17 @@ FRONT = "---\nhide:\n  - toc\n---\n"
 
 INTRO = """# Evidence
 
-Every sentence of this book that reads a result is listed here, with the page and line
-where it stands, the test behind it and what the test found ({profile} profile). A tested
+Every sentence of this book that reads a result is listed on the pages linked below, one for
+each page of the book, with the line where it stands, the test behind it and what the test
+found ({profile} profile). A tested
 claim states a statistic over seeds (and over test examples where the results keep them),
 its interval, the margin the sentence promises and how many seeds clear it, and passes three
-audits. *Fragile*: the whole interval must clear the margin, not the mean alone. *One seed
-decides*: with any one seed left out, the condition must still hold and the interval still
-exclude 0. *Cannot fail*: the same test must fail on a control — the experiment's natural one
+audits. *Fragile*: the whole interval must clear the margin, not the mean alone, and an
+interval of no width does not count. *One seed decides*: with any one seed left out, the
+condition must still hold and, for a difference, the interval still exclude 0. *Cannot fail*: the same test must fail on a control — the experiment's natural one
 where it declares it (an untrained network, shuffled labels), and always the two groups
 swapped, a weak control that catches only a test that passes both ways round. The check mark
-after each sentence links to its row on the Evidence page of its own page, listed here.
+after each sentence links to its row.
 
 """
 
