@@ -52,6 +52,32 @@ def _ci(values: np.ndarray) -> str:
 
 # -- accuracy against length -----------------------------------------------------------------
 
+def _accuracy_line(fig: go.Figure, lengths: np.ndarray, right: np.ndarray, rgb: str, name: str,
+                   jitter: float = 1.0) -> None:
+    """One network's accuracy against the length: the mean over seeds joined by a line, its interval
+    as a band (clipped to what accuracy can be), each seed as a dot. `right`: (lengths, seeds, examples)."""
+    stats = np.array([mean_interval(c) for c in right])
+    acc = right.mean(-1)
+    fig.add_scatter(x=np.concatenate([lengths, lengths[::-1]]),
+                    y=np.clip(np.concatenate([stats[:, 2], stats[::-1, 1]]), 0, 1).astype(np.float32),
+                    fill="toself", fillcolor=rgba(rgb, 0.18), line={"width": 0}, mode="lines", hoverinfo="skip",
+                    showlegend=False, legendgroup=name, name=f"{name} (interval)")
+    fig.add_scatter(x=lengths, y=stats[:, 0].astype(np.float32), mode="lines+markers", name=name,
+                    legendgroup=name, line={"color": rgb},
+                    hovertemplate=name + "<br>length %{x}: %{y:.1%}<extra></extra>")
+    fig.add_scatter(x=np.repeat(lengths * jitter, acc.shape[1]), y=acc.ravel().astype(np.float32), mode="markers",
+                    marker={"color": rgb, "size": 5, "opacity": 0.55}, showlegend=False, legendgroup=name,
+                    hovertemplate="one seed: %{y:.1%}<extra></extra>", name=f"{name} (seeds)")
+
+
+def _accuracy_axes(fig: go.Figure, lengths: np.ndarray, tokens: int, guess_label: str) -> None:
+    """Accuracy against the length on a log axis, with guessing among the tokens dashed."""
+    fig.add_hline(y=1 / tokens, line={"color": "#888", "dash": "dash", "width": 1},
+                  annotation_text="guessing", annotation_position=guess_label)
+    fig.update_layout(xaxis={"title": "sequence length (steps)", "type": "log", "tickvals": lengths},
+                      yaxis={"title": "test accuracy", "tickformat": ".0%", "range": [0, 1.04]})
+
+
 @figure("sequences/memory-accuracy", uses="sequences/memory",
         caption="Test accuracy on the marked-token task against the sequence length (log scale), for the "
                 "three families at matched parameter counts and the same training budget. Lines join the means "
@@ -61,24 +87,9 @@ def memory_accuracy(r: dict) -> tuple[go.Figure, Table]:
     fig = go.Figure()
     lengths = r["lengths"].astype(float)
     for family in r["families"]:
-        acc = accuracy(r, family)
-        stats = np.array([mean_interval(a) for a in correct(r, family)])
-        rgb = color(COLORS[family])
-        fig.add_scatter(x=np.concatenate([lengths, lengths[::-1]]),
-                        y=np.clip(np.concatenate([stats[:, 2], stats[::-1, 1]]), 0, 1).astype(np.float32),
-                        fill="toself", fillcolor=rgba(rgb, 0.18), line={"width": 0}, mode="lines", hoverinfo="skip",
-                        showlegend=False, legendgroup=family, name=f"{NAMES[family]} (interval)")
-        fig.add_scatter(x=lengths, y=stats[:, 0].astype(np.float32), mode="lines+markers", name=NAMES[family],
-                        legendgroup=family, line={"color": rgb},
-                        hovertemplate=NAMES[family] + "<br>length %{x}: %{y:.1%}<extra></extra>")
-        jitter = {"rnn": 0.97, "lstm": 1.0, "transformer": 1.03}[family]
-        fig.add_scatter(x=np.repeat(lengths * jitter, acc.shape[1]), y=acc.ravel().astype(np.float32), mode="markers",
-                        marker={"color": rgb, "size": 5, "opacity": 0.55}, showlegend=False, legendgroup=family,
-                        hovertemplate="one seed: %{y:.1%}<extra></extra>", name=f"{NAMES[family]} (seeds)")
-    fig.add_hline(y=1 / r["tokens"], line={"color": "#888", "dash": "dash", "width": 1},
-                  annotation_text="guessing", annotation_position="bottom right")
-    fig.update_layout(xaxis={"title": "sequence length (steps)", "type": "log", "tickvals": lengths},
-                      yaxis={"title": "test accuracy", "tickformat": ".0%", "range": [0, 1.04]})
+        _accuracy_line(fig, lengths, correct(r, family), color(COLORS[family]), NAMES[family],
+                       jitter={"rnn": 0.97, "lstm": 1.0, "transformer": 1.03}[family])
+    _accuracy_axes(fig, lengths, r["tokens"], "bottom right")
     header = ["length"] + [f"{NAMES[f]}: mean (interval)" for f in r["families"]] + \
              [f"{NAMES[f]}: each seed" for f in r["families"]]
     rows = [[str(int(n))] + [_ci(correct(r, f)[j]) for f in r["families"]] +
@@ -260,28 +271,15 @@ def position_figure(r: dict) -> tuple[go.Figure, Table]:
 def reach(r: dict) -> tuple[go.Figure, Table]:
     fig = go.Figure()
     lengths = r["lengths"].astype(float)
-    stats = np.array([mean_interval(c) for c in r["correct"]])
-    rgb = color(COLORS["transformer"])
-    fig.add_scatter(x=np.concatenate([lengths, lengths[::-1]]),
-                    y=np.clip(np.concatenate([stats[:, 2], stats[::-1, 1]]), 0, 1).astype(np.float32),
-                    fill="toself", fillcolor=rgba(rgb, 0.18), line={"width": 0}, mode="lines", hoverinfo="skip",
-                    showlegend=False, name="full attention (interval)")
-    fig.add_scatter(x=lengths, y=stats[:, 0].astype(np.float32), mode="lines+markers", name="full attention",
-                    line={"color": rgb}, hovertemplate="full attention<br>length %{x}: %{y:.1%}<extra></extra>")
+    _accuracy_line(fig, lengths, r["correct"], color(COLORS["transformer"]), "full attention")
     acc = r["correct"].mean(-1)
-    fig.add_scatter(x=np.repeat(lengths, acc.shape[1]), y=acc.ravel().astype(np.float32), mode="markers",
-                    marker={"color": rgb, "size": 5, "opacity": 0.55}, showlegend=False, name="one seed",
-                    hovertemplate="one seed: %{y:.1%}<extra></extra>")
     window = mean_interval(r["window_correct"])
     fig.add_scatter(x=[lengths[-1]], y=[window[0]], mode="markers", name=f"only the last {r['window']} steps",
                     marker={"color": color(1), "size": 10, "symbol": "diamond"},
                     error_y={"type": "data", "symmetric": False, "array": [window[2] - window[0]],
                              "arrayminus": [window[0] - window[1]]},
                     hovertemplate=f"only the last {r['window']} steps: " + "%{y:.1%}<extra></extra>")
-    fig.add_hline(y=1 / r["tokens"], line={"color": "#888", "dash": "dash", "width": 1},
-                  annotation_text="guessing", annotation_position="bottom left")
-    fig.update_layout(xaxis={"title": "sequence length (steps)", "type": "log", "tickvals": lengths},
-                      yaxis={"title": "test accuracy", "tickformat": ".0%", "range": [0, 1.04]})
+    _accuracy_axes(fig, lengths, r["tokens"], "bottom left")
     header = ["length", "full attention: mean (interval)", "full attention: each seed",
               f"only the last {r['window']} steps"]
     rows = [[str(int(n)), _ci(r["correct"][j]), ", ".join(pct(a, 0) for a in acc[j]),
