@@ -92,12 +92,14 @@ def in_pages(docs: Path, cache: RenderCache | None = None) -> list[str]:
         for page, markdown in texts.items():
             digest.update(f"\0{page}\0{markdown}".encode())
         key = f"typed-{digest.hexdigest()[:16]}"
-        found = cache.get(key, valid=lambda value: isinstance(value, list) and all(isinstance(v, str) for v in value))
+        found = cache.get(key, valid=lambda value: isinstance(value, dict) and value.get("scan") == key
+                          and isinstance(value.get("problems"), list)
+                          and all(isinstance(v, str) for v in value["problems"]))
         if found is not None:
-            return found
+            return found["problems"]
     problems = [problem for page, markdown in texts.items() for problem in in_page(page, markdown)]
     if cache is not None:
-        cache.put(key, problems, replace="typed-*")
+        cache.put(key, {"scan": key, "problems": problems}, replace="typed-*")
     return problems
 
 

@@ -78,6 +78,11 @@ RARE, COMMON = 0.01, 0.2  # ink shares that make a pixel rare or common
 RAREST = 0.001  # splits the rare pixels: inked in fewer than one training image in a thousand, or more
 
 
+def _mean_change(change: np.ndarray, pixels: np.ndarray) -> str:
+    """The mean change over `pixels`, or a dash where the profile has no such pixel."""
+    return num(change[pixels].mean()) if pixels.any() else "–"
+
+
 def _change_values(r: dict) -> dict:
     ratio = r["mean_change"] / r["mean_start"]
     change = np.abs(r["first_layer_change"].astype(np.float32)).mean(1)  # per pixel, over the units
@@ -96,8 +101,8 @@ def _change_values(r: dict) -> dict:
             "rim-movable-share": pct(base, 0), "rim-change": f"{change[rim & movable].mean():.4f}",
             "centre-change": f"{change[~rim & movable].mean():.4f}",
             "rare-limit": pct(RARE, 0), "common-limit": pct(COMMON, 0), "rarest-limit": pct(RAREST, 1),
-            "rarest-count": str(int(rarest.sum())), "rarest-change": num(change[rarest].mean()),
-            "rare-mid-count": str(int(rare_mid.sum())), "rare-mid-change": num(change[rare_mid].mean()),
+            "rarest-count": str(int(rarest.sum())), "rarest-change": _mean_change(change, rarest),
+            "rare-mid-count": str(int(rare_mid.sum())), "rare-mid-change": _mean_change(change, rare_mid),
             "rim-above-base": rim_base.claim("more units have their largest change on a rim pixel than the rim's "
                                              "share of the pixels that can move"),
             "blank-on-rim": fact("every pixel that is blank in all training images lies within four pixels of the "
