@@ -99,6 +99,7 @@ class Evidence:
     wins_what: str = "higher"  # what a win is, for "higher in 3 of 3 seeds"
     control: Evidence | None = None  # the same test on the control
     control_name: str = ""
+    reach: float = math.inf  # the largest size the statistic can have: 1 for a difference of two shares
 
     # -- numbers --
 
@@ -138,11 +139,12 @@ class Evidence:
 
     @property
     def interval(self) -> tuple[float, float]:
-        """The t interval at `level`."""
+        """The t interval at `level`, cut to what the statistic can reach (a difference of two shares
+        lies within ±1 however wide the normal approximation runs)."""
         if self.seeds < 2:
             return -math.inf, math.inf
         half = t_quantile(1 - (1 - self.level) / 2, self.df) * self.standard_error
-        return self.statistic - half, self.statistic + half
+        return max(self.statistic - half, -self.reach), min(self.statistic + half, self.reach)
 
     # -- verdicts --
 
@@ -361,7 +363,7 @@ def _paired_evidence(test: str, a: Any, b: Any, direction: int, what: str, margi
     d = a - b
     wins = _wins(d, direction, margin)
     return Evidence(test, what, tuple(float(v) for v in d), direction, float(margin), n, var, unit, scale,
-                    wins, wins_what)
+                    wins, wins_what, reach=1.0 if unit == "points" else math.inf)
 
 
 def paired(a: Any, b: Any, *, higher: str = "a", margin: float = 0.0, what: str = "", examples: Any = None,
@@ -429,7 +431,7 @@ def resampled(statistic: Callable[[np.ndarray], Any], examples: int, *, higher: 
     wins_what = f"within ±{margin * scale:g}{' ' + unit if unit else ''}" if same else "higher" if higher else "lower"
     return Evidence("equivalence" if same else "paired", what or "statistic", tuple(float(v) for v in per_seed),
                     direction, float(margin), int(examples), float(np.var(means, ddof=1)), unit, scale, wins,
-                    wins_what)
+                    wins_what, reach=1.0 if points else math.inf)
 
 
 def exact_interval(successes: int, trials: int) -> tuple[float, float]:

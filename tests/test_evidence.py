@@ -66,6 +66,16 @@ def test_the_test_set_term_widens_the_interval():
     assert high - low > np.ptp(seeds_only.interval)
 
 
+def test_a_difference_of_shares_never_reaches_past_one():
+    shortcut, clean = np.array([0.99, 0.40, 0.98]), np.array([0.0, 0.0, 0.01])  # one seed resisted
+    ev = paired(shortcut, clean, points=True)
+    low, high = ev.interval
+    assert high == 1.0 and low > -1.0, "the normal approximation runs past +100 points; the share cannot"
+    assert "to +100" in ev.description() and ev.sound == (low > 0)
+    plain = paired(shortcut * 100, clean * 100)  # the same numbers, not shares: not cut
+    assert plain.interval[1] > 100
+
+
 def test_the_test_set_term_from_per_example_correctness():
     rng = np.random.default_rng(0)
     truth = rng.random((3, 400)) < 0.9
