@@ -158,6 +158,16 @@ def final(r: dict) -> Table:
     return header, rows
 
 
+def _speed_order(by_speed: list[str], loss1: dict) -> str:
+    """The activations from fastest to slowest start, neighbours whose paired first-epoch losses
+    show no clear difference joined by "≈" rather than put in an order the seeds do not settle."""
+    words = label(by_speed[0])
+    for faster, slower in zip(by_speed, by_speed[1:]):
+        clear = paired(loss1[slower], loss1[faster]).verdict == "above 0"
+        words += (", " if clear else " ≈ ") + label(slower)
+    return words
+
+
 @values("activations/training-values", uses="activations/training")
 def training_values(r: dict) -> dict:
     names = list(r["activations"])
@@ -190,7 +200,7 @@ def training_values(r: dict) -> dict:
     out |= {
         "epochs": str(len(r["epoch"])), "train-rows": f"{r['train_rows']:,}", "val-rows": f"{r['val_rows']:,}",
         "hidden": "-".join(str(h) for h in r["hidden"]), "batch": str(r["batch"]), "lr": f"{r['lr']:g}",
-        "seeds": str(r["seeds"]), "speed-order": ", ".join(label(n) for n in by_speed),
+        "seeds": str(r["seeds"]), "speed-order": _speed_order(by_speed, loss1),
         "sigmoid-slowest": paired(loss1["sigmoid"], loss1[slowest_other],
                                   what=f"sigmoid minus {label(slowest_other)} (the slowest of the activations "
                                        "other than sigmoid and sigmoid − ½), first-epoch training loss").claim(
