@@ -22,7 +22,7 @@ def test_ablations_and_log_are_measured_on_every_seed(smoke_book):
     r = smoke_book.result("network/mlp").values
     seeds, val, epochs = r["seeds"], r["val_rows"], len(r["epoch"])
     assert seeds >= 2
-    for kind in ("full", "grown", "count", "norm"):
+    for kind in ("full", "grown", "count", "norm", "grown_rescaled", "norm_rescaled"):
         correct = r[f"seeds_ablate_{kind}"]
         assert correct.shape == (seeds, val) and ((0 <= correct) & (correct <= 1)).all(), kind
     assert np.array_equal(r["seeds_ablate_full"], r["seeds_val_correct_end"]), "the full network is the trained one"

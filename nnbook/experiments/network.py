@@ -37,14 +37,19 @@ def _ablations(model, first: list[np.ndarray], last: list[np.ndarray], x: np.nda
                seed: int, draws: int = ABLATION_DRAWS) -> dict:
     """Which validation digits stay right with the grown weights set to zero, and with two controls:
     as many weights per layer chosen at random, and random weights removed until they hold as much
-    of each layer's squared norm as the grown ones. Random controls are averaged over `draws`."""
+    of each layer's squared norm as the grown ones. Random controls are averaged over `draws`.
+    The `_rescaled` variants then scale each unit's surviving incoming weights up by the share of
+    them kept (as inverted dropout does), which restores the expected size of its weighted sum:
+    what the removal costs beyond a change of scale."""
     rng = np.random.default_rng(seed)
     grown = _grown(first, last)
 
-    def without(masks: list[np.ndarray]) -> np.ndarray:
+    def without(masks: list[np.ndarray], rescale: bool = False) -> np.ndarray:
         weights = [w.copy() for w in last]
         for i, mask in enumerate(masks):
             weights[2 * i][mask] = 0
+            if rescale:
+                weights[2 * i] /= np.maximum(1 - mask.mean(0), 1 / mask.shape[0])  # per unit: its inputs kept
         return _correct(model, weights, x, y)
 
     def same_count(mask: np.ndarray) -> np.ndarray:
@@ -61,10 +66,13 @@ def _ablations(model, first: list[np.ndarray], last: list[np.ndarray], x: np.nda
         return picked.reshape(mask.shape)
 
     kernels = [last[2 * i] for i in range(len(grown))]
-    out = {"full": _correct(model, last, x, y), "grown": without(grown),
-           "count": np.mean([without([same_count(m) for m in grown]) for _ in range(draws)], axis=0),
-           "norm": np.mean([without([same_norm(m, k) for m, k in zip(grown, kernels)]) for _ in range(draws)],
-                           axis=0)}
+    full, removed = _correct(model, last, x, y), without(grown)
+    count = np.mean([without([same_count(m) for m in grown]) for _ in range(draws)], axis=0)
+    norm_masks = [[same_norm(m, k) for m, k in zip(grown, kernels)] for _ in range(draws)]
+    out = {"full": full, "grown": removed, "count": count,
+           "norm": np.mean([without(masks) for masks in norm_masks], axis=0),
+           "grown_rescaled": without(grown, rescale=True),
+           "norm_rescaled": np.mean([without(masks, rescale=True) for masks in norm_masks], axis=0)}
     model.set_weights(last)
     return out
 

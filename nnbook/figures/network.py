@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from nnbook.evidence import fact, paired
+from nnbook.evidence import equivalent, fact, paired
 from nnbook.figures.style import Table, color, mean_range, num, pct, strong, tidy
 from nnbook.registry import figure, table, values
 
@@ -125,7 +125,8 @@ def _change_values(r: dict) -> dict:
 
 
 def _ablation_values(r: dict) -> dict:
-    acc = {k: r[f"seeds_ablate_{k}"] for k in ("full", "grown", "count", "norm")}  # seed, validation digit
+    acc = {k: r[f"seeds_ablate_{k}"] for k in ("full", "grown", "count", "norm", "grown_rescaled", "norm_rescaled")}
+    # seed, validation digit
     mean = {k: v.mean(1) for k, v in acc.items()}
     share, norm = r["seeds_grown_share"], r["seeds_grown_norm_share"]  # seed, layer
     edges = [(np.abs(r[f"graph_w{i}_trained"]).max(), np.abs(r[f"graph_w{i}_initial"]).max()) for i in range(3)]
@@ -134,6 +135,14 @@ def _ablation_values(r: dict) -> dict:
     norm_test = paired(mean["norm"], mean["grown"], points=True, examples=(acc["norm"], acc["grown"]),
                        what="random weights of the same squared norm removed minus the grown weights removed, "
                             "validation accuracy")
+    rescaled_test = paired(mean["norm_rescaled"], mean["grown_rescaled"], points=True,
+                           examples=(acc["norm_rescaled"], acc["grown_rescaled"]),
+                           what="with each unit's surviving weights scaled up by the share kept: random weights "
+                                "of the same squared norm removed minus the grown weights removed, validation accuracy")
+    scale_test = equivalent(mean["norm_rescaled"], mean["norm"], RESCALE_MARGIN, points=True,
+                            examples=(acc["norm_rescaled"], acc["norm"]),
+                            what="random weights of the same squared norm removed, survivors scaled up minus not "
+                                 "scaled, validation accuracy")
     out = {**{f"outside-{i + 1}": pct(v, 1) for i, v in enumerate(share[0])},
            **{f"norm-share-{i + 1}": pct(v, 0) for i, v in enumerate(norm[0])},
            "norm-share-range": f"{pct(norm.min(), 0)}–{pct(norm.max(), 0)}",
@@ -146,11 +155,21 @@ def _ablation_values(r: dict) -> dict:
            "count-matter": count_test.claim("removing the grown weights costs more accuracy than removing as many "
                                             "weights chosen at random"),
            "norm-matter": norm_test.claim("removing the grown weights costs more accuracy than removing random "
-                                          "weights that hold as much of each layer's squared norm")}
+                                          "weights that hold as much of each layer's squared norm"),
+           "ablate-grown-rescaled": mean_range(mean["grown_rescaled"], pct),
+           "ablate-norm-rescaled": mean_range(mean["norm_rescaled"], pct),
+           "rescaled-test": rescaled_test.description(), "scale-test": scale_test.description(),
+           "rescale-margin": f"{RESCALE_MARGIN * 100:.0f}",
+           "rescaled-matter": rescaled_test.claim("with the surviving weights scaled up to restore each unit's "
+                                                  "expected sum, removing the grown weights still costs more "
+                                                  "accuracy than removing random weights of the same squared norm"),
+           "scale-same": scale_test.claim("scaling the survivors up changes the accuracy that the random "
+                                          "same-norm removal leaves by less than the margin")}
     return out
 
 
 ABLATION_DRAWS = 3  # random removals per seed, as in the experiment
+RESCALE_MARGIN = 0.02  # what "does not change" the same-norm control's accuracy means: a tenth of the gap at issue
 
 
 def _log_values(r: dict) -> dict:
