@@ -7,7 +7,8 @@ import numpy as np
 
 from nnbook.experiments.sequences import (EARLY, FEATURES, TOKENS, init_weights, marked_task, positional_encoding,
                                           recurrent, recurrent_states, transformer)
-from nnbook.figures.sequences import hand_attention, mark_weight, memory_values, position_values, reach_values
+from nnbook.figures.sequences import (hand_attention, mark_weight, memory_values, onset_values, position_values,
+                                     reach_values)
 
 
 def test_marked_task_answers_the_marked_token():
@@ -148,3 +149,16 @@ def test_reach_experiment_and_its_control(smoke_book):
     out = reach_values(r)
     assert out["window-guesses"].evidence.control_name.startswith("full attention")
     assert out["seeds-longest"].startswith(("all", "of the"))
+
+
+def test_onset_experiment_counts_runs_and_fits_a_slope(smoke_book):
+    """The LSTM between the lengths where it learns and where it does not: every run is counted once,
+    and the slope's verdict is one of the evidence module's words."""
+    r = smoke_book.result("sequences/onset").values
+    seeds, test = int(r["seeds"]), int(r["test_rows"])
+    assert r["correct"].shape == (len(r["lengths"]), seeds, test) and r["correct"].dtype == bool
+    out = onset_values(r)
+    assert int(out["runs"]) == len(r["lengths"]) * seeds
+    assert 0 <= int(out["learned"]) + int(out["near-guessing"]) <= int(out["runs"])
+    assert out["slope-verdict"] in ("above 0", "below 0", "no clear difference (the interval covers 0)")
+    assert len(out["best"].split(", ")) == len(r["lengths"])

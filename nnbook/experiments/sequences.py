@@ -329,6 +329,33 @@ def reach(lengths: list[int], window: int, width: int, train: int, test: int, se
     return out
 
 
+@experiment("sequences/onset", seed=31,
+            full={"lengths": [25, 30, 35, 40, 45], "width": 20, "train": 2000, "test": 500, "seeds": 5,
+                  "epochs": 10, "batch": 100, "lr": 0.01, "clip": 1.0},
+            smoke={"lengths": [6, 9], "width": 2, "train": 200, "test": 60, "seeds": 2, "epochs": 2,
+                   "batch": 100, "lr": 0.01, "clip": 1.0},
+            title="The LSTM of the memory task between the lengths it learns and the lengths it does not")
+def onset(lengths: list[int], width: int, train: int, test: int, seeds: int, epochs: int, batch: int,
+          lr: float, clip: float, seed: int) -> dict:
+    """The marked-token task at lengths between those of `memory` where its LSTM learns and where it
+    does not, on fresh sequences and fresh initial weights, trained the same way."""
+    begun = time.perf_counter()
+    data_rng = np.random.default_rng(seed)
+    out: dict = {"lengths": np.array(lengths), "width": width, "tokens": TOKENS, "train_rows": train,
+                 "test_rows": test, "seeds": seeds, "epochs": epochs, "batch": batch, "lr": lr}
+    correct = []
+    for length in lengths:
+        x, y, _ = marked_task(train, length, data_rng)
+        x_test, y_test, _ = marked_task(test, length, data_rng)
+        trainer = Trainer("lstm", width, [seed * 1000 + 10 * s for s in range(seeds)], length, lr=lr, clip=clip)
+        trainer.fit(x, y, epochs, batch, np.random.default_rng(seed + length))
+        correct.append(trainer.correct(x_test, y_test))
+        out["params"] = trainer.params
+    out["correct"] = np.array(correct)  # (lengths, seeds, test examples)
+    out["total_seconds"] = time.perf_counter() - begun
+    return out
+
+
 @experiment("sequences/position", seed=29,
             full={"length": 20, "width": 16, "train": 2000, "test": 500, "seeds": 5, "epochs": 10, "batch": 100,
                   "lr": 0.01, "clip": 1.0},

@@ -287,10 +287,13 @@ def reach(r: dict) -> tuple[go.Figure, Table]:
     return tidy(fig, height=420, top=60), (header, rows)
 
 
+NEAR_GUESSING = 0.05  # a run "no better than guessing": within five points above it
+
+
 def _seed_words(acc: np.ndarray, chance: float) -> str:
     """Each seed's accuracy in words, grouped: 'all 5 seeds answer every sequence right', or 'two
     answer every sequence right, one 87%, two no better than guessing'."""
-    perfect, guessing = acc == 1, acc < chance + 0.05
+    perfect, guessing = acc == 1, acc < chance + NEAR_GUESSING
     if perfect.all():
         return f"all {len(acc)} seeds answer every test sequence right"
     parts = [f"{int(perfect.sum())} answer every test sequence right"] if perfect.any() else []
@@ -327,6 +330,43 @@ def reach_values(r: dict) -> dict:
             "window-guesses": guesses.claim(f"limited to the last {r['window']} steps, which no longer hold the "
                                             "mark, the transformer does no better than guessing, within 5 points"),
             "window-guesses-test": guesses.description()}
+
+
+@figure("sequences/onset", uses="sequences/onset",
+        caption="The LSTM of the memory task between the lengths where it learned and where it did not, on fresh "
+                "sequences and fresh initial weights: test accuracy against the length (line: means over seeds, "
+                "bands: 95 % intervals with the test set's sampling error, dots: single seeds). The dashed line "
+                "is guessing.")
+def onset(r: dict) -> tuple[go.Figure, Table]:
+    fig = go.Figure()
+    lengths = r["lengths"].astype(float)
+    _accuracy_line(fig, lengths, r["correct"], color(COLORS["lstm"]), "LSTM")
+    _accuracy_axes(fig, lengths, r["tokens"], "bottom left")
+    acc = r["correct"].mean(-1)
+    header = ["length", "LSTM: mean (interval)", "each seed"]
+    rows = [[str(int(n)), _ci(r["correct"][j]), ", ".join(pct(a, 0) for a in acc[j])]
+            for j, n in enumerate(r["lengths"])]
+    return tidy(fig, height=400, top=40), (header, rows)
+
+
+LEARNED = 0.75  # a run "found the mark": it answers at least three in four test sequences right
+
+
+@values("sequences/onset-values", uses="sequences/onset")
+def onset_values(r: dict) -> dict:
+    acc = r["correct"].mean(-1)  # length, seed
+    chance = 1 / r["tokens"]
+    slope = trend(r["lengths"] / 10, 100 * acc.T, increasing=False,
+                  what="LSTM test accuracy against the length, in points per ten more steps")
+    learned, near = acc >= LEARNED, acc < chance + NEAR_GUESSING
+    lengths = [str(int(n)) for n in r["lengths"]]
+    return {"lengths": ", ".join(lengths[:-1]) + " and " + lengths[-1], "seeds": str(r["seeds"]),
+            "runs": str(acc.size), "learned-limit": pct(LEARNED, 0), "learned": str(int(learned.sum())),
+            "learned-lengths": str(int(learned.any(1).sum())), "length-count": str(len(lengths)),
+            "near-guessing": str(int(near.sum())), "near-margin": f"{NEAR_GUESSING * 100:.0f}", "means": ", ".join(pct(m, 0) for m in acc.mean(1)),
+            "none-learned": " and ".join(n for n, k in zip(lengths, learned.any(1)) if not k) or "none",
+            "best": ", ".join(pct(a, 0) for a in acc.max(1)), "worst": ", ".join(pct(a, 0) for a in acc.min(1)),
+            "slope-test": slope.summary(), "slope-verdict": slope.verdict}
 
 
 # -- cost ----------------------------------------------------------------------------------------
