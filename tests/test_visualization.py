@@ -94,8 +94,8 @@ def test_every_seed_trains_and_the_pixel_baseline_is_fixed(smoke_book):
     assert r["seed_ink_trained"].shape == r["seed_ink_untrained"].shape == (seeds, methods, r["stats"])
     assert r["seed_similarity"].shape == (seeds, methods, r["stats"])
     assert (np.abs(r["seed_similarity"]) <= 1 + 1e-9).all()
-    assert r["seed_deletion"].shape == (seeds, methods + 1, len(r["fractions"]))
-    assert r["seed_deletion_auc"].shape == (seeds, methods + 1, r["stats"])
+    assert r["seed_deletion"].shape == (seeds, methods + 2, len(r["fractions"]))  # and the random and brightness orders
+    assert r["seed_deletion_auc"].shape == (seeds, methods + 2, r["stats"])
     assert np.allclose(r["seed_deletion"][:, :, 0], r["seed_deletion"][:, :1, 0]), \
         "with nothing removed every ranking starts from the same probabilities"
     assert r["seed_probe_before"].shape == r["seed_probe_after"].shape == (seeds,)
@@ -146,6 +146,23 @@ def test_correlated_groups_join_twins_and_keep_loners_apart():
     x = np.column_stack([base[:, 0], base[:, 0] + 0.05 * rng.normal(size=500), base[:, 1]])
     groups = correlated_groups(x, 0.9)
     assert groups[0] == groups[1] != groups[2]
+
+
+def test_the_deletion_controls_can_fail(smoke_book):
+    """Brightness and the untrained network's maps are orders a map must beat; the claims that a method
+    beats brightness carry the untrained maps as their natural control."""
+    from nnbook.figures.visualization import FAITHFUL, deletion_controls
+
+    r = smoke_book.result("visualization/cnn").values
+    seeds, stats = int(r["seeds"]), int(r["stats"])
+    assert list(r["rankings"])[-2:] == ["random", "brightness"]
+    assert r["seed_deletion_auc"].shape == (seeds, len(r["rankings"]), stats)
+    assert r["seed_deletion_untrained_auc"].shape == (seeds, len(r["attributions"]), stats)
+    made = deletion_controls(r)
+    for m in FAITHFUL:
+        evidence = made[f"{m}-beats-brightness"].evidence
+        assert evidence.control_name.endswith("untrained network") and evidence.control is not None
+    assert "gradcam-beats-brightness" not in made and "gradcam-behind-brightness" in made
 
 
 def test_deletion_and_integrated_similarity_are_reported_not_claimed(smoke_book):

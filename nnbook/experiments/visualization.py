@@ -282,11 +282,11 @@ def cnn(train: int, val: int, epochs: int, batch: int, lr: float, filters: list[
     probe, labels = x_val[:points], y_val[:points]
     probe_x, probe_y = x_train[:probe_rows], split.y_train[:probe_rows]
     images, classes = x_val[:stats], y_val[:stats]
-    rankings = (*ATTRIBUTIONS, "random")
+    rankings = (*ATTRIBUTIONS, "random", "brightness")
     per_seed: dict[str, list] = {k: [] for k in (
         "val_accuracy", "loss", "acc_before", "top_answer_before", "top_answer_count_before", "nn_hidden_before",
         "nn_hidden_after", "probe_before", "probe_after", "ink_trained", "ink_untrained", "similarity",
-        "deletion", "deletion_auc")}
+        "deletion", "deletion_auc", "deletion_untrained_auc")}
     for s in range(seeds):
         trainer.start(seed + s)
         untrained.set_weights(model.get_weights())
@@ -311,10 +311,18 @@ def cnn(train: int, val: int, epochs: int, batch: int, lr: float, filters: list[
         per_seed["ink_untrained"].append([ink_share(untrained_maps[m], images) for m in ATTRIBUTIONS])
         per_seed["similarity"].append([rank_similarity(trained_maps[m], untrained_maps[m]) for m in ATTRIBUTIONS])
         random_rank = rng.random(images.shape).astype(np.float32)
-        curves = np.array([deletion_curve(model, images, classes, trained_maps[m] if m != "random" else random_rank,
-                                          fractions) for m in rankings])  # ranking, fraction, image
+        # two controls: a random order, and the ink by brightness alone (ties broken at random, below
+        # one grey level), which any map that merely finds the ink should match
+        controls = {"random": random_rank, "brightness": images + random_rank * 1e-3}
+        area = lambda curves: np.trapezoid(curves, fractions, axis=1) / (fractions[-1] - fractions[0])  # noqa: E731
+        curves = np.array([deletion_curve(model, images, classes, controls.get(m, trained_maps.get(m)), fractions)
+                           for m in rankings])  # ranking, fraction, image
         per_seed["deletion"].append(curves.mean(axis=2))
-        per_seed["deletion_auc"].append(np.trapezoid(curves, fractions, axis=1) / (fractions[-1] - fractions[0]))
+        per_seed["deletion_auc"].append(area(curves))
+        # the untrained network's maps, used to delete from the trained one: a map that reads the trained
+        # network should put what it needs first better than a map of a network that learned nothing
+        per_seed["deletion_untrained_auc"].append(area(np.array(
+            [deletion_curve(model, images, classes, untrained_maps[m], fractions) for m in ATTRIBUTIONS])))
         if s == 0:
             first = first_seed_analysis(model, untrained, x_val, y_val, shown, stats, smooth_samples, smooth_noise,
                                         ig_steps, patch, stride, rng)

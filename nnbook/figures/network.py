@@ -172,6 +172,21 @@ ABLATION_DRAWS = 3  # random removals per seed, as in the experiment
 RESCALE_MARGIN = 0.02  # what "does not change" the same-norm control's accuracy means: a tenth of the gap at issue
 
 
+def _swap_values(r: dict) -> dict:
+    """Epochs after the first whose average over the steps lies below the loss measured at their end: the
+    training loss rose over the epoch's last steps."""
+    later = r["seeds_loss"][:, 1:] < r["seeds_train_loss_end"][:, 1:]  # seed, epoch after the first
+    first_run = np.flatnonzero(later[0]) + 2
+    return {"swaps": str(int(later.sum())), "swap-total": str(later.size),
+            "swap-seeds": str(int(later.any(1).sum())),
+            "swap-first-epochs": ("epochs " if len(first_run) > 1 else "epoch ") + _and([str(e) for e in first_run])
+            if len(first_run) else "no epoch"}
+
+
+def _and(words: list[str]) -> str:
+    return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)
+
+
 def _log_values(r: dict) -> dict:
     best = int(np.argmin(r["val_loss"]))
     epoch1 = paired(r["seeds_loss"][:, 0], r["seeds_train_loss_end"][:, 0],
@@ -182,6 +197,7 @@ def _log_values(r: dict) -> dict:
             "confidence-at-min": pct(r["val_confidence"][best]), "confidence-end": pct(r["val_confidence"][-1]),
             "wrong-loss-at-min": num(r["val_loss_wrong"][best]), "wrong-loss-end": num(r["val_loss_wrong"][-1]),
             "right-loss-at-min": num(r["val_loss_right"][best]), "right-loss-end": num(r["val_loss_right"][-1]),
+            **_swap_values(r),
             "epoch1-average": epoch1.claim("after epoch 1, Keras's training loss (an average over the epoch) is "
                                            "above the training loss measured with the weights at the end of the "
                                            "epoch")}

@@ -137,22 +137,22 @@ def randomisation(r: dict) -> tuple[go.Figure, Table]:
     return tidy(fig, height=380, top=50), (["method", "each seed"], rows)
 
 
-RANKING_NAMES = ATTRIBUTION_NAMES | {"random": "random order"}
+RANKING_NAMES = ATTRIBUTION_NAMES | {"random": "random order", "brightness": "ink by brightness"}
+CONTROL_LINES = {"random": ("#7f7f7f", "dash"), "brightness": ("#7f7f7f", "dot")}
 
 
 @figure("visualization/deletion", uses="visualization/cnn",
         caption="Deletion curves of the trained network: the probability of each digit's true class after the "
-                "pixels a method ranks highest are set to black, against the share of pixels removed, with a "
-                "random ranking for comparison. A faster fall than the random order's shows that a ranking puts "
-                "pixels the answer depends on first; the random order removes mostly blank pixels, so any "
-                "ranking that puts ink first clears it. Lines: the mean over digits and seeds.")
+                "pixels a method ranks highest are set to black, against the share of pixels removed, with two "
+                "orders for comparison (grey): a random one (dashed), which removes mostly blank pixels, and "
+                "the ink by brightness alone (dotted), which any ranking that merely finds the ink should "
+                "match. Lines: the mean over digits and seeds.")
 def deletion(r: dict) -> tuple[go.Figure, Table]:
     curves = r["seed_deletion"]  # seed, ranking, fraction
     fig = go.Figure()
     for k, key in enumerate(r["rankings"]):
         fig.add_scatter(x=r["fractions"], y=curves[:, k].mean(0), mode="lines+markers", name=RANKING_NAMES[key],
-                        line={"color": "#7f7f7f" if key == "random" else color(k),
-                              "dash": "dash" if key == "random" else "solid"},
+                        line=dict(zip(("color", "dash"), CONTROL_LINES.get(key, (color(k), "solid")))),
                         hovertemplate=f"{RANKING_NAMES[key]}: %{{y:.0%}} with %{{x:.0%}} removed<extra></extra>")
     fig.update_layout(xaxis={"title": "share of pixels removed", "tickformat": ".0%"},
                       yaxis={"title": "probability of the true class", "tickformat": ".0%", "range": [0, 1.02]})
@@ -161,6 +161,40 @@ def deletion(r: dict) -> tuple[go.Figure, Table]:
     rows = [[RANKING_NAMES[key]] + [pct(v, 0) for v in curves[:, k].mean(0)] + [", ".join(f"{a:.2f}" for a in auc[:, k])]
             for k, key in enumerate(r["rankings"])]
     return tidy(fig, height=400, top=60), (header, rows)
+
+
+FAITHFUL = ("gradient", "smoothgrad", "integrated")  # the methods the page says pass the deletion controls
+
+
+def deletion_controls(r: dict) -> dict:
+    """Each method's deletion area against the ink by brightness alone (the order any map that merely finds
+    the ink should match) and against the same method's map of the untrained network, both deleting from the
+    trained network. The claims that a method beats brightness have the untrained maps as natural control."""
+    auc, untrained = r["seed_deletion_auc"], r["seed_deletion_untrained_auc"]  # seed, ranking or method, digit
+    bright = list(r["rankings"]).index("brightness")
+    out = {"auc-untrained-" + m: f"{untrained[:, i].mean():.2f}" for i, m in enumerate(r["attributions"])}
+    for i, m in enumerate(r["attributions"]):
+        name = ATTRIBUTION_NAMES[m]
+        vs_bright = paired(auc[:, bright].mean(1), auc[:, i].mean(1), examples=(auc[:, bright], auc[:, i]),
+                           what=f"area under the deletion curve, ink by brightness minus {name}",
+                           control=(auc[:, bright].mean(1), untrained[:, i].mean(1)),
+                           control_name=f"{name}'s maps of the untrained network")
+        vs_untrained = paired(untrained[:, i].mean(1), auc[:, i].mean(1), examples=(untrained[:, i], auc[:, i]),
+                              what=f"area under the deletion curve, {name} of the untrained minus of the trained "
+                                   "network")
+        out |= {f"{m}-vs-brightness": vs_bright.summary(), f"{m}-vs-untrained": vs_untrained.summary(),
+                f"{m}-vs-untrained-verdict": vs_untrained.verdict}
+        if m in FAITHFUL:
+            out |= {f"{m}-beats-brightness": vs_bright.claim(f"{name}'s order lowers the true class's probability "
+                                                             "faster than deleting the ink by brightness"),
+                    f"{m}-beats-untrained": vs_untrained.claim(f"{name}'s maps of the trained network make a faster "
+                                                               "deletion than its maps of the untrained network")}
+    behind = paired(auc[:, list(r["attributions"]).index("gradcam")].mean(1), auc[:, bright].mean(1),
+                    examples=(auc[:, list(r["attributions"]).index("gradcam")], auc[:, bright]),
+                    what="area under the deletion curve, Grad-CAM minus ink by brightness")
+    out["gradcam-behind-brightness"] = behind.claim("Grad-CAM's order lowers the true class's probability more "
+                                                    "slowly than deleting the ink by brightness")
+    return out
 
 
 # -- feature maps --------------------------------------------------------------------------
@@ -406,6 +440,7 @@ def cnn_values(r: dict) -> dict:
                                    what=f"area under the deletion curve, random order minus {ATTRIBUTION_NAMES[k]}"
                                    ).summary() for k, i in (("gradient", g), ("smoothgrad", sg), ("integrated", ig), ("gradcam", cam))},
         "best-deletion": ATTRIBUTION_NAMES[r["attributions"][int(np.argmin(auc[:, :rnd].mean(axis=(0, 2))))]],
+        **deletion_controls(r),
         "groups-above-chance": paired(before, constant(0.1), points=True, what="untrained hidden layer: digits whose "
                                       "nearest neighbour has the same class, minus one in ten").claim(
             "before training the hidden layer already groups similar digits, well above one in ten"),
