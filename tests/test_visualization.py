@@ -163,6 +163,7 @@ def test_the_deletion_controls_can_fail(smoke_book):
         evidence = made[f"{m}-beats-brightness"].evidence
         assert evidence.control_name.endswith("untrained network") and evidence.control is not None
     assert "gradcam-beats-brightness" not in made and "gradcam-behind-brightness" in made
+    assert r["seed_smooth_floor"].shape == (seeds, stats) and (np.abs(r["seed_smooth_floor"]) <= 1 + 1e-9).all()
 
 
 def test_deletion_and_integrated_similarity_are_reported_not_claimed(smoke_book):

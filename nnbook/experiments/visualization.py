@@ -155,6 +155,7 @@ def probe_accuracy(train_features: np.ndarray, train_labels: np.ndarray, feature
 
 
 ATTRIBUTIONS = ("gradient", "smoothgrad", "integrated", "gradcam")
+FLOOR = 10_000  # offset of the seeds that draw the second SmoothGrad noise
 
 
 def attributions(model, images: np.ndarray, classes: np.ndarray, smooth_samples: int, smooth_noise: float,
@@ -286,7 +287,7 @@ def cnn(train: int, val: int, epochs: int, batch: int, lr: float, filters: list[
     per_seed: dict[str, list] = {k: [] for k in (
         "val_accuracy", "loss", "acc_before", "top_answer_before", "top_answer_count_before", "nn_hidden_before",
         "nn_hidden_after", "probe_before", "probe_after", "ink_trained", "ink_untrained", "similarity",
-        "deletion", "deletion_auc", "deletion_untrained_auc")}
+        "deletion", "deletion_auc", "deletion_untrained_auc", "smooth_floor")}
     for s in range(seeds):
         trainer.start(seed + s)
         untrained.set_weights(model.get_weights())
@@ -310,6 +311,10 @@ def cnn(train: int, val: int, epochs: int, batch: int, lr: float, filters: list[
         per_seed["ink_trained"].append([ink_share(trained_maps[m], images) for m in ATTRIBUTIONS])
         per_seed["ink_untrained"].append([ink_share(untrained_maps[m], images) for m in ATTRIBUTIONS])
         per_seed["similarity"].append([rank_similarity(trained_maps[m], untrained_maps[m]) for m in ATTRIBUTIONS])
+        # SmoothGrad's noise floor: a second map of the same trained network with fresh noise (its own
+        # generator, so that every other result keeps its draws)
+        again = smoothgrad(model, images, classes, smooth_samples, smooth_noise, np.random.default_rng(FLOOR + seed + s))
+        per_seed["smooth_floor"].append(rank_similarity(trained_maps["smoothgrad"], again))
         random_rank = rng.random(images.shape).astype(np.float32)
         # two controls: a random order, and the ink by brightness alone (ties broken at random, below
         # one grey level), which any map that merely finds the ink should match

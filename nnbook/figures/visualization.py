@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from nnbook.evidence import fact, paired
-from nnbook.figures.style import Table, color, num, pct, tidy
+from nnbook.figures.style import Table, color, mean_range, num, pct, tidy
 from nnbook.registry import figure, table, values
 
 METHODS = {"gradient": "gradient", "smoothgrad": "SmoothGrad", "integrated": "integrated gradients",
@@ -161,6 +161,19 @@ def deletion(r: dict) -> tuple[go.Figure, Table]:
     rows = [[RANKING_NAMES[key]] + [pct(v, 0) for v in curves[:, k].mean(0)] + [", ".join(f"{a:.2f}" for a in auc[:, k])]
             for k, key in enumerate(r["rankings"])]
     return tidy(fig, height=400, top=60), (header, rows)
+
+
+def smooth_floor(r: dict) -> dict:
+    """How far two SmoothGrad maps of the same trained network agree, each with its own noise: the most the
+    randomisation test's trained-against-untrained similarity could reach for this method."""
+    floor, similarity = r["seed_smooth_floor"], r["seed_similarity"][:, method_index(r, "smoothgrad")]
+    below = paired(floor.mean(1), similarity.mean(1), examples=(floor, similarity),
+                   what="rank correlation of two SmoothGrad maps of the same trained network minus that of its "
+                        "maps of the trained and the untrained network")
+    return {"smooth-floor": f"{floor.mean():.2f}", "smooth-floor-seeds": mean_range(floor.mean(1), lambda v: f"{v:.2f}"),
+            "smooth-beyond-floor": below.claim("SmoothGrad's maps of the trained and the untrained network agree "
+                                               "less than two of its maps of the same trained network do"),
+            "smooth-beyond-floor-test": below.summary()}
 
 
 FAITHFUL = ("gradient", "smoothgrad", "integrated")  # the methods the page says pass the deletion controls
@@ -441,6 +454,7 @@ def cnn_values(r: dict) -> dict:
                                    ).summary() for k, i in (("gradient", g), ("smoothgrad", sg), ("integrated", ig), ("gradcam", cam))},
         "best-deletion": ATTRIBUTION_NAMES[r["attributions"][int(np.argmin(auc[:, :rnd].mean(axis=(0, 2))))]],
         **deletion_controls(r),
+        **smooth_floor(r),
         "groups-above-chance": paired(before, constant(0.1), points=True, what="untrained hidden layer: digits whose "
                                       "nearest neighbour has the same class, minus one in ten").claim(
             "before training the hidden layer already groups similar digits, well above one in ten"),
