@@ -313,9 +313,11 @@ def imbalanced_scores(r: dict, digit: int) -> dict[str, np.ndarray]:
 
 
 def share_sweep(r: dict, digit: int) -> dict[str, np.ndarray]:
-    """`rare_scores` at every share of SHARES: metric -> (shares, runs, draws)."""
-    rows, rng = np.arange(len(r["y_true"])), np.random.default_rng(0)
-    sweep = [rare_scores(r, digit, share, rows, DRAWS, rng) for share in SHARES]
+    """`rare_scores` at every share of SHARES: metric -> (shares, runs, draws). Each share draws from a
+    generator of its own, started as `imbalanced_scores` starts it, so that at RARE_SHARE the sweep and
+    the page read the same rare sets."""
+    rows = np.arange(len(r["y_true"]))
+    sweep = [rare_scores(r, digit, share, rows, DRAWS, np.random.default_rng(0)) for share in SHARES]
     return {k: np.array([s[k] for s in sweep]) for k in sweep[0]}
 
 
@@ -1080,6 +1082,24 @@ def imbalance_values(r: dict) -> dict:
                                                       "weighted one")}
 
 
+NULL_DRAWS = 200  # simulated test sets of a network calibrated by construction
+NULL_QUANTILE = 0.975  # an observed error above this share of the calibrated network's is unusual for it
+
+
+def calibrated_eces(y: np.ndarray, probs: np.ndarray, draws: int = NULL_DRAWS) -> np.ndarray:
+    """The expected calibration error that a network calibrated by construction would show on the same
+    images: its top answers keep their probabilities, and each is right with exactly that probability.
+    What remains is the binned estimator's own bias and noise. Shaped (runs, draws)."""
+    rng = np.random.default_rng(0)
+    out = np.empty((len(probs), draws))
+    for k, p in enumerate(probs):
+        confidence, answer = p.max(axis=1).astype(np.float64), p.argmax(axis=1)
+        for d in range(draws):
+            right = rng.random(len(y)) < confidence
+            out[k, d] = reliability(np.where(right, answer, (answer + 1) % p.shape[1]), p)["ece"]
+    return out
+
+
 def calibration_values(r: dict) -> dict:
     """Log-loss and calibration over the runs, with the test-set term."""
     y, n = r["y_true"], len(r["y_true"])
@@ -1091,7 +1111,12 @@ def calibration_values(r: dict) -> dict:
     matches = resampled(lambda rows: confidence[:, rows].mean(axis=1) - right[:, rows].mean(axis=1), n, same=True,
                         margin=CALIBRATION_MARGIN, points=True,
                         what="mean probability of the top answer minus accuracy")
+    null = calibrated_eces(y, r["probs"])  # run, draw
+    beyond = int(np.sum(np.array(eces) > np.percentile(null, 100 * NULL_QUANTILE, axis=1)))
     return {"log-loss": mean_sd(losses, lambda v: f"{v:.3f}"), "ece": mean_sd(eces, pct),
+            "ece-calibrated": pct(null.mean()),
+            "ece-calibrated-range": f"{pct(np.percentile(null, 2.5))} to {pct(np.percentile(null, 97.5))}",
+            "ece-beyond": str(beyond), "ece-quantile": pct(NULL_QUANTILE, 1), "ece-runs": str(len(eces)), "ece-draws": str(null.shape[1]),
             "mean-confidence": pct(confidence.mean()), "mean-accuracy": pct(right.mean()),
             "confidence-gap": f"{100 * abs(gap):.1f}", "calibration-margin": f"{100 * CALIBRATION_MARGIN:g}",
             "confidence-matches": matches.claim("on average, the probability of the top answer matches the share "
