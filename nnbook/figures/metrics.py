@@ -1076,6 +1076,7 @@ def imbalance_values(r: dict) -> dict:
                                "positives leaves that share unchanged on average; a draw moves it only by the luck "
                                "of which positives were kept"),
             "ap-falls": ap_falls.claim("making the digit rare lowers average precision"),
+            "ap-falls-test": ap_falls.summary(),
             "precision-falls": fact("it cannot do otherwise: every negative is kept, so the false positives stay "
                                     "as they were, while the true positives can only be fewer"),
             "rare-averages-part": averages_part.claim("where the digit is rare, the macro-average F1 is below the "
