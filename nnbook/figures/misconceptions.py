@@ -384,6 +384,10 @@ def data_values(r: dict) -> dict:
         "right-per-class-high": f"{rows_per_class * (1 - LABEL_NOISE['high']):.0f}",
         "wrong-per-class-high": f"{rows_per_class * LABEL_NOISE['high']:.0f}",
         **{f"memorised-{name}": pct(m.mean(), 0) for name, m in memorised.items()},
+        # a network that ignored the wrong labels, right about the true digit as often as on new digits,
+        # matches a wrong label only when its own mistake lands on that one of the nine other digits
+        **{f"ignoring-{name}": pct((1 - acc.mean()) / 9, 1) for name, acc in noise_at.items()},
+        **{f"val-acc-{name}": pct(acc.mean(), 0) for name, acc in noise_at.items()},
         **{f"noise-{name}-train-acc": pct(r["noise_train_accuracy"][:, k].mean(), 0) for name, k in level.items()},
         "clean-train-acc": pct(r["noise_train_accuracy"][:, 0].mean()),
         "noise-high-drop": f"{100 * (clean.mean() - noise_at['high'].mean()):.0f}",
