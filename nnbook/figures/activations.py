@@ -159,13 +159,29 @@ def final(r: dict) -> Table:
 
 
 def _speed_order(by_speed: list[str], loss1: dict) -> str:
-    """The activations from fastest to slowest start, neighbours whose paired first-epoch losses
-    show no clear difference joined by "≈" rather than put in an order the seeds do not settle."""
-    words = label(by_speed[0])
+    """The activations from fastest to slowest start; neighbours whose paired first-epoch losses show no
+    clear difference are grouped, "SiLU and ReLU (not told apart)", rather than put in an order the seeds
+    do not settle."""
+    groups = [[by_speed[0]]]
     for faster, slower in zip(by_speed, by_speed[1:]):
-        clear = paired(loss1[slower], loss1[faster]).verdict == "above 0"
-        words += (", " if clear else " ≈ ") + label(slower)
-    return words
+        if paired(loss1[slower], loss1[faster]).verdict == "above 0":
+            groups.append([slower])
+        else:
+            groups[-1].append(slower)
+    words = lambda g: label(g[0]) if len(g) == 1 else \
+        ", ".join(map(label, g[:-1])) + " and " + label(g[-1]) + " (not told apart)"  # noqa: E731
+    return ", ".join(words(g) for g in groups)
+
+
+def _place(order: list[str], name: str) -> str:
+    """Where `name` falls in `order`, in words: "between GELU and SiLU", "before tanh", "after sigmoid"."""
+    k = order.index(name)
+    rest = order[:k] + order[k + 1:]
+    if k == 0:
+        return f"before {label(rest[0])}"
+    if k == len(order) - 1:
+        return f"after {label(rest[-1])}"
+    return f"between {label(order[k - 1])} and {label(order[k + 1])}"
 
 
 @values("activations/training-values", uses="activations/training")
@@ -201,6 +217,7 @@ def training_values(r: dict) -> dict:
         "epochs": str(len(r["epoch"])), "train-rows": f"{r['train_rows']:,}", "val-rows": f"{r['val_rows']:,}",
         "hidden": "-".join(str(h) for h in r["hidden"]), "batch": str(r["batch"]), "lr": f"{r['lr']:g}",
         "seeds": str(r["seeds"]), "speed-order": _speed_order(by_speed, loss1),
+        "he-place": _place(sorted(names, key=lambda n: loss1[n].mean()), "relu_he"),
         "sigmoid-slowest": paired(loss1["sigmoid"], loss1[slowest_other],
                                   what=f"sigmoid minus {label(slowest_other)} (the slowest of the activations "
                                        "other than sigmoid and sigmoid − ½), first-epoch training loss").claim(
