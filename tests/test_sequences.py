@@ -147,7 +147,7 @@ def test_reach_experiment_and_its_control(smoke_book):
     assert r["window_correct"].shape == (seeds, test)
     assert r["lengths"][0] <= r["window"] < r["lengths"][-1] - EARLY, "the window misses the mark at the longest"
     out = reach_values(r)
-    assert out["window-guesses"].evidence.control_name.startswith("full attention")
+    assert "window-guesses" not in out, "a window without the mark must guess: a check of the data, not a claim"
     assert out["seeds-longest"].startswith(("all", "of the"))
 
 
