@@ -143,10 +143,11 @@ CONTROL_LINES = {"random": ("#7f7f7f", "dash"), "brightness": ("#7f7f7f", "dot")
 
 @figure("visualization/deletion", uses="visualization/cnn",
         caption="Deletion curves of the trained network: the probability of each digit's true class after the "
-                "pixels a method ranks highest are set to black, against the share of pixels removed, with two "
+                "pixels a method ranks highest (by the signed map, most positive first) are set to black, against "
+                "the share of pixels removed, with two "
                 "orders for comparison (grey): a random one (dashed), which removes mostly blank pixels, and "
-                "the ink by brightness alone (dotted), which any ranking that merely finds the ink should "
-                "match. Lines: the mean over digits and seeds.")
+                "the ink by brightness alone (dotted), brightest first, an informative order in itself. Lines: "
+                "the mean over digits and seeds.")
 def deletion(r: dict) -> tuple[go.Figure, Table]:
     curves = r["seed_deletion"]  # seed, ranking, fraction
     fig = go.Figure()
@@ -156,7 +157,7 @@ def deletion(r: dict) -> tuple[go.Figure, Table]:
                         hovertemplate=f"{RANKING_NAMES[key]}: %{{y:.0%}} with %{{x:.0%}} removed<extra></extra>")
     fig.update_layout(xaxis={"title": "share of pixels removed", "tickformat": ".0%"},
                       yaxis={"title": "probability of the true class", "tickformat": ".0%", "range": [0, 1.02]})
-    header = ["ranking"] + [f"{pct(f, 0)} removed" for f in r["fractions"]] + ["area under the curve (each seed)"]
+    header = ["ranking"] + [f"{pct(f, 0)} removed" for f in r["fractions"]] + [f"area over the first {pct(r['fractions'][-1], 0)} (each seed)"]
     auc = r["seed_deletion_auc"].mean(axis=2)  # seed, ranking
     rows = [[RANKING_NAMES[key]] + [pct(v, 0) for v in curves[:, k].mean(0)] + [", ".join(f"{a:.2f}" for a in auc[:, k])]
             for k, key in enumerate(r["rankings"])]
@@ -454,6 +455,7 @@ def cnn_values(r: dict) -> dict:
                                    ).summary() for k, i in (("gradient", g), ("smoothgrad", sg), ("integrated", ig), ("gradcam", cam))},
         "best-deletion": ATTRIBUTION_NAMES[r["attributions"][int(np.argmin(auc[:, :rnd].mean(axis=(0, 2))))]],
         **deletion_controls(r),
+        "deletion-reach": pct(float(r["fractions"][-1]), 0),
         **smooth_floor(r),
         "groups-above-chance": paired(before, constant(0.1), points=True, what="untrained hidden layer: digits whose "
                                       "nearest neighbour has the same class, minus one in ten").claim(
