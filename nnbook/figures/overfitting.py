@@ -290,7 +290,10 @@ def underfit_values(r: dict, good: int) -> dict:
                         f"{len(r['epoch']) - 1}, training loss")
     return {"long-epochs": str(int(epochs[-1])), "long-before": str(int(epochs[-2])),
             "long-train-loss": num(long[:, -1, 0].mean()), "long-train-acc": pct(long[:, -1, 1].mean()),
-            "long-val-acc": pct(long[:, -1, 3].mean()), "long-ratio": f"{epochs[-1] / (len(r['epoch']) - 1):.0f}",
+            "long-val-acc": pct(long[:, -1, 3].mean()), "long-val-acc-first": pct(long[:, 0, 3].mean()),
+            "long-val-loss": num(long[:, -1, 2].mean()), "long-val-loss-first": num(long[:, 0, 2].mean()),
+            "long-first": str(int(epochs[0])),
+            "long-train-acc-range": f"{pct(long[:, -1, 1].min(), 0)} to {pct(long[:, -1, 1].max(), 0)}", "long-ratio": f"{epochs[-1] / (len(r['epoch']) - 1):.0f}",
             "sweep-train-acc": pct(r["accuracy"][0, :, -1].mean()),
             "long-falling": falling.claim("the smallest network's training loss is still falling between the "
                                           "last two checkpoints"),
