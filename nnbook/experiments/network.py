@@ -147,6 +147,7 @@ def _seeds(model, keras, split, epochs: int, batch: int, seeds: int, seed: int, 
                                           for i, m in enumerate(grown)],
                      "first_corr": np.corrcoef(first[0].ravel(), last[0].ravel())[0, 1],
                      "rim_argmax": np.mean(_rim()[np.abs(change).argmax(0)]),
+                     "argmax_pixel": np.abs(change).argmax(0),  # per unit, the pixel of its largest change
                      **{f"ablate_{k}": v for k, v in
                         _ablations(model, first, last, split.x_val, split.y_val, first_seed).items()}})
     runs.reverse()

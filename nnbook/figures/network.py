@@ -83,6 +83,21 @@ def _mean_change(change: np.ndarray, pixels: np.ndarray) -> str:
     return num(change[pixels].mean()) if pixels.any() else "–"
 
 
+INK_BINS = 5  # groups of the movable pixels by how often they are inked, for the ink-matched baseline
+
+
+def _ink_matched_rim_share(ink: np.ndarray, rim: np.ndarray, movable: np.ndarray, argmax: np.ndarray) -> np.ndarray:
+    """Per seed, the share of units whose largest change would fall on the rim if each fell on a pixel of
+    the same ink frequency chosen without regard to rim or centre: the movable pixels are split into
+    INK_BINS groups of equal size by how often they are inked, and each unit counts the rim's share of
+    its own pixel's group. `argmax`: (seeds, units) pixel indices."""
+    edges = np.unique(np.quantile(ink[movable], np.linspace(0, 1, INK_BINS + 1)))
+    group = np.clip(np.searchsorted(edges, ink, side="right") - 1, 0, len(edges) - 2)
+    rim_share = np.array([(rim & movable & (group == g)).sum() / max((movable & (group == g)).sum(), 1)
+                          for g in range(len(edges) - 1)])
+    return rim_share[group[argmax]].mean(axis=1)
+
+
 def _change_values(r: dict) -> dict:
     ratio = r["mean_change"] / r["mean_start"]
     change = np.abs(r["first_layer_change"].astype(np.float32)).mean(1)  # per pixel, over the units
@@ -93,18 +108,19 @@ def _change_values(r: dict) -> dict:
     movable = ink > 0  # a pixel blank in every training image keeps its weights
     rarest, rare_mid = rare & (ink < RAREST), rare & (ink >= RAREST)
     base = (rim & movable).sum() / movable.sum()
-    rim_base = paired(r["seeds_rim_argmax"], np.full(len(r["seeds_rim_argmax"]), base), points=True,
-                      examples=r["units"][0],
-                      what="units whose largest first-layer change is on a rim pixel, minus the rim's share of "
-                           "the pixels that carry ink in some training image")
+    matched = _ink_matched_rim_share(ink, rim, movable, r["seeds_argmax_pixel"].astype(int))
+    rim_base = paired(r["seeds_rim_argmax"], matched, points=True, examples=r["units"][0],
+                      what="units whose largest first-layer change is on a rim pixel, minus the rim share expected "
+                           "if each unit's largest change fell on a pixel inked as often, rim or centre")
     return {"movable": str(int(movable.sum())), "rim-movable": str(int((rim & movable).sum())),
             "rim-movable-share": pct(base, 0), "rim-change": f"{change[rim & movable].mean():.4f}",
             "centre-change": f"{change[~rim & movable].mean():.4f}",
             "rare-limit": pct(RARE, 0), "common-limit": pct(COMMON, 0), "rarest-limit": pct(RAREST, 1),
             "rarest-count": str(int(rarest.sum())), "rarest-change": _mean_change(change, rarest),
             "rare-mid-count": str(int(rare_mid.sum())), "rare-mid-change": _mean_change(change, rare_mid),
-            "rim-above-base": rim_base.claim("more units have their largest change on a rim pixel than the rim's "
-                                             "share of the pixels that can move"),
+            "rim-matched": mean_range(matched, lambda v: pct(v, 0)), "ink-bins": str(INK_BINS),
+            "rim-above-base": rim_base.claim("more units have their largest change on a rim pixel than pixels "
+                                             "inked as often would give the rim"),
             "blank-on-rim": fact("every pixel that is blank in all training images lies within four pixels of the "
                                  "frame's edge"),
             **{f"change-ratio-{i + 1}": pct(v, 0) for i, v in enumerate(ratio)},
