@@ -239,19 +239,21 @@ def _multiply_adds(family: str, width: int, length: int, heads: int = 2) -> int:
 
 
 @experiment("sequences/memory", seed=28,
-            full={"lengths": [10, 20, 50, 100], "widths": {"rnn": 42, "lstm": 20, "transformer": 16},
+            full={"lengths": [10, 20, 50], "widths": {"rnn": 42, "lstm": 20, "transformer": 16},
                   "train": 2000, "test": 500, "seeds": 5, "epochs": 10, "batch": 100, "lr": 0.01, "clip": 1.0,
-                  "probe": 200, "probe_length": 20},
+                  "probe": 200, "probe_length": 20, "cost_lengths": [10, 20, 50, 100, 200, 400]},
             smoke={"lengths": [6, 12], "widths": {"rnn": 6, "lstm": 2, "transformer": 4},
                    "train": 200, "test": 60, "seeds": 2, "epochs": 2, "batch": 100, "lr": 0.01, "clip": 1.0,
-                   "probe": 20, "probe_length": 6},
+                   "probe": 20, "probe_length": 6, "cost_lengths": [6, 12, 24]},
             title="A plain RNN, an LSTM and a one-block transformer recalling a marked token among distractors")
 def memory(lengths: list[int], widths: dict[str, int], train: int, test: int, seeds: int, epochs: int, batch: int,
-           lr: float, clip: float, probe: int, probe_length: int, seed: int) -> dict:
+           lr: float, clip: float, probe: int, probe_length: int, cost_lengths: list[int], seed: int) -> dict:
     """At every length: fresh training and test sequences, the same for all families; each family
     trained from `seeds` initial weights for the same epochs and batches. Probed before and after
     training: the recurrent networks' gradients through their states at `probe_length` (a length at
-    which the LSTM learns the task), the transformer's attention weights at the longest length."""
+    which the LSTM learns the task), the transformer's attention weights at the longest length. The
+    cost in multiply-adds is counted, not trained, at `cost_lengths` (beyond the trained lengths:
+    the `long` experiment trains the transformer there)."""
     begun = time.perf_counter()
     out: dict = {"families": list(FAMILIES), "lengths": np.array(lengths), "tokens": TOKENS, "early": EARLY,
                  "train_rows": train, "test_rows": test, "seeds": seeds, "epochs": epochs, "batch": batch,
@@ -286,7 +288,8 @@ def memory(lengths: list[int], widths: dict[str, int], train: int, test: int, se
     for family in FAMILIES:
         out[f"{family}_correct"] = np.array(correct[family])  # (lengths, seeds, test examples)
         out[f"{family}_seconds"] = np.array(seconds[family], dtype=np.float32)
-        out[f"{family}_multiply_adds"] = np.array([_multiply_adds(family, widths[family], n) for n in lengths])
+        out[f"{family}_multiply_adds"] = np.array([_multiply_adds(family, widths[family], n) for n in cost_lengths])
+    out["cost_lengths"] = np.array(cost_lengths)
     out["total_seconds"] = time.perf_counter() - begun
     return out
 

@@ -267,8 +267,9 @@ def position_figure(r: dict) -> tuple[go.Figure, Table]:
 @figure("sequences/reach", uses="sequences/long",
         caption="The transformer of the memory task at hundreds of steps: test accuracy against the length, "
                 "with full attention (line: means over seeds, bands: 95 % intervals with the test set's "
-                "sampling error, dots: single seeds) and, at the longest length, with attention limited to the "
-                "last steps (a window that no longer holds the mark). The dashed line is guessing.")
+                "sampling error, dots: single seeds) and, at the longest length, the same architecture trained "
+                "and tested on only the last steps, which do not hold the mark: a check that the answer does not "
+                "leak into the data. The dashed line is guessing.")
 def reach(r: dict) -> tuple[go.Figure, Table]:
     fig = go.Figure()
     lengths = r["lengths"].astype(float)
@@ -376,11 +377,11 @@ def _worst_length(lengths: np.ndarray, acc: np.ndarray) -> dict:
        caption="What each family costs on the memory task: trainable parameters; multiply-adds of one forward "
                "pass over one sequence (for the transformer, a full block in which every position attends to "
                "every position; the model trained here computes only the last position's row, which grows "
-               "linearly), shortest and longest length. Wall-clock seconds are left out: on a shared machine "
+               "linearly), at the shortest and the longest length counted. Wall-clock seconds are left out: on a shared machine "
                "they include tracing and other processes' load.")
 def cost(r: dict) -> Table:
-    header = ["network", "parameters", f"multiply-adds, length {int(r['lengths'][0])}",
-              f"multiply-adds, length {int(r['lengths'][-1])}", "growth with length"]
+    header = ["network", "parameters", f"multiply-adds, length {int(r['cost_lengths'][0])}",
+              f"multiply-adds, length {int(r['cost_lengths'][-1])}", "growth with length"]
     rows = []
     for family in r["families"]:
         ops = r[f"{family}_multiply_adds"]
@@ -397,7 +398,7 @@ def cost(r: dict) -> Table:
                 "the layers' shapes, not timed.")
 def cost_growth(r: dict) -> tuple[go.Figure, Table]:
     fig = go.Figure()
-    lengths = r["lengths"].astype(float)
+    lengths = r["cost_lengths"].astype(float)
     for family in r["families"]:
         fig.add_scatter(x=lengths, y=r[f"{family}_multiply_adds"].astype(float), mode="lines+markers",
                         name=NAMES[family], line={"color": color(COLORS[family])},
@@ -406,7 +407,7 @@ def cost_growth(r: dict) -> tuple[go.Figure, Table]:
                       yaxis={"title": "multiply-adds per sequence", "type": "log", "exponentformat": "power"})
     header = ["length"] + [NAMES[f] for f in r["families"]]
     rows = [[str(int(n))] + [f"{int(r[f'{f}_multiply_adds'][j]):,}" for f in r["families"]]
-            for j, n in enumerate(r["lengths"])]
+            for j, n in enumerate(r["cost_lengths"])]
     return tidy(fig, height=400, top=60), (header, rows)
 
 
@@ -458,6 +459,7 @@ def memory_values(r: dict) -> dict:
         for j, n in enumerate(lengths):
             out[f"{family}-{int(n)}"] = _ci(hits[j])
     ops = {f: r[f"{f}_multiply_adds"] for f in r["families"]}
+    out["cost-shortest"], out["cost-longest"] = str(int(r["cost_lengths"][0])), str(int(r["cost_lengths"][-1]))
     out["ops-ratio-longest"] = f"{ops['transformer'][-1] / ops['lstm'][-1]:.1f}"
     out["ops-ratio-shortest"] = f"{ops['transformer'][0] / ops['lstm'][0]:.1f}"
     out["ops-fact"] = fact("the transformer's multiply-adds grow with the square of the length, the recurrent "
