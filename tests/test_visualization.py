@@ -176,3 +176,19 @@ def test_deletion_and_integrated_similarity_are_reported_not_claimed(smoke_book)
                 "integrated-similarity-test"):
         assert isinstance(made[key], str), key
     assert "integrated-less-random" not in made
+
+
+def test_units_examples_and_built_inputs(smoke_book):
+    """Dataset examples and activation maximisation: each shown unit's most active digits, in order, and an
+    input kept between black and white that the ascent built for it."""
+    from nnbook.figures.visualization import unit_values
+
+    r = smoke_book.result("visualization/cnn").values
+    units, top = r["unit_examples"].shape[:2]
+    assert r["unit_examples"].shape == (units, top, 28, 28) and r["unit_synthesised"].shape == (units, 28, 28)
+    assert ((0 <= r["unit_synthesised"]) & (r["unit_synthesised"] <= 1)).all()
+    acts = r["unit_example_activations"]
+    assert (np.diff(acts, axis=1) <= 1e-6).all(), "the examples come most active first"
+    purity = r["seed_unit_purity_after"]
+    assert purity.shape == (int(r["seeds"]), int(r["hidden"])) and ((1 / top - 1e-9 <= purity) & (purity <= 1)).all()
+    assert unit_values(r)["units-purer"].evidence is not None

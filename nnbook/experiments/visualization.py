@@ -174,6 +174,32 @@ def ink_share(attribution: np.ndarray, images: np.ndarray) -> np.ndarray:
     return (size * ink).sum(axis=1) / np.maximum(size.sum(axis=1), 1e-12)
 
 
+TOP_EXAMPLES = 6  # the digits that drive a hidden unit most, per unit
+UNITS_SHOWN = 8  # hidden units pictured: those whose activation varies most over the probe digits
+
+
+def unit_purity(hidden: np.ndarray, labels: np.ndarray, top: int = TOP_EXAMPLES) -> np.ndarray:
+    """Per hidden unit, the share of its `top` most activating digits that carry their most common
+    label (1 when all are one digit; a unit that is never active scores its first digits)."""
+    best = np.argsort(-hidden, axis=0, kind="stable")[:top]  # top, unit
+    picked = labels[best]
+    return np.array([np.bincount(picked[:, u], minlength=10).max() / top for u in range(hidden.shape[1])])
+
+
+def maximise_unit(model, unit: int, steps: int = 200, lr: float = 0.05, decay: float = 0.01) -> tuple[np.ndarray, float]:
+    """Activation maximisation: gradient ascent on an input image, from a uniform grey, of one hidden unit's
+    activation minus `decay` times the image's squared size, with pixels kept in [0, 1]. Returns the image
+    and the activation it reaches."""
+    tf, keras = tensorflow()
+    hidden = keras.Model(model.inputs[0], model.get_layer("hidden").output)
+    x = tf.Variable(np.full((1, 28, 28, 1), 0.5, np.float32))
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            objective = hidden(x, training=False)[0, unit] - decay * tf.reduce_sum(x * x)
+        x.assign(tf.clip_by_value(x + lr * tf.math.l2_normalize(tape.gradient(objective, x)), 0.0, 1.0))
+    return x.numpy()[0, ..., 0], float(hidden(x, training=False)[0, unit])
+
+
 def first_per_class(labels: np.ndarray, classes: list[int]) -> np.ndarray:
     """The index of the first example of each class in `classes`."""
     return np.array([int(np.flatnonzero(labels == c)[0]) for c in classes])
@@ -287,7 +313,8 @@ def cnn(train: int, val: int, epochs: int, batch: int, lr: float, filters: list[
     per_seed: dict[str, list] = {k: [] for k in (
         "val_accuracy", "loss", "acc_before", "top_answer_before", "top_answer_count_before", "nn_hidden_before",
         "nn_hidden_after", "probe_before", "probe_after", "ink_trained", "ink_untrained", "similarity",
-        "deletion", "deletion_auc", "deletion_untrained_auc", "smooth_floor")}
+        "deletion", "deletion_auc", "deletion_untrained_auc", "smooth_floor", "unit_purity_before",
+        "unit_purity_after")}
     for s in range(seeds):
         trainer.start(seed + s)
         untrained.set_weights(model.get_weights())
@@ -297,6 +324,8 @@ def cnn(train: int, val: int, epochs: int, batch: int, lr: float, filters: list[
         rng = np.random.default_rng(seed + s)
         per_seed["loss"].append(trainer.fit(x_train, split.y_train, epochs, rng))
         hidden_after = hidden_of(model, probe)
+        per_seed["unit_purity_before"].append(unit_purity(hidden_before, labels))
+        per_seed["unit_purity_after"].append(unit_purity(hidden_after, labels))
         per_seed["probe_after"].append(probe_accuracy(hidden_of(model, probe_x), probe_y, hidden_after, labels))
         pred_after = np.asarray(model(probe, training=False)).argmax(axis=1)
         per_seed["val_accuracy"].append(float(np.mean(np.asarray(model(x_val, training=False)).argmax(1) == y_val)))
@@ -387,6 +416,10 @@ def first_seed_analysis(model, untrained, x_val: np.ndarray, y_val: np.ndarray, 
     layers = keras.Model(model.inputs[0], [model.get_layer(name).output for name in ("conv_1", "conv_2", "hidden")])
     conv_1, conv_2, hidden_shown = (np.asarray(o) for o in layers(x_val[picks], training=False))
     probs_shown = tf.nn.softmax(model(x_val[picks], training=False)).numpy()
+    hidden_val = np.asarray(layers(x_val, training=False)[2])
+    units = np.argsort(-hidden_val.std(axis=0), kind="stable")[:UNITS_SHOWN]
+    examples = np.argsort(-hidden_val[:, units], axis=0, kind="stable")[:TOP_EXAMPLES].T  # unit, example
+    synthesised = [maximise_unit(model, int(u)) for u in units]
     f32 = lambda a: np.asarray(a, dtype=np.float32)  # noqa: E731
     return {
         "shown_images": f32(x_val[picks, ..., 0]), "shown_labels": y_val[picks],
@@ -399,6 +432,11 @@ def first_seed_analysis(model, untrained, x_val: np.ndarray, y_val: np.ndarray, 
         "conv_1": f32(conv_1[0].transpose(2, 0, 1)), "conv_2": f32(conv_2[0].transpose(2, 0, 1)),
         "conv_1_kernels": f32(model.get_layer("conv_1").kernel.numpy()[:, :, 0].transpose(2, 0, 1)),
         "hidden_shown": f32(hidden_shown),
+        "units_shown": units.astype(np.int32), "unit_examples": f32(x_val[examples][..., 0]),
+        "unit_example_labels": y_val[examples].astype(np.int8),
+        "unit_example_activations": f32(np.take_along_axis(hidden_val[:, units], examples.T, axis=0).T),
+        "unit_synthesised": f32([img for img, _ in synthesised]),
+        "unit_synthesised_activation": f32([act for _, act in synthesised]),
     }
 
 

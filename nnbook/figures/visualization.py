@@ -257,6 +257,58 @@ def feature_maps(r: dict) -> tuple[go.Figure, Table]:
     return tidy(fig, height=520, top=40), (header, rows)
 
 
+# -- what drives a hidden unit -----------------------------------------------------------------
+
+@figure("visualization/units", uses="visualization/cnn",
+        caption="What drives the trained CNN's hidden units whose activation varies most over the validation "
+                "digits, in the first seed's network. Each row is one unit: its most activating validation "
+                "digits, then the input that gradient ascent builds for it from a grey "
+                "image (activation maximisation, pixels kept between black and white; a unit that is off at the "
+                "grey start has no gradient, and its tile stays a flat grey, drawn white). Each tile is scaled "
+                "to its own brightest pixel.")
+def units(r: dict) -> tuple[go.Figure, Table]:
+    examples, synthesised = r["unit_examples"], r["unit_synthesised"]  # unit, example, 28, 28 / unit, 28, 28
+    count, top = examples.shape[:2]
+    tiles = np.concatenate([examples, synthesised[:, None]], axis=1).reshape(-1, 28, 28)
+    z, which = mosaic(tiles, top + 1)
+    fig = go.Figure()
+    fig.add_heatmap(z=np.round(z, 2), customdata=which, colorscale="Greys", reversescale=True, showscale=False,
+                    zmin=0, zmax=1, hovertemplate="tile %{customdata}: %{z:.2f} of its brightest<extra></extra>")
+    centre = lambda k: k * 29 + 13.5  # noqa: E731 - a tile's middle, in mosaic pixels
+    fig.update_xaxes(visible=True, showgrid=False, zeroline=False, tickvals=[centre(k) for k in range(top + 1)],
+                     ticktext=[f"top {k + 1}" for k in range(top)] + ["built"], side="top", constrain="domain")
+    fig.update_yaxes(showgrid=False, zeroline=False, autorange="reversed", scaleanchor="x", constrain="domain",
+                     tickvals=[centre(k) for k in range(count)],
+                     ticktext=[f"unit {int(u) + 1}" for u in r["units_shown"]])
+    header = ["unit", "labels of its most active digits", "their activations", "activation of the built input"]
+    rows = [[str(int(u) + 1), ", ".join(str(int(v)) for v in r["unit_example_labels"][i]),
+             ", ".join(f"{a:.2f}" for a in r["unit_example_activations"][i]), f"{r['unit_synthesised_activation'][i]:.2f}"]
+            for i, u in enumerate(r["units_shown"])]
+    return tidy(fig, height=460, top=40), (header, rows)
+
+
+def unit_values(r: dict) -> dict:
+    """How often a unit's most active digits share one label, trained against untrained, and what the built
+    inputs reach."""
+    after, before = r["seed_unit_purity_after"].mean(1), r["seed_unit_purity_before"].mean(1)  # seed
+    top = r["unit_examples"].shape[1]
+    labels = r["points_labels"]
+    rng = np.random.default_rng(0)  # the same share for random digits, drawn from the probe's labels
+    chance = np.mean([np.bincount(rng.choice(labels, top, replace=False), minlength=10).max() / top
+                      for _ in range(2000)])
+    purer = paired(after, before, points=True,
+                   what="share of a hidden unit's most active digits that carry its most common label, trained "
+                        "minus untrained network")
+    reached = r["unit_synthesised_activation"] > r["unit_example_activations"].max(axis=1)
+    return {"units-shown": str(len(r["units_shown"])), "top-examples": str(top),
+            "purity-after": mean_range(after, lambda v: pct(v, 0)), "purity-before": mean_range(before, lambda v: pct(v, 0)),
+            "purity-chance": pct(chance, 0), "purity-test": purer.summary(),
+            "units-purer": purer.claim("after training, a hidden unit's most active digits share one label more "
+                                       "often than before"),
+            "built-above": str(int(reached.sum())), "hidden-units": str(int(r["hidden"])),
+            "built-stuck": str(int((r["unit_synthesised_activation"] == 0).sum()))}
+
+
 # -- occlusion -----------------------------------------------------------------------------
 
 @figure("visualization/occlusion", uses="visualization/cnn",
@@ -457,6 +509,7 @@ def cnn_values(r: dict) -> dict:
         **deletion_controls(r),
         "deletion-reach": pct(float(r["fractions"][-1]), 0),
         **smooth_floor(r),
+        **unit_values(r),
         "groups-above-chance": paired(before, constant(0.1), points=True, what="untrained hidden layer: digits whose "
                                       "nearest neighbour has the same class, minus one in ten").claim(
             "before training the hidden layer already groups similar digits, well above one in ten"),
