@@ -108,6 +108,9 @@ def _read_catalogue(value: Any) -> tuple[dict[str, str], tuple[dict[str, registr
     return keys, (experiments, outputs)
 
 
+PLACEHOLDERS = ("–",)  # what a values function shows for a statistic of an empty group
+
+
 def claim_problem(value: Any) -> str:
     """Why a stored claim fails the build ('' when it does not): false, or an audit it fails."""
     if render.is_false_claim(value):
@@ -459,6 +462,13 @@ class Book:
                     if ref.name not in names:
                         known = [f"{ref.id}.{name}" for name in names]
                         problems.append(str(refs.unknown(page, ref, "value", known)))
+                    elif names[ref.name] in PLACEHOLDERS:
+                        problem = (f"{page}:{ref.line}: value '{ref}' is empty for these results (the group of "
+                                   "runs or pixels it describes has no member): reword the sentence or guard it")
+                        if self.profile == CLAIMS_PROFILE:
+                            problems.append(problem)
+                        else:
+                            self.log(f"nnbook: {problem} (fails only with {CLAIMS_PROFILE} results)")
                     elif problem := claim_problem(names[ref.name]):
                         problem = f"{page}:{ref.line}: claim '{ref}' {problem}: {names[ref.name]['claim']}"
                         if self.profile == CLAIMS_PROFILE:

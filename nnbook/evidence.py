@@ -183,6 +183,20 @@ class Evidence:
             return "below 0"
         return "no clear difference (the interval covers 0)"
 
+    @property
+    def reading(self) -> str:
+        """The verdict as prose states it: a direction that leaving out one seed would undo is said to
+        be so, since the book's audits would not let a claim rest on it."""
+        verdict = self.verdict
+        if verdict not in ("above 0", "below 0") or self.seeds < 3:
+            return verdict
+        undone = [i + 1 for i in range(self.seeds) if self.left_out(i).verdict != verdict]
+        if not undone:
+            return verdict
+        which = f"seed {undone[0]}" if len(undone) == 1 else \
+            "any one of seeds " + ", ".join(map(str, undone[:-1])) + f" or {undone[-1]}"
+        return f"{verdict}, but only just: without {which} the interval covers 0"
+
     def left_out(self, seed: int) -> Evidence:
         """The same test without one seed (the test-set term kept as it is: the examples are shared)."""
         return replace(self, per_seed=self.per_seed[:seed] + self.per_seed[seed + 1:], control=None)

@@ -299,3 +299,12 @@ def test_an_equivalence_with_a_natural_control():
         "pass", "fails, as it should, with the network that learns")
     planted = equivalent(stuck, chance, 0.1, control=(stuck, chance), control_name="a control that is stuck too")
     assert planted.audits()["cannot fail"][0] == "fail" and not planted.passes
+
+
+def test_a_verdict_that_one_seed_undoes_is_read_as_such():
+    steady = paired([0.62, 0.63, 0.61, 0.64, 0.62], [0.60, 0.60, 0.60, 0.61, 0.60])
+    assert steady.verdict == steady.reading == "above 0"
+    shaky = paired([0.63, 0.635, 0.64, 0.632, 0.70], [0.60] * 5)  # one seed carries the interval
+    assert shaky.verdict == "above 0" and shaky.reading.startswith("above 0, but only just: without")
+    unclear = paired([0.62, 0.58, 0.61], [0.60, 0.60, 0.60])
+    assert unclear.reading == unclear.verdict

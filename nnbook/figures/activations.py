@@ -230,12 +230,12 @@ def training_values(r: dict) -> dict:
             f"{label(n)} ends above the linear network") for n in modern},
         "sigmoid-behind": sigmoid_behind.claim("after these epochs sigmoid still ends below the linear network"),
         "sigmoid-behind-test": sigmoid_behind.description(),
-        "centred-test": centred.description(), "centred-verdict": centred.verdict,
-        "centred-tanh-test": centred_vs_tanh.description(), "centred-tanh-verdict": centred_vs_tanh.verdict,
-        "he-test": he.description(), "he-verdict": he.verdict,
-        "gelu-test": gelu.description(), "gelu-verdict": gelu.verdict,
-        "silu-test": silu.description(), "silu-verdict": silu.verdict,
-        "tanh-test": tanh.description(), "tanh-verdict": tanh.verdict,
+        "centred-test": centred.description(), "centred-verdict": centred.reading,
+        "centred-tanh-test": centred_vs_tanh.description(), "centred-tanh-verdict": centred_vs_tanh.reading,
+        "he-test": he.description(), "he-verdict": he.reading,
+        "gelu-test": gelu.description(), "gelu-verdict": gelu.reading,
+        "silu-test": silu.description(), "silu-verdict": silu.reading,
+        "tanh-test": tanh.description(), "tanh-verdict": tanh.reading,
         "overfit": paired(r["accuracy"][at["relu"]], final_acc["relu"], points=True, margin=0.03,
                           examples=int(r["val_rows"]),
                           what="ReLU, training minus validation accuracy after training").claim(
@@ -469,12 +469,12 @@ def dying_values(r: dict) -> dict:
                                           "negative for every digit, minus its share at the end").claim(
                 "at the high rate, leaky ReLU's share of first-layer units negative for every digit ends below "
                 "half its peak"),
-            "relu-vs-leaky-test": relu_vs_leaky.description(), "relu-vs-leaky-verdict": relu_vs_leaky.verdict}
+            "relu-vs-leaky-test": relu_vs_leaky.description(), "relu-vs-leaky-verdict": relu_vs_leaky.reading}
     for name, low_key, high_key in (("relu", "relu-low", "relu-high"), ("leaky", "leaky-relu-low", "leaky-relu-high")):
         lo, hi = key_of[low_key], key_of[high_key]
         rate = paired(acc[lo], acc[hi], points=True, examples=(correct[lo], correct[hi]),
                       what=f"{'ReLU' if name == 'relu' else 'leaky ReLU'}, normal minus high rate, validation accuracy")
-        out[f"{name}-rate-test"], out[f"{name}-rate-verdict"] = rate.description(), rate.verdict
+        out[f"{name}-rate-test"], out[f"{name}-rate-verdict"] = rate.description(), rate.reading
     return out
 
 

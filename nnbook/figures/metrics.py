@@ -850,7 +850,7 @@ def top_pairs_values(r: dict, counts: np.ndarray) -> dict:
             "pairs-ties": ("; tied at one decimal: " + ", ".join(ties)) if ties else "",
             "pairs-next": f"{nxt[0]}s read as {nxt[1]}s", "pairs-next-mean": f"{means[shown]:.1f}",
             "pairs-last-mean": f"{means[shown - 1]:.1f}", "pairs-step-test": step.summary(),
-            "pairs-step-verdict": step.verdict,
+            "pairs-step-verdict": step.reading,
             "pairs-top-apart": str(len(top_apart)) if top_apart else "none", "pairs-compared": str(shown)}
 
 
@@ -892,7 +892,7 @@ def per_digit_values(r: dict, scores_on: Callable[[np.ndarray], dict], se: dict)
            "hardest-f1-se": score_text(se["f1"][hardest]), "hardest-accuracy": pct(accuracy_ovr[hardest]),
            "bottom": digit_list(bottom), "bottom-size": str(len(bottom)),
            "runner": str(runner), "runner-f1": mean_sd(f1[:, runner]),
-           "bottom-test": bottom_test.description(), "bottom-verdict": bottom_test.verdict,
+           "bottom-test": bottom_test.description(), "bottom-verdict": bottom_test.reading,
            "bottom-lowest-runs": f"{int(np.sum(f1.argmin(axis=1) == hardest))} of {len(f1)}",
            "next-up": str(next_up), "next-up-f1": score_text(mean_f1[next_up]),
            "easiest": digit_list(top), "easiest-f1": score_text(mean_f1[best]),
@@ -934,7 +934,7 @@ def roc_values(r: dict) -> dict:
             "ap-gap-mean": f"{mean_gap.statistic:.3f}", "ap-gap-margin": f"{AP_GAP_MARGIN:g}",
             "ap-gap-apart-count": str(len(apart)),
             "ap-gap-closest": str(closest), "ap-gap-closest-test": per_digit[closest].summary(),
-            "ap-gap-closest-verdict": per_digit[closest].verdict,
+            "ap-gap-closest-verdict": per_digit[closest].reading,
             "ap-below-auc": mean_gap.claim(f"averaged over the ten digits, average precision is more than "
                                            f"{AP_GAP_MARGIN:g} below ROC AUC")}
 
@@ -1170,7 +1170,7 @@ def diabetes_values(r: dict) -> dict:
                      what="slope of true on predicted, minus 1")
     s_low, s_high = slope.interval
     out |= {"slope": f"{1 + slope.statistic:.2f}", "slope-low": f"{1 + s_low:.2f}", "slope-high": f"{1 + s_high:.2f}",
-            "slope-test": slope.description(), "slope-verdict": slope.verdict, "slope-equivalence": flat.verdict,
+            "slope-test": slope.description(), "slope-verdict": slope.reading, "slope-equivalence": flat.reading,
             "slope-margin": "0.1"}
     # how many times the test patients the equivalence would need, were the slope to stay where it is: the test-set
     # term shrinks as one over their number, the seeds' term does not

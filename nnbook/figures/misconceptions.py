@@ -366,7 +366,7 @@ def data_values(r: dict) -> dict:
         "smallest-acc": pct(smallest.mean()), "smallest-train-acc": pct(r["size_train_accuracy"][:, 0].mean()),
         "largest-acc": pct(largest.mean()), "second-largest-acc": pct(before.mean()),
         "plateau-gain": f"{100 * plateau.statistic:.1f}", "plateau-test": plateau.description(),
-        "plateau-verdict": plateau.verdict, "plateau-low": f"{100 * plateau.interval[0]:+.1f}".replace("-", "−"),
+        "plateau-verdict": plateau.reading, "plateau-low": f"{100 * plateau.interval[0]:+.1f}".replace("-", "−"),
         "plateau-high": f"{100 * plateau.interval[1]:+.1f}".replace("-", "−"), "plateau-wins": f"{plateau.wins} of {plateau.seeds}",
         "clean-acc": pct(clean.mean()), **{f"noise-{name}-acc": pct(a.mean()) for name, a in noise_at.items()},
         **{f"noise-{name}": pct(p, 0) for name, p in LABEL_NOISE.items()},

@@ -627,8 +627,8 @@ def cure_values(r: dict) -> dict:
                 f"{key}-best-epochs": _best_epochs(o["best_epoch"], last)}
         if cure != "none":
             acc, loss = cure_test(r, cure, "test_acc"), cure_test(r, cure, "test_loss")
-            out |= {f"{key}-acc-test": acc.summary(), f"{key}-acc-verdict": acc.verdict,
-                    f"{key}-loss-test": loss.summary(), f"{key}-loss-verdict": loss.verdict}
+            out |= {f"{key}-acc-test": acc.summary(), f"{key}-acc-verdict": acc.reading,
+                    f"{key}-loss-test": loss.summary(), f"{key}-loss-verdict": loss.reading}
     out |= cure_claims(r, outcomes)
     return out
 
@@ -807,8 +807,8 @@ def strength_values(r: dict) -> dict:
             "none" if v == 0 else f"λ = {v:g}" if kind == "l2" else f"{v:g}" for v in r[kind]])
         out |= {f"{kind}-best": f"{r[kind][best]:g}", f"{kind}-best-acc": pct(acc[:, best].mean()),
                 f"{kind}-none-acc": pct(acc[:, 0].mean()), f"{kind}-acc-test": gain.summary(),
-                f"{kind}-acc-verdict": gain.verdict, f"{kind}-loss-test": loss_gain.summary(),
-                f"{kind}-loss-verdict": loss_gain.verdict, f"{kind}-top": f"{r[kind][top]:g}",
+                f"{kind}-acc-verdict": gain.reading, f"{kind}-loss-test": loss_gain.summary(),
+                f"{kind}-loss-verdict": loss_gain.reading, f"{kind}-top": f"{r[kind][top]:g}",
                 f"{kind}-top-acc": pct(acc[:, top].mean()), f"{kind}-strongest": f"{r[kind][-1]:g}",
                 f"{kind}-strongest-acc": pct(acc[:, -1].mean())}
         out[f"{kind}-best-loss"] = loss_gain.claim(f"{name} at the strength chosen on the validation digits ends "

@@ -323,7 +323,7 @@ def reach_values(r: dict) -> dict:
             "seeds-shortest": _seed_words(acc[0], chance), "seeds-mid": _seed_words(acc[len(acc) // 2], chance),
             "seeds-longest": _seed_words(acc[-1], chance), "acc-shortest": _ci(first), "acc-longest": _ci(last),
             "window-acc": _ci(window),
-            "drop-test": drop.summary(), "drop-verdict": drop.verdict}
+            "drop-test": drop.summary(), "drop-verdict": drop.reading}
 
 
 @figure("sequences/onset", uses="sequences/onset",
@@ -360,7 +360,7 @@ def onset_values(r: dict) -> dict:
             "near-guessing": str(int(near.sum())), "near-margin": f"{NEAR_GUESSING * 100:.0f}", "means": ", ".join(pct(m, 0) for m in acc.mean(1)),
             "none-learned": " and ".join(n for n, k in zip(lengths, learned.any(1)) if not k) or "none",
             "best": ", ".join(pct(a, 0) for a in acc.max(1)), "worst": ", ".join(pct(a, 0) for a in acc.min(1)),
-            "slope-test": slope.summary(), "slope-verdict": slope.verdict,
+            "slope-test": slope.summary(), "slope-verdict": slope.reading,
             **_worst_length(r["lengths"], acc)}
 
 

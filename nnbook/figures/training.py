@@ -111,7 +111,7 @@ def log_values(r: dict) -> dict:
                                        "loss"),
             "loss-ratio-at-least": str(LOSS_RATIO_AT_LEAST),
             "loss-ratio-range": " to ".join(f"{v:.0f}" for v in np.exp(loss_gap.interval)),
-            "after-min": after_min.summary(), "after-min-verdict": after_min.verdict,
+            "after-min": after_min.summary(), "after-min-verdict": after_min.reading,
             "lowest-epochs": ", ".join(str(int(r["epoch"][e])) for e in lowest),
             "after-min-seeds": ", ".join(f"{100 * d:+.1f}".replace("-", "−") for d in after_min.per_seed),
             "acc-gap": acc_gap.claim("training accuracy ends more than two points above validation accuracy"),
@@ -477,7 +477,7 @@ def optimizer_values(r: dict) -> dict:
         ev = paired(np.log(final[a]), np.log(final[b]), higher="b",
                     what=f"{a} minus {b} at their best rates, ln(final training loss)")
         out[f"{a.lower()}-vs-{b.lower()}"] = ev.description()
-        out[f"{a.lower()}-vs-{b.lower()}-verdict"] = ev.verdict
+        out[f"{a.lower()}-vs-{b.lower()}-verdict"] = ev.reading
     out["large-batch-worse"] = paired(np.log(adam_large), np.log(final["Adam"]),
                                       what="Adam, ln(final training loss) at the large batch minus at the small "
                                            "batch, each at its best rate").claim(

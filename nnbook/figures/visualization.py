@@ -197,7 +197,7 @@ def deletion_controls(r: dict) -> dict:
                               what=f"area under the deletion curve, {name} of the untrained minus of the trained "
                                    "network")
         out |= {f"{m}-vs-brightness": vs_bright.summary(), f"{m}-vs-untrained": vs_untrained.summary(),
-                f"{m}-vs-untrained-verdict": vs_untrained.verdict}
+                f"{m}-vs-untrained-verdict": vs_untrained.reading}
         if m in FAITHFUL:
             out |= {f"{m}-beats-brightness": vs_bright.claim(f"{name}'s order lowers the true class's probability "
                                                              "faster than deleting the ink by brightness"),
@@ -454,7 +454,7 @@ def cnn_values(r: dict) -> dict:
         "others-lower": (f"each of the other {len(others)} seeds" if np.all(others < 0) else
                          f"{int(np.sum(others < 0))} of the other {len(others)} seeds"),
         "ink-gradient-first": pct(trained[0, g], 0), "ink-gradient-others": seed_range(trained[1:, g]),
-        "vs-untrained-test": vs_untrained.summary(), "vs-untrained-verdict": vs_untrained.verdict,
+        "vs-untrained-test": vs_untrained.summary(), "vs-untrained-verdict": vs_untrained.reading,
         "ig-score-gap": num(ig_change.mean(), 2), "ig-gap": pct(ig_gap.mean() / ig_change.mean(), 1),
         "ig-gap-median": pct(np.median(ig_gap / np.maximum(ig_change, 1e-6)), 1),
         "acc-before": seed_range(acc_before), "probe-before": seed_range(r["seed_probe_before"]),
@@ -686,7 +686,7 @@ def importance_values(r: dict) -> dict:
         "distinct-tops": str(len(set(tops))),
         "top-ranks": ", ".join(str(int(x)) for x in ranks[:, order[0]]),
         "second-ranks": ", ".join(str(int(x)) for x in ranks[:, order[1]]),
-        "first-vs-fifth-test": first_vs_fifth.summary(), "first-vs-fifth-verdict": first_vs_fifth.verdict,
+        "first-vs-fifth-test": first_vs_fifth.summary(), "first-vs-fifth-verdict": first_vs_fifth.reading,
         "top-r2": f"{r2[order[0]]:.2f}", "second-r2": f"{r2[order[1]]:.2f}", "median-r2": f"{np.median(r2):.2f}",
         "top-twin": f"{corr[order[0]].max():.2f}", "second-twin": f"{corr[order[1]].max():.2f}",
         "groups": str(int(group_of.max() + 1)), "top-group": ", ".join(members), "top-group-size": str(len(members)),
