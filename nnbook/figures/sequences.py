@@ -530,6 +530,9 @@ def memory_values(r: dict) -> dict:
     # attention: the last position looks at the mark
     on, other = mark_weight(r["attention_after"], r["probe_marks"])
     on_before, other_before = mark_weight(r["attention_before"], r["probe_marks"])
+    heads = np.moveaxis(r["attention_after"][:, np.arange(len(r["probe_marks"])), :, r["probe_marks"]], 0, 1).mean(1)
+    out["first-heads"] = " and ".join(pct(v, 0) for v in heads[0])  # networks, heads: mean weight on the mark
+    out["weaker-heads"] = ", ".join(pct(v, 0) for v in heads.min(axis=1))
     out["mark-weight"] = _ci(on)
     out["mark-weight-before"] = _ci(on_before)
     out["uniform"] = pct(1 / r["attention_after"].shape[-1])
