@@ -164,6 +164,18 @@ def deletion(r: dict) -> tuple[go.Figure, Table]:
     return tidy(fig, height=400, top=60), (header, rows)
 
 
+def gradcam_zeros(r: dict) -> dict:
+    """Grad-CAM maps with nothing on the ink (zero everywhere, or positive only off the ink): how many,
+    trained and untrained, and the ink share over the other maps."""
+    k = method_index(r, "gradcam")
+    trained, untrained = r["seed_ink_trained"][:, k], r["seed_ink_untrained"][:, k]  # seed, digit
+    nonzero = lambda v: v[v > 0].mean() if (v > 0).any() else float("nan")  # noqa: E731
+    return {"gradcam-zero": ", ".join(str(int((row == 0).sum())) for row in trained),
+            "gradcam-zero-untrained": ", ".join(str(int((row == 0).sum())) for row in untrained),
+            "ink-gradcam-nonzero": pct(nonzero(trained), 0), "ink-untrained-gradcam-nonzero": pct(nonzero(untrained), 0),
+            "stats-digits": str(trained.shape[1])}
+
+
 def smooth_floor(r: dict) -> dict:
     """How far two SmoothGrad maps of the same trained network agree, each with its own noise: the most the
     randomisation test's trained-against-untrained similarity could reach for this method."""
@@ -509,6 +521,7 @@ def cnn_values(r: dict) -> dict:
         **deletion_controls(r),
         "deletion-reach": pct(float(r["fractions"][-1]), 0),
         **smooth_floor(r),
+        **gradcam_zeros(r),
         **unit_values(r),
         "groups-above-chance": paired(before, constant(0.1), points=True, what="untrained hidden layer: digits whose "
                                       "nearest neighbour has the same class, minus one in ten").claim(
