@@ -1083,7 +1083,7 @@ def imbalance_values(r: dict) -> dict:
                                                       "weighted one")}
 
 
-NULL_DRAWS = 200  # simulated test sets of a network calibrated by construction
+NULL_DRAWS = 2000  # simulated test sets of a network calibrated by construction
 NULL_QUANTILE = 0.975  # an observed error above this share of the calibrated network's is unusual for it
 
 
@@ -1113,11 +1113,14 @@ def calibration_values(r: dict) -> dict:
                         margin=CALIBRATION_MARGIN, points=True,
                         what="mean probability of the top answer minus accuracy")
     null = calibrated_eces(y, r["probs"])  # run, draw
-    beyond = int(np.sum(np.array(eces) > np.percentile(null, 100 * NULL_QUANTILE, axis=1)))
+    p_values = (null >= np.array(eces)[:, None]).mean(axis=1)  # per run: how often the calibrated network does worse
+    beyond = int(np.sum(p_values < 1 - NULL_QUANTILE))
     return {"log-loss": mean_sd(losses, lambda v: f"{v:.3f}"), "ece": mean_sd(eces, pct),
             "ece-calibrated": pct(null.mean()),
             "ece-calibrated-range": f"{pct(np.percentile(null, 2.5))} to {pct(np.percentile(null, 97.5))}",
-            "ece-beyond": str(beyond), "ece-quantile": pct(NULL_QUANTILE, 1), "ece-runs": str(len(eces)), "ece-draws": str(null.shape[1]),
+            "ece-beyond": str(beyond), "ece-quantile": pct(NULL_QUANTILE, 1),
+            "ece-p-range": f"{p_values.min():.3f} to {p_values.max():.2f}",
+            "ece-p-cut": f"{1 - NULL_QUANTILE:.3f}", "ece-runs": str(len(eces)), "ece-draws": str(null.shape[1]),
             "mean-confidence": pct(confidence.mean()), "mean-accuracy": pct(right.mean()),
             "confidence-gap": f"{100 * abs(gap):.1f}", "calibration-margin": f"{100 * CALIBRATION_MARGIN:g}",
             "confidence-matches": matches.claim("on average, the probability of the top answer matches the share "
