@@ -184,6 +184,18 @@ def _place(order: list[str], name: str) -> str:
     return f"between {label(order[k - 1])} and {label(order[k + 1])}"
 
 
+def _place_settled(order: list[str], name: str, loss1: dict) -> str:
+    """`_place`, and whether the paired first-epoch losses tell `name` from its neighbours."""
+    k = order.index(name)
+    neighbours = [n for n in (order[k - 1] if k else None, order[k + 1] if k + 1 < len(order) else None) if n]
+    clear = [paired(loss1[a], loss1[b]).verdict != "no clear difference (the interval covers 0)"
+             for a, b in ((max(name, n, key=lambda m: loss1[m].mean()), min(name, n, key=lambda m: loss1[m].mean()))
+                          for n in neighbours)]
+    told = "told apart from both" if all(clear) else "not told apart from either" if not any(clear) else \
+        "told apart from one of them only"
+    return f"{_place(order, name)} on average, {told}"
+
+
 @values("activations/training-values", uses="activations/training")
 def training_values(r: dict) -> dict:
     names = list(r["activations"])
@@ -217,7 +229,7 @@ def training_values(r: dict) -> dict:
         "epochs": str(len(r["epoch"])), "train-rows": f"{r['train_rows']:,}", "val-rows": f"{r['val_rows']:,}",
         "hidden": "-".join(str(h) for h in r["hidden"]), "batch": str(r["batch"]), "lr": f"{r['lr']:g}",
         "seeds": str(r["seeds"]), "speed-order": _speed_order(by_speed, loss1),
-        "he-place": _place(sorted(names, key=lambda n: loss1[n].mean()), "relu_he"),
+        "he-place": _place_settled(sorted(names, key=lambda n: loss1[n].mean()), "relu_he", loss1),
         "sigmoid-slowest": paired(loss1["sigmoid"], loss1[slowest_other],
                                   what=f"sigmoid minus {label(slowest_other)} (the slowest of the activations "
                                        "other than sigmoid and sigmoid − ½), first-epoch training loss").claim(
