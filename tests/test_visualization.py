@@ -101,7 +101,11 @@ def test_every_seed_trains_and_the_pixel_baseline_is_fixed(smoke_book):
     assert r["seed_probe_before"].shape == r["seed_probe_after"].shape == (seeds,)
     assert (r["seed_probe_after"] > r["seed_probe_before"]).all(), "training makes the hidden layer easier to read"
     assert r["tsne_perplexity"].shape == (len(r["perplexities"]), len(r["points_labels"]), 2)
-    assert np.isclose(r["val_accuracy"], r["seed_val_accuracy"][0]), "the pictures show the first seed"
+    shown = int(r["pictured_seed"])
+    assert np.isclose(r["val_accuracy"], r["seed_val_accuracy"][shown]), "the pictures show the pictured seed"
+    share = r["seed_ink_trained"][:, list(r["attributions"]).index("gradient")].mean(-1)
+    assert np.sum(share < share[shown]) == len(share) // 2 or np.sum(share > share[shown]) == len(share) // 2, \
+        "the pictured seed is the median by its gradient's share on the ink"
     assert 0.5 < r["nn_agreement_pixels"] <= 1
     assert r["parameters"] == 8 * 9 + 8 + 16 * 8 * 9 + 16 + 7 * 7 * 16 * 32 + 32 + 32 * 10 + 10
 

@@ -156,6 +156,7 @@ def probe_accuracy(train_features: np.ndarray, train_labels: np.ndarray, feature
 
 ATTRIBUTIONS = ("gradient", "smoothgrad", "integrated", "gradcam")
 FLOOR = 10_000  # offset of the seeds that draw the second SmoothGrad noise
+PICTURES = 20_000  # offset of the seed that draws the pictured network's SmoothGrad noise
 
 
 def attributions(model, images: np.ndarray, classes: np.ndarray, smooth_samples: int, smooth_noise: float,
@@ -293,8 +294,9 @@ def cnn(train: int, val: int, epochs: int, batch: int, lr: float, filters: list[
         shown: list[int], stats: int, smooth_samples: int, smooth_noise: float, ig_steps: int, patch: int,
         stride: int, points: int, probe_rows: int, fractions: list[float], perplexities: list[float],
         seed: int) -> dict:
-    """Train the same small CNN from `seeds` seeds. The pictures come from the first seed's network (and its
-    untrained starting point); every seed gets the measures: accuracy, each attribution method on `stats`
+    """Train the same small CNN from `seeds` seeds. The pictures come from a typical seed's network (the
+    median seed by its gradient's share on the ink) and its untrained starting point; every seed gets the
+    measures: accuracy, each attribution method on `stats`
     digits trained and untrained (ink share, rank similarity, deletion curves against a random ranking),
     nearest neighbours and a linear probe of the hidden layer."""
     tf, keras = tensorflow()
@@ -315,6 +317,7 @@ def cnn(train: int, val: int, epochs: int, batch: int, lr: float, filters: list[
         "nn_hidden_after", "probe_before", "probe_after", "ink_trained", "ink_untrained", "similarity",
         "deletion", "deletion_auc", "deletion_untrained_auc", "smooth_floor", "unit_purity_before",
         "unit_purity_after")}
+    states = []  # per seed: initial and trained weights, hidden layer and answers before and after
     for s in range(seeds):
         trainer.start(seed + s)
         untrained.set_weights(model.get_weights())
@@ -357,23 +360,31 @@ def cnn(train: int, val: int, epochs: int, batch: int, lr: float, filters: list[
         # network should put what it needs first better than a map of a network that learned nothing
         per_seed["deletion_untrained_auc"].append(area(np.array(
             [deletion_curve(model, images, classes, untrained_maps[m], fractions) for m in ATTRIBUTIONS])))
-        if s == 0:
-            first = first_seed_analysis(model, untrained, x_val, y_val, shown, stats, smooth_samples, smooth_noise,
-                                        ig_steps, patch, stride, rng)
-            first |= {"points_labels": labels, "pred_before": pred_before, "pred_after": pred_after,
-                      "parameters": int(model.count_params())}
-            before, after = projections(hidden_before, seed), projections(hidden_after, seed)
-            first |= {f"{method}_{when}": proj[method] for when, proj in (("before", before), ("after", after))
-                      for method in ("pca", "tsne")}
-            first |= {f"nn_agreement_{method}_{when}": nearest_neighbour_agreement(proj[method], labels)
-                      for when, proj in (("before", before), ("after", after)) for method in ("pca", "tsne")}
-            first |= {f"nn_agreement_hidden_{when}": nearest_neighbour_agreement(h, labels)
-                      for when, h in (("before", hidden_before), ("after", hidden_after))}
-            maps = {p: after["tsne"] if p == TSNE_SETTINGS["perplexity"] else tsne(hidden_after, p, seed)
-                    for p in perplexities}
-            first |= {"tsne_perplexity": np.array([maps[p] for p in perplexities], dtype=np.float32),
-                      "nn_agreement_perplexity": np.array([nearest_neighbour_agreement(maps[p], labels)
-                                                           for p in perplexities], dtype=np.float32)}
+        states.append(([w.copy() for w in untrained.get_weights()], [w.copy() for w in model.get_weights()],
+                       hidden_before, hidden_after, pred_before, pred_after))
+
+    # the pictures come from a typical seed: the median one by how much of its gradient falls on the ink
+    share = np.array(per_seed["ink_trained"])[:, ATTRIBUTIONS.index("gradient")].mean(axis=-1)
+    pictured = int(np.argsort(share, kind="stable")[len(share) // 2])
+    initial, trained, hidden_before, hidden_after, pred_before, pred_after = states[pictured]
+    untrained.set_weights(initial)
+    model.set_weights(trained)
+    first = first_seed_analysis(model, untrained, x_val, y_val, shown, stats, smooth_samples, smooth_noise,
+                                ig_steps, patch, stride, np.random.default_rng(PICTURES + seed + pictured))
+    first |= {"pictured_seed": pictured, "points_labels": labels, "pred_before": pred_before,
+              "pred_after": pred_after, "parameters": int(model.count_params())}
+    before, after = projections(hidden_before, seed), projections(hidden_after, seed)
+    first |= {f"{method}_{when}": proj[method] for when, proj in (("before", before), ("after", after))
+              for method in ("pca", "tsne")}
+    first |= {f"nn_agreement_{method}_{when}": nearest_neighbour_agreement(proj[method], labels)
+              for when, proj in (("before", before), ("after", after)) for method in ("pca", "tsne")}
+    first |= {f"nn_agreement_hidden_{when}": nearest_neighbour_agreement(h, labels)
+              for when, h in (("before", hidden_before), ("after", hidden_after))}
+    maps = {p: after["tsne"] if p == TSNE_SETTINGS["perplexity"] else tsne(hidden_after, p, seed)
+            for p in perplexities}
+    first |= {"tsne_perplexity": np.array([maps[p] for p in perplexities], dtype=np.float32),
+              "nn_agreement_perplexity": np.array([nearest_neighbour_agreement(maps[p], labels)
+                                                   for p in perplexities], dtype=np.float32)}
 
     f32 = lambda a: np.asarray(a, dtype=np.float32)  # noqa: E731
     pixels = probe.reshape(len(probe), -1)
@@ -385,7 +396,7 @@ def cnn(train: int, val: int, epochs: int, batch: int, lr: float, filters: list[
         "attributions": list(ATTRIBUTIONS), "rankings": list(rankings),
         "nn_agreement_pixels": nearest_neighbour_agreement(pixels, labels),
         "probe_pixels": probe_accuracy(probe_x.reshape(len(probe_x), -1), probe_y, pixels, labels),
-        "loss": f32(per_seed["loss"][0]), "val_accuracy": float(per_seed["val_accuracy"][0]),
+        "loss": f32(per_seed["loss"][pictured]), "val_accuracy": float(per_seed["val_accuracy"][pictured]),
         **{f"seed_{k}": f32(v) if k not in ("top_answer_before", "top_answer_count_before") else np.array(v)
            for k, v in per_seed.items()},  # (seed, ...)
     }
