@@ -140,6 +140,14 @@ def _change_values(r: dict) -> dict:
                 "than 0.5")}
 
 
+def _glorot_ratio(r: dict) -> float:
+    """How much wider Glorot's uniform range is for the output layer's weights than for the first layer's:
+    its limit is sqrt(6 / (fan-in + fan-out))."""
+    sizes = [r["first_layer_change"].shape[0]] + [int(u) for u in r["units"]]  # pixels, then each layer
+    limits = [np.sqrt(6 / (a + b)) for a, b in zip(sizes[:-1], sizes[1:])]
+    return limits[-1] / limits[0]
+
+
 def _ablation_values(r: dict) -> dict:
     acc = {k: r[f"seeds_ablate_{k}"] for k in ("full", "grown", "count", "norm", "grown_rescaled", "norm_rescaled")}
     # seed, validation digit
@@ -164,6 +172,7 @@ def _ablation_values(r: dict) -> dict:
            "outside-range": f"{pct(share.min(), 0)}–{pct(share.max(), 0)}",
            "ablate-draws": str(ABLATION_DRAWS), "graph-size": str(r["graph_size"]), "lr": f"{r['lr']:g}",
            "graph-ratio": f"{max(t for t, _ in edges) / max(i for _, i in edges):.1f}",
+           "glorot-output-ratio": f"{_glorot_ratio(r):.1f}",
            "ablate-full": mean_range(mean["full"], pct), "ablate-grown": mean_range(mean["grown"], pct),
            "ablate-count": mean_range(mean["count"], pct), "ablate-norm": mean_range(mean["norm"], pct),
            "count-test": count_test.description(), "norm-test": norm_test.description(),
