@@ -162,9 +162,11 @@ def test_a_killed_build_leaves_its_scratch_folder_only_until_the_next_build(proj
     build = subprocess.Popen([sys.executable, "-m", "nnbook.cli", *run(project, "build")], stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
     scratch = sitedir.scratch(project / "site", "tmp", build.pid)
-    deadline = time.monotonic() + 300  # importing TensorFlow on a loaded machine can take a while
+    # look often: the scratch folder lives only while the site is written, some 40 ms for this small
+    # project (and importing TensorFlow before that can take long on a loaded machine)
+    deadline = time.monotonic() + 300
     while not scratch.exists() and build.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+        time.sleep(0.001)
     build.send_signal(signal.SIGKILL)
     build.wait(timeout=30)
     assert scratch.exists(), "killed while building into its scratch folder"
