@@ -186,11 +186,9 @@ def _place(order: list[str], name: str) -> str:
 
 def _place_settled(order: list[str], name: str, loss1: dict) -> str:
     """`_place`, and whether the paired first-epoch losses tell `name` from its neighbours."""
-    k = order.index(name)
-    neighbours = [n for n in (order[k - 1] if k else None, order[k + 1] if k + 1 < len(order) else None) if n]
-    clear = [paired(loss1[a], loss1[b]).verdict != "no clear difference (the interval covers 0)"
-             for a, b in ((max(name, n, key=lambda m: loss1[m].mean()), min(name, n, key=lambda m: loss1[m].mean()))
-                          for n in neighbours)]
+    k = order.index(name)  # `order` runs from the lowest mean loss up: the later of a pair has the higher
+    pairs = [(name, order[k - 1])] * (k > 0) + [(order[k + 1], name)] * (k + 1 < len(order))
+    clear = [paired(loss1[higher], loss1[lower]).verdict == "above 0" for higher, lower in pairs]
     told = "told apart from both" if all(clear) else "not told apart from either" if not any(clear) else \
         "told apart from one of them only"
     return f"{_place(order, name)} on average, {told}"

@@ -419,9 +419,7 @@ def diffuse_values(r: dict, covered: np.ndarray, off: np.ndarray, norms: np.ndar
             "diffuse-seeds": str(int(diffuse.sum())), "fair-share": pct(1 / modes, 1),
             "fullest": pct(fullest, 0), "loss-words": loss_words,
             "collapse-words": ("one run piled its samples on a few clusters, which is mode collapse" if collapse
-                               else "no run piled its samples on a few clusters, the extreme form of mode collapse"),
-            "diffuse-radius-sd": "–" if not diffuse.any() else f"{spread[diffuse].min():.2f}–{spread[diffuse].max():.2f}",
-            "gathered-radius-sd": "–" if diffuse.all() else f"{spread[~diffuse].min():.2f}–{spread[~diffuse].max():.2f}"}
+                               else "no run piled its samples on a few clusters, the extreme form of mode collapse")}
 
 
 # -- all five ---------------------------------------------------------------------------------------

@@ -1118,7 +1118,7 @@ def calibration_values(r: dict) -> dict:
     return {"log-loss": mean_sd(losses, lambda v: f"{v:.3f}"), "ece": mean_sd(eces, pct),
             "ece-calibrated": pct(null.mean()),
             "ece-calibrated-range": f"{pct(np.percentile(null, 2.5))} to {pct(np.percentile(null, 97.5))}",
-            "ece-beyond": str(beyond), "ece-quantile": pct(NULL_QUANTILE, 1),
+            "ece-beyond": str(beyond),
             "ece-p-range": f"{p_values.min():.3f} to {p_values.max():.2f}",
             "ece-p-cut": f"{1 - NULL_QUANTILE:.3f}", "ece-runs": str(len(eces)), "ece-draws": str(null.shape[1]),
             "mean-confidence": pct(confidence.mean()), "mean-accuracy": pct(right.mean()),

@@ -274,7 +274,6 @@ def reach(r: dict) -> tuple[go.Figure, Table]:
     fig = go.Figure()
     lengths = r["lengths"].astype(float)
     _accuracy_line(fig, lengths, r["correct"], color(COLORS["transformer"]), "full attention")
-    acc = r["correct"].mean(-1)
     window = mean_interval(r["window_correct"])
     fig.add_scatter(x=[lengths[-1]], y=[window[0]], mode="markers", name=f"only the last {r['window']} steps",
                     marker={"color": color(1), "size": 10, "symbol": "diamond"},
@@ -284,9 +283,16 @@ def reach(r: dict) -> tuple[go.Figure, Table]:
     _accuracy_axes(fig, lengths, r["tokens"], "bottom left")
     header = ["length", "full attention: mean (interval)", "full attention: each seed",
               f"only the last {r['window']} steps"]
-    rows = [[str(int(n)), _ci(r["correct"][j]), ", ".join(pct(a, 0) for a in acc[j]),
-             _ci(r["window_correct"]) if j == len(lengths) - 1 else "—"] for j, n in enumerate(r["lengths"])]
+    rows = [row + [_ci(r["window_correct"]) if j == len(lengths) - 1 else "—"]
+            for j, row in enumerate(_seed_rows(r["lengths"], r["correct"]))]
     return tidy(fig, height=420, top=60), (header, rows)
+
+
+def _seed_rows(lengths: np.ndarray, right: np.ndarray) -> list[list[str]]:
+    """One table row per length: the length, the mean with its interval, and each seed's accuracy.
+    `right`: (lengths, seeds, examples)."""
+    return [[str(int(n)), _ci(right[j]), ", ".join(pct(a, 0) for a in right[j].mean(-1))]
+            for j, n in enumerate(lengths)]
 
 
 NEAR_GUESSING = 0.05  # a run "no better than guessing": within five points above it
@@ -336,11 +342,8 @@ def onset(r: dict) -> tuple[go.Figure, Table]:
     lengths = r["lengths"].astype(float)
     _accuracy_line(fig, lengths, r["correct"], color(COLORS["lstm"]), "LSTM")
     _accuracy_axes(fig, lengths, r["tokens"], "bottom left")
-    acc = r["correct"].mean(-1)
     header = ["length", "LSTM: mean (interval)", "each seed"]
-    rows = [[str(int(n)), _ci(r["correct"][j]), ", ".join(pct(a, 0) for a in acc[j])]
-            for j, n in enumerate(r["lengths"])]
-    return tidy(fig, height=400, top=40), (header, rows)
+    return tidy(fig, height=400, top=40), (header, _seed_rows(r["lengths"], r["correct"]))
 
 
 LEARNED = 0.75  # a run "found the mark": it answers at least three in four test sequences right
@@ -358,7 +361,6 @@ def onset_values(r: dict) -> dict:
             "runs": str(acc.size), "learned-limit": pct(LEARNED, 0), "learned": str(int(learned.sum())),
             "learned-lengths": str(int(learned.any(1).sum())), "length-count": str(len(lengths)),
             "near-guessing": str(int(near.sum())), "near-margin": f"{NEAR_GUESSING * 100:.0f}", "means": ", ".join(pct(m, 0) for m in acc.mean(1)),
-            "none-learned": " and ".join(n for n, k in zip(lengths, learned.any(1)) if not k) or "none",
             "best": ", ".join(pct(a, 0) for a in acc.max(1)), "worst": ", ".join(pct(a, 0) for a in acc.min(1)),
             "slope-test": slope.summary(), "slope-verdict": slope.reading,
             **_worst_length(r["lengths"], acc)}
