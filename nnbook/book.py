@@ -122,6 +122,17 @@ def claim_problem(value: Any) -> str:
     return f"fails the audit{'s' * (len(failed) > 1)} {'; '.join(failed)}" if failed else ""
 
 
+def _result_problem(page: str, ref: refs.Ref, value: Any) -> str:
+    """What a value reference says wrongly of these results ('' when nothing): an empty statistic, or a
+    claim that fails."""
+    if value in PLACEHOLDERS:
+        return (f"{page}:{ref.line}: value '{ref}' is empty for these results (the group of runs or pixels it "
+                "describes has no member): reword the sentence or guard it")
+    if problem := claim_problem(value):
+        return f"{page}:{ref.line}: claim '{ref}' {problem}: {value['claim']}"
+    return ""
+
+
 class Book:
     """The experiments and outputs of the book, against one results folder and one profile."""
 
@@ -462,15 +473,7 @@ class Book:
                     if ref.name not in names:
                         known = [f"{ref.id}.{name}" for name in names]
                         problems.append(str(refs.unknown(page, ref, "value", known)))
-                    elif names[ref.name] in PLACEHOLDERS:
-                        problem = (f"{page}:{ref.line}: value '{ref}' is empty for these results (the group of "
-                                   "runs or pixels it describes has no member): reword the sentence or guard it")
-                        if self.profile == CLAIMS_PROFILE:
-                            problems.append(problem)
-                        else:
-                            self.log(f"nnbook: {problem} (fails only with {CLAIMS_PROFILE} results)")
-                    elif problem := claim_problem(names[ref.name]):
-                        problem = f"{page}:{ref.line}: claim '{ref}' {problem}: {names[ref.name]['claim']}"
+                    elif problem := _result_problem(page, ref, names[ref.name]):
                         if self.profile == CLAIMS_PROFILE:
                             problems.append(problem)
                         else:  # claims are about the published results; tiny smoke runs may not bear them out

@@ -231,7 +231,8 @@ def evidenced():
         return {"sound": paired(r["a"], r["b"], points=True, what="A minus B").claim("A ends above B"),
                 "fragile": paired(r["noise"] + 0.05, r["noise"][::-1]).claim("the noise went up"),
                 "legacy": claim(True, "the runs finished"),
-                "layers": fact("both settings ran the same five seeds")}
+                "layers": fact("both settings ran the same five seeds"),
+                "empty-group": "–"}
 
     yield
     registry.EXPERIMENTS.pop("faults/seeds")
@@ -254,6 +255,12 @@ def test_a_fragile_claim_fails_a_full_build_with_page_and_line(tmp_path, evidenc
     assert "fragile (the interval's bound" in error and "the noise went up" in error
     assert "docs/index.md:5: claim 'faults/seeds-values.legacy' is untested: a bare condition" in error
     assert "index.md:3" not in error, "a sound claim passes; a fact is not tested"
+
+
+def test_a_value_empty_for_its_results_fails_a_full_build(tmp_path, evidenced, caplog):
+    overrides = docs(tmp_path, "# Page\n\nThe runs that covered every mode: {{ faults/seeds-values.empty-group }}.\n")
+    error = build_error(caplog, tmp_path / "site", tmp_path / "results", profile="full", **overrides)
+    assert "docs/index.md:3: value 'faults/seeds-values.empty-group' is empty for these results" in error
 
 
 def test_the_evidence_page_lists_every_claim_and_the_marks_link_to_it(tmp_path, evidenced, caplog):
