@@ -215,8 +215,8 @@ def deletion_controls(r: dict) -> dict:
                                                              "faster than deleting the ink by brightness"),
                     f"{m}-beats-untrained": vs_untrained.claim(f"{name}'s maps of the trained network make a faster "
                                                                "deletion than its maps of the untrained network")}
-    behind = paired(auc[:, list(r["attributions"]).index("gradcam")].mean(1), auc[:, bright].mean(1),
-                    examples=(auc[:, list(r["attributions"]).index("gradcam")], auc[:, bright]),
+    cam = method_index(r, "gradcam")
+    behind = paired(auc[:, cam].mean(1), auc[:, bright].mean(1), examples=(auc[:, cam], auc[:, bright]),
                     what="area under the deletion curve, Grad-CAM minus ink by brightness")
     out["gradcam-behind-brightness"] = behind.claim("Grad-CAM's order lowers the true class's probability more "
                                                     "slowly than deleting the ink by brightness")
