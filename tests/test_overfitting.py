@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from nnbook.data import Split
-from nnbook.experiments.overfitting import CURES, Trainer, mlp, noisy_labels, parameter_count, shifted
+from nnbook.experiments.overfitting import (CURES, Trainer, mlp, noisy_labels, parameter_count, shifted,
+                                           silent_units)
 from nnbook.figures.overfitting import capacity_picks, cure_outcomes, gains
 
 
@@ -53,6 +54,28 @@ def test_capacity_sweep_trains_and_picks_three_networks(smoke_book):
     assert np.allclose(r["long"][:, 0, 0], r["loss"][0, :, -1], atol=1e-4), \
         "the long run's first checkpoint is the sweep's smallest network at its last epoch"
     assert r["long"][:, -1, 0].mean() < r["long"][:, 0, 0].mean(), "training on lowers the training loss"
+
+
+def test_silent_units_are_the_ones_zero_on_every_input():
+    x = np.array([[1.0, 0.0], [0.0, 1.0]], np.float32)
+    first = np.array([[1.0, -1.0, 0.0], [1.0, -1.0, 1.0]], np.float32)  # unit 1 is negative on both rows
+    second = np.array([[1.0, -1.0], [0.0, -1.0], [0.0, -1.0]], np.float32)  # unit 1 of layer 2 never fires
+    weights = [first, np.zeros(3, np.float32), second, np.zeros(2, np.float32), np.ones((2, 10)), np.zeros(10)]
+    assert silent_units(weights, x) == [1, 1]
+    assert silent_units([first, np.full(3, 2.0, np.float32), np.ones((3, 10)), np.zeros(10)], x) == [0]
+
+
+def test_the_plateau_run_keeps_its_checkpoints_and_answers(smoke_book):
+    r = smoke_book.result("overfitting/plateau").values
+    for name in ("small", "large"):
+        assert r[f"{name}_loss"].shape == (r["seeds"], len(r[f"{name}_epochs"]))
+        assert r[f"{name}_epochs"][0] == 0 and np.all(np.diff(r[f"{name}_epochs"]) > 0)
+        assert np.allclose(r[f"{name}_val_correct"].mean(1), r[f"{name}_val_accuracy"][:, -1], atol=1e-6), \
+            "the stored answers are the final networks' answers"
+        assert (r[f"{name}_loss"][:, -1] < r[f"{name}_loss"][:, 0]).all(), "training lowers the training loss"
+    assert r["small_epochs"][-1] > r["large_epochs"][-1], "the small network trains the longer"
+    assert r["small_silent"].shape == (r["seeds"], len(r["small"]))
+    assert r["large_loss"][:, -1].mean() < r["small_loss"][:, -1].mean(), "the large network fits its digits better"
 
 
 def test_reliability_bins_pool_confidence_and_correctness():

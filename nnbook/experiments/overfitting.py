@@ -244,6 +244,60 @@ def capacity(train: int, val: int, widths: list[int], depth: int, epochs: int, l
             "train_rows": train, "val_rows": val, "lr": lr, "seeds": seeds}
 
 
+# --- too small: a plateau ------------------------------------------------------------------------
+
+def silent_units(weights: list[np.ndarray], x: np.ndarray) -> list[int]:
+    """Per hidden layer of a plain `mlp` (kernel and bias per layer), the units whose ReLU is zero on every row
+    of `x`: they pass nothing on, and no gradient reaches their weights."""
+    counts, h = [], x
+    for kernel, bias in zip(weights[:-2:2], weights[1:-2:2]):
+        h = np.maximum(h @ kernel + bias, 0.0)
+        counts.append(int((h.max(0) == 0).sum()))
+    return counts
+
+
+@experiment("overfitting/plateau", seed=25,
+            full={"train": 4000, "val": 1000, "small": [2, 2], "large": [32, 32], "lr": 0.01,
+                  "checkpoints": [0, 10, 30, 100, 300, 1000, 2000, 3000, 4000], "large_epochs": 300, "seeds": 5},
+            smoke={"train": 300, "val": 200, "small": [2, 2], "large": [16, 16], "lr": 0.01,
+                   "checkpoints": [0, 10, 50, 100, 150], "large_epochs": 50, "seeds": 3},
+            title="A network too small for 4,000 MNIST digits, trained until its training loss levels off, "
+                  "beside one large enough to fit them")
+def plateau(train: int, val: int, small: list[int], large: list[int], lr: float, checkpoints: list[int],
+            large_epochs: int, seeds: int, seed: int) -> dict:
+    """Training and validation loss and accuracy of a small network at each checkpoint, and of a large one
+    on the same digits and seeds up to `large_epochs`; each final network's answers on the validation digits,
+    and how many of the small network's hidden units end silent (zero on every training digit)."""
+    inputs, classes = SIDE * SIDE, 10
+    splits = [small_mnist(train, val, seed + s) for s in range(seeds)]
+    runs, correct, silent = {}, {}, []
+    for name, hidden, last in (("small", small, checkpoints[-1]), ("large", large, large_epochs)):
+        trainer = Trainer(lambda hidden=tuple(hidden): mlp(hidden, inputs, classes), lr)
+        at = [c for c in checkpoints if c < last] + [last]
+        per_seed, answers = [], []
+        for s, split in enumerate(splits):
+            trainer.reset(seed + s)
+            done, rows = 0, []
+            for epoch in at:
+                trainer.train(split.x_train, split.y_train, epoch - done)
+                done = epoch
+                rows.append(np.concatenate([trainer.evaluate(split.x_train, split.y_train),
+                                            trainer.evaluate(split.x_val, split.y_val)]))
+            per_seed.append(rows)
+            answers.append(trainer.per_example(split.x_val, split.y_val)["correct"])
+            if name == "small":
+                silent.append(silent_units(trainer.weights(), split.x_train))
+        runs[name], correct[name] = (np.array(at), np.array(per_seed, dtype=np.float32)), np.array(answers)
+    return {**{f"{name}_epochs": runs[name][0] for name in runs},
+            **{f"{name}_{metric}": runs[name][1][..., i] for name in runs  # seed, checkpoint
+               for i, metric in enumerate(("loss", "accuracy", "val_loss", "val_accuracy"))},
+            **{f"{name}_val_correct": correct[name].astype(bool) for name in runs},
+            "small_silent": np.array(silent),  # seed, hidden layer
+            "small": list(small), "large": list(large), "train_rows": train, "val_rows": val, "lr": lr,
+            "seeds": seeds,
+            "params": [parameter_count(tuple(h), inputs, classes) for h in (small, large)]}
+
+
 # --- a 2-D boundary --------------------------------------------------------------------------------
 
 @experiment("overfitting/boundary", seed=21,

@@ -302,6 +302,89 @@ def underfit_values(r: dict, good: int) -> dict:
                                       "sweep's epochs")}
 
 
+# --- too small: a plateau ------------------------------------------------------------------------
+
+PLATEAU = 0.01  # the change in training loss over the last stretch of the run that "levelled off" allows
+
+
+def layers_name(hidden: list[int]) -> str:
+    return "×".join(str(h) for h in hidden) if len(set(hidden)) > 1 else f"{len(hidden)}×{hidden[0]}"
+
+
+@figure("overfitting/plateau", uses="overfitting/plateau",
+        caption="A network too small for its data beside one large enough to fit it, on the same "
+                "{train_rows} digits and seeds: training (solid) and validation (dotted) loss at each checkpoint, "
+                "log scale of full-batch epochs from epoch 10. Points: the mean of the seeds; bars: the lowest and "
+                "highest seed. The large network was stopped once it fitted its training digits.")
+def plateau_figure(r: dict) -> tuple[go.Figure, Table]:
+    fig = go.Figure()
+    rows = []
+    for i, name in enumerate(("small", "large")):
+        epochs, label = r[f"{name}_epochs"], f"{layers_name(r[name])} units"
+        shown = epochs > 0
+        for metric, dash, kind in (("loss", "solid", "training"), ("val_loss", "dot", "validation")):
+            runs = r[f"{name}_{metric}"]
+            fig.add_scatter(x=epochs[shown], y=runs[:, shown].mean(0).astype(np.float32),
+                            error_y=error_bars(runs[:, shown]), mode="lines+markers", name=f"{label}, {kind}",
+                            line={"color": color(2 * i), "dash": dash})
+        rows += [[label, str(int(e)), mean_range(r[f"{name}_loss"][:, j]), mean_range(r[f"{name}_val_loss"][:, j]),
+                  mean_range(r[f"{name}_accuracy"][:, j], pct), mean_range(r[f"{name}_val_accuracy"][:, j], pct)]
+                 for j, e in enumerate(epochs)]
+    last = r["small_epochs"][-1]
+    ticks = [e for e in r["small_epochs"] if e == last or 0 < e < last / 2 and str(e)[0] in "13"]
+    fig.update_layout(xaxis={"type": "log", "title": "epochs (full-batch steps)", "tickvals": ticks},
+                      yaxis={"title": "loss", "rangemode": "tozero"})
+    return tidy(fig, height=420, top=80), (["network", "epochs", "training loss", "validation loss",
+                                            "training accuracy", "validation accuracy"], rows)
+
+
+@values("overfitting/plateau-values", uses="overfitting/plateau")
+def plateau_values(r: dict) -> dict:
+    small, large = f"{layers_name(r['small'])} units", f"{layers_name(r['large'])} units"
+    epochs, last = r["small_epochs"], r["large_epochs"][-1]
+    loss, acc, val_acc = r["small_loss"], r["small_accuracy"], r["small_val_accuracy"]
+    level = equivalent(loss[:, -2], loss[:, -1], PLATEAU,
+                       what=f"{small}: training loss at epoch {int(epochs[-2])} minus at epoch {int(epochs[-1])}",
+                       control=(loss[:, 3], loss[:, 4]),
+                       control_name=f"the same network from epoch {int(epochs[3])} to {int(epochs[4])}, still learning")
+    earlier = paired(loss[:, -4], loss[:, -3], what=f"{small}: training loss at epoch {int(epochs[-4])} minus at "
+                                                    f"epoch {int(epochs[-3])}")
+    fits = paired(r["large_accuracy"][:, -1], acc[:, -1], points=True,
+                  what=f"training accuracy, {large} after {int(last)} epochs minus {small} after {int(epochs[-1])}")
+    better = paired(r["large_val_accuracy"][:, -1], val_acc[:, -1], points=True,
+                    examples=(r["large_val_correct"], r["small_val_correct"]),
+                    what=f"validation accuracy, {large} minus {small}")
+    small_gap, large_gap = acc[:, -1] - val_acc[:, -1], r["large_accuracy"][:, -1] - r["large_val_accuracy"][:, -1]
+    gap = paired(large_gap, small_gap, points=True,
+                 what=f"training minus validation accuracy, {large} minus {small}")
+    silent = r["small_silent"].sum(1)
+    worst = int(np.argmax(loss[:, -1]))
+    return {"train-rows": f"{r['train_rows']:,}", "val-rows": f"{r['val_rows']:,}", "seeds": str(r["seeds"]),
+            "lr": f"{r['lr']:g}", "small": small, "large": large, "small-params": f"{r['params'][0]:,}",
+            "large-params": f"{r['params'][1]:,}", "epochs": str(int(epochs[-1])), "large-epochs": str(int(last)),
+            "window-start": str(int(epochs[-2])), "margin": f"{PLATEAU:g}",
+            "earlier-start": str(int(epochs[-4])), "control-start": str(int(epochs[3])),
+            "control-end": str(int(epochs[4])), "earlier-end": str(int(epochs[-3])),
+            "train-loss": mean_range(loss[:, -1]), "train-acc": mean_range(acc[:, -1], pct),
+            "val-acc": mean_range(val_acc[:, -1], pct), "large-train-acc": mean_range(r["large_accuracy"][:, -1], pct),
+            "large-train-loss": mean_range(r["large_loss"][:, -1]),
+            "large-val-acc": mean_range(r["large_val_accuracy"][:, -1], pct),
+            "level": level.claim("the small network's training loss has levelled off over the last stretch"),
+            "level-test": level.summary(),
+            "earlier-test": earlier.summary(),
+            "fits": fits.claim("the large network fits more of its training digits"), "fits-test": fits.summary(),
+            "better": better.claim("the large network is more accurate on the validation digits"),
+            "better-test": better.summary(),
+            "gap": gap.claim("the large network's gap between training and validation accuracy is the wider"),
+            "gap-test": gap.summary(),
+            "small-gap": mean_range(100 * small_gap, lambda x: f"{x:.1f}"),
+            "large-gap": mean_range(100 * large_gap, lambda x: f"{x:.1f}"),
+            "worst-seed": str(worst + 1), "worst-loss": num(loss[worst, -1]), "worst-acc": pct(acc[worst, -1]),
+            "worst-silent": str(int(silent[worst])),
+            "silent-elsewhere": ", ".join(str(int(n)) for k, n in enumerate(silent) if k != worst),
+            "units": str(int(sum(r["small"])))}
+
+
 # --- a 2-D boundary --------------------------------------------------------------------------------
 
 BOUNDARY_TITLES = {"none": "no penalty", "L2": "L2 penalty"}
