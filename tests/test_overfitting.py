@@ -78,6 +78,18 @@ def test_the_plateau_run_keeps_its_checkpoints_and_answers(smoke_book):
     assert r["large_loss"][:, -1].mean() < r["small_loss"][:, -1].mean(), "the large network fits its digits better"
 
 
+def test_double_descent_fits_every_training_digit_from_the_threshold_on(smoke_book):
+    r = smoke_book.result("overfitting/double-descent").values
+    widths, n = r["widths"], r["train_rows"]
+    assert n in widths and widths[0] < n < widths[-1], "the sweep crosses the threshold"
+    assert r["test_error"].shape == (2, r["seeds"], len(widths))
+    assert (r["train_error"][0][:, widths >= n] == 0).all(), "least squares interpolates once p >= n"
+    assert (r["train_error"][0][:, widths < n] > 0).any(), "and cannot below it"
+    assert (r["norm"][1] <= r["norm"][0] + 1e-9).all(), "the ridge readout is never larger than the least-norm one"
+    at = int(np.flatnonzero(widths == n)[0])
+    assert (r["test_error"][0][:, at] > r["test_error"][1][:, at]).all(), "the unpenalised fit is worst at p = n"
+
+
 def test_reliability_bins_pool_confidence_and_correctness():
     from nnbook.figures.overfitting import reliability
 

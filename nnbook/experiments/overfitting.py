@@ -485,3 +485,49 @@ def strength(train: int, val: int, test: int, hidden: list[int], epochs: int, lr
             **{f"dropout_{n}": by_dropout[..., i] for i, n in enumerate(names)},
             "train_rows": train, "val_rows": val, "test_rows": test, "hidden": list(hidden), "epochs": epochs,
             "lr": lr, "seeds": seeds}
+
+
+# --- double descent ------------------------------------------------------------------------------
+
+@experiment("overfitting/double-descent", seed=26,
+            full={"train": 200, "test": 1000, "octaves": 4, "steps": 2, "ridge": 0.01, "seeds": 10},
+            smoke={"train": 100, "test": 300, "octaves": 3, "steps": 1, "ridge": 0.01, "seeds": 3},
+            title="Random ReLU features of 200 MNIST digits with a least-squares readout, from far fewer "
+                  "features than digits to far more")
+def double_descent(train: int, test: int, octaves: int, steps: int, ridge: float, seeds: int, seed: int) -> dict:
+    """Training and test error of a linear readout on the first p of a fixed set of random ReLU features, for
+    widths p from `train` / 2**octaves to `train` * 2**octaves (`steps` per octave, p = `train` among them).
+
+    Nothing here is trained by gradient descent: the readout is fitted to one-hot targets exactly, by the
+    least-squares solution of least norm (the one gradient descent from zero weights converges to) and, as the
+    control, with a ridge penalty `ridge` × `train` × (squared norm of the readout). Each seed draws its own
+    digits and features; inputs are centred on the training digits, weights and biases drawn N(0, 1/inputs).
+    """
+    inputs, classes = SIDE * SIDE, 10
+    widths = np.unique(np.round(train * 2.0 ** (np.arange(-octaves * steps, octaves * steps + 1) / steps)).astype(int))
+    fits = ("least norm", "ridge")
+    scores = np.zeros((len(fits), seeds, len(widths), 5))  # train error, test error, train MSE, test MSE, norm
+    smallest = np.zeros((seeds, len(widths)))  # the feature matrix's smallest singular value
+    for s in range(seeds):
+        split = small_mnist(train, test, seed + s)
+        rng = np.random.default_rng([seed, s])
+        centre = split.x_train.mean(0)
+        kernel = rng.standard_normal((inputs, widths[-1])) / np.sqrt(inputs)
+        bias = rng.standard_normal(widths[-1]) / np.sqrt(inputs)
+        features = [np.maximum((x - centre).astype(np.float64) @ kernel + bias, 0.0) for x in (split.x_train, split.x_val)]
+        targets = np.eye(classes)[split.y_train]
+        for j, p in enumerate(widths):
+            f, f_test = features[0][:, :p], features[1][:, :p]
+            u, sv, vt = np.linalg.svd(f, full_matrices=False)
+            smallest[s, j] = sv[-1]
+            keep = sv > sv[0] * max(f.shape) * np.finfo(float).eps  # the pseudo-inverse's cut-off
+            gains = (np.where(keep, 1.0 / np.where(keep, sv, 1.0), 0.0), sv / (sv**2 + ridge * train))
+            for k, gain in enumerate(gains):
+                readout = vt.T @ (gain[:, None] * (u.T @ targets))
+                fit, guess = f @ readout, f_test @ readout
+                scores[k, s, j] = (np.mean(fit.argmax(1) != split.y_train), np.mean(guess.argmax(1) != split.y_val),
+                                   ((fit - targets) ** 2).sum(1).mean(),
+                                   ((guess - np.eye(classes)[split.y_val]) ** 2).sum(1).mean(), np.linalg.norm(readout))
+    names = ("train_error", "test_error", "train_mse", "test_mse", "norm")
+    return {"widths": widths, "fits": list(fits), **{n: scores[..., i] for i, n in enumerate(names)},  # fit, seed, width
+            "smallest_singular": smallest, "train_rows": train, "test_rows": test, "ridge": ridge, "seeds": seeds}

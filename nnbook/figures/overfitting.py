@@ -901,3 +901,85 @@ def strength_values(r: dict) -> dict:
                                                 "accuracy").claim(f"the strongest {name} scores lower than the "
                                                                   "best strength")
     return out
+
+
+# --- double descent ------------------------------------------------------------------------------
+
+def threshold_index(r: dict) -> int:
+    """Where the number of features equals the number of training digits."""
+    return int(np.flatnonzero(r["widths"] == r["train_rows"])[0])
+
+
+@figure("overfitting/double-descent", uses="overfitting/double-descent",
+        caption="Random ReLU features of {train_rows} training digits with a linear readout fitted by least squares "
+                "(nothing trained by gradient descent). Top: error on {test_rows} test digits for the least-norm fit "
+                "and for the ridge fit, and the least-norm fit's error on its own training digits; bottom: the size "
+                "(Frobenius norm) of the fitted readout. Lines: the mean of {seeds} seeds, each with its own digits "
+                "and features; bands: the lowest to the highest seed. Dotted line: as many features as digits.")
+def double_descent_figure(r: dict) -> tuple[go.Figure, Table]:
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.62, 0.38])
+    p = r["widths"].astype(np.float64)
+    seed_band(fig, p, r["test_error"][0], "test, least norm", 0, markers=True, row=1, col=1)
+    seed_band(fig, p, r["test_error"][1], "test, ridge", 2, dash="dash", row=1, col=1)
+    seed_band(fig, p, r["train_error"][0], "training, least norm", 1, dash="dot", row=1, col=1)
+    seed_band(fig, p, r["norm"][0], "readout size, least norm", 0, showlegend=False, row=2, col=1)
+    seed_band(fig, p, r["norm"][1], "readout size, ridge", 2, dash="dash", showlegend=False, row=2, col=1)
+    for row in (1, 2):
+        fig.add_vline(x=r["train_rows"], line={"dash": "dot", "color": "#7f7f7f", "width": 1}, row=row, col=1)
+    ticks = [int(w) for w in r["widths"][::4]]
+    fig.update_xaxes(type="log", tickvals=ticks, row=1, col=1)
+    fig.update_xaxes(type="log", tickvals=ticks, title="random features p", row=2, col=1)
+    fig.update_yaxes(title="error", tickformat=".0%", rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(title="readout size", type="log", dtick=1, row=2, col=1)
+    rows = [[str(int(w)), mean_range(r["train_error"][0][:, j], pct), mean_range(r["test_error"][0][:, j], pct),
+             mean_range(r["test_error"][1][:, j], pct), mean_range(r["norm"][0][:, j]),
+             num(np.median(r["smallest_singular"][:, j]))] for j, w in enumerate(r["widths"])]
+    return tidy(fig, height=560, top=80), (["features", "training error", "test error, least norm",
+                                            "test error, ridge", "readout size, least norm",
+                                            "smallest singular value (median)"], rows)
+
+
+@values("overfitting/double-descent-values", uses="overfitting/double-descent")
+def double_descent_values(r: dict) -> dict:
+    n, at, widths = r["train_rows"], threshold_index(r), r["widths"]
+    error, norm = r["test_error"], np.log10(r["norm"])
+    below = widths < n
+    best_below = error[:, :, below].min(2)  # fit, seed
+    tests = r["test_rows"]
+    others = np.delete(error, at, axis=2).max(2)  # fit, seed: the highest error at any other width
+    peak = paired(error[0, :, at], others[0], examples=tests, points=True,
+                  what=f"least norm: test error at p = {n} minus the highest at any other width",
+                  control=(error[1, :, at], others[1]), control_name="the same features with the ridge penalty")
+    rise = paired(error[0, :, at], best_below[0], examples=tests, points=True,
+                  what=f"least norm: test error at p = {n} minus the lowest below it",
+                  control=(error[1, :, at], best_below[1]), control_name="the same features with the ridge penalty")
+    second = paired(best_below[0], error[0, :, -1], examples=tests, points=True,
+                    what=f"least norm: the lowest test error below p = {n} minus the error at p = {int(widths[-1])}")
+    size = paired(norm[0, :, at], np.maximum(norm[0, :, at - 1], norm[0, :, at + 1]),
+                  what=f"log10 of the readout's size, p = {n} minus the larger of p = {int(widths[at - 1])} and "
+                       f"p = {int(widths[at + 1])}")
+    fitted = r["train_error"][0][:, widths >= n]
+    return {"train-rows": str(n), "test-rows": f"{tests:,}", "seeds": str(r["seeds"]),
+            "smallest": str(int(widths[0])), "largest": str(int(widths[-1])), "ridge": f"{r['ridge']:g}",
+            "ridge-lambda": f"{r['ridge'] * n:g}",
+            "at-error": mean_range(error[0, :, at], pct), "best-below": mean_range(best_below[0], pct),
+            "largest-error": mean_range(error[0, :, -1], pct), "ridge-at-error": mean_range(error[1, :, at], pct),
+            "ridge-largest-error": mean_range(error[1, :, -1], pct),
+            "peak": peak.claim("the test error peaks where the features just suffice to fit every training digit"),
+            "peak-test": peak.summary(), "peak-control": peak.control.summary(),
+            "rise": rise.claim("at the threshold the test error is above the lowest it reached with fewer features"),
+            "rise-test": rise.summary(), "rise-control": rise.control.summary(),
+            "highest-other": mean_range(others[0], pct),
+            "second": second.claim("the second descent goes below the best of the first"),
+            "second-test": second.summary(),
+            "size": size.claim("the least-norm readout is larger at the threshold than at either neighbour"),
+            "size-test": size.summary(), "after-norm": num(np.median(r["norm"][0, :, at + 1])),
+            "at-norm": num(np.median(r["norm"][0, :, at])), "before-norm": num(np.median(r["norm"][0, :, at - 1])),
+            "before": str(int(widths[at - 1])), "after": str(int(widths[at + 1])),
+            "at-singular": num(np.median(r["smallest_singular"][:, at])),
+            "before-singular": num(np.median(r["smallest_singular"][:, at - 1])),
+            "after-singular": num(np.median(r["smallest_singular"][:, at + 1])),
+            "fitted-seeds": str(int((fitted == 0).all(1).sum())),
+            "below-train-error": mean_range(r["train_error"][0][:, at - 1], pct),
+            "best-width": str(int(widths[below][error[0][:, below].mean(0).argmin()])),
+            "guess-error": pct(1 - 1 / 10, 0)}  # guessing among the ten digits
