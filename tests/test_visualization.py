@@ -98,6 +98,11 @@ def test_every_seed_trains_and_the_pixel_baseline_is_fixed(smoke_book):
     assert r["seed_deletion_auc"].shape == (seeds, methods + 2, r["stats"])
     assert np.allclose(r["seed_deletion"][:, :, 0], r["seed_deletion"][:, :1, 0]), \
         "with nothing removed every ranking starts from the same probabilities"
+    assert r["seed_insertion"].shape == r["seed_deletion"].shape
+    assert r["seed_insertion_auc"].shape == r["seed_deletion_auc"].shape
+    assert r["seed_insertion_untrained_auc"].shape == r["seed_deletion_untrained_auc"].shape
+    assert np.allclose(r["seed_insertion"][:, :, 0], r["seed_insertion"][:, :1, 0]), \
+        "with nothing inserted every ranking starts from the same black image"
     assert r["seed_probe_before"].shape == r["seed_probe_after"].shape == (seeds,)
     assert (r["seed_probe_after"] > r["seed_probe_before"]).all(), "training makes the hidden layer easier to read"
     assert r["tsne_perplexity"].shape == (len(r["perplexities"]), len(r["points_labels"]), 2)
@@ -125,7 +130,8 @@ def test_figures_render_from_smoke_results(smoke_book):
 
 def test_grad_cam_and_the_deletion_curve_by_their_definitions():
     from nnbook.backend import tensorflow
-    from nnbook.experiments.visualization import deletion_curve, grad_cam, rank_similarity, small_cnn
+    from nnbook.experiments.visualization import (deletion_curve, grad_cam, insertion_curve, rank_similarity,
+                                                   small_cnn)
 
     tf, _ = tensorflow()
     model = small_cnn((4, 4), 8)
@@ -137,6 +143,14 @@ def test_grad_cam_and_the_deletion_curve_by_their_definitions():
     curve = deletion_curve(model, images, classes, ranking, [0.0, 1.0])
     black = tf.nn.softmax(model(np.zeros_like(images))).numpy()[np.arange(3), classes]
     assert np.allclose(curve[1], black, atol=1e-5), "removing every pixel leaves a black image"
+    inserted = insertion_curve(model, images, classes, ranking, [0.0, 1.0])
+    whole = tf.nn.softmax(model(images)).numpy()[np.arange(3), classes]
+    assert np.allclose(inserted[0], black, atol=1e-5), "inserting nothing leaves a black image"
+    assert np.allclose(inserted[1], whole, atol=1e-5), "inserting every pixel gives the image back"
+    half = insertion_curve(model, images, classes, ranking, [0.5])[0]
+    kept = np.where(images >= np.median(images.reshape(3, -1), axis=1)[:, None, None, None], images, 0)
+    assert np.allclose(half, tf.nn.softmax(model(kept)).numpy()[np.arange(3), classes], atol=1e-5), \
+        "half inserted keeps the half ranked highest"
     a = np.random.default_rng(1).random((2, 28, 28, 1))
     assert np.allclose(rank_similarity(a, a), 1) and np.allclose(rank_similarity(a, -a), 1), "absolute values"
     assert abs(rank_similarity(a, np.random.default_rng(2).random(a.shape)).mean()) < 0.1
@@ -155,18 +169,27 @@ def test_correlated_groups_join_twins_and_keep_loners_apart():
 def test_the_deletion_controls_can_fail(smoke_book):
     """Brightness and the untrained network's maps are orders a map must beat; the claims that a method
     beats brightness carry the untrained maps as their natural control."""
-    from nnbook.figures.visualization import FAITHFUL, deletion_controls
+    from nnbook.figures.visualization import FAITHFUL, order_controls
 
     r = smoke_book.result("visualization/cnn").values
     seeds, stats = int(r["seeds"]), int(r["stats"])
     assert list(r["rankings"])[-2:] == ["random", "brightness"]
     assert r["seed_deletion_auc"].shape == (seeds, len(r["rankings"]), stats)
     assert r["seed_deletion_untrained_auc"].shape == (seeds, len(r["attributions"]), stats)
-    made = deletion_controls(r)
+    made = order_controls(r, "deletion") | order_controls(r, "insertion")
     for m in FAITHFUL:
         evidence = made[f"{m}-beats-brightness"].evidence
         assert evidence.control_name.endswith("untrained network") and evidence.control is not None
     assert "gradcam-beats-brightness" not in made and "gradcam-behind-brightness" in made
+    assert "insertion-gradcam-beats-brightness" not in made and "insertion-gradcam-behind-brightness" in made
+    g, bright = list(r["rankings"]).index("gradient"), list(r["rankings"]).index("brightness")
+    for test, sign in (("deletion", -1), ("insertion", 1)):  # deletion: a smaller area is better
+        auc = r[f"seed_{test}_auc"]
+        prefix = "" if test == "deletion" else "insertion-"
+        evidence = made[f"{prefix}gradient-beats-brightness"].evidence
+        assert np.isclose(evidence.statistic, sign * (auc[:, g].mean() - auc[:, bright].mean()), atol=1e-6), \
+            "positive means the gradient's order is the better one"
+        assert evidence.control is not None
     assert r["seed_smooth_floor"].shape == (seeds, stats) and (np.abs(r["seed_smooth_floor"]) <= 1 + 1e-9).all()
 
 

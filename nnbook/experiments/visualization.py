@@ -112,21 +112,35 @@ def grad_cam(model, images: np.ndarray, classes: np.ndarray, layer: str = "conv_
     return np.kron(cam, np.ones((1, scale, scale), np.float32))[..., None]
 
 
-def deletion_curve(model, images: np.ndarray, classes: np.ndarray, ranking: np.ndarray,
-                   fractions: list[float]) -> np.ndarray:
-    """The probability of each image's class after the top `fraction` of its pixels by `ranking` (higher is
-    removed first) are set to black: (fractions, images). A faithful ranking makes it fall fast."""
+def masked_probabilities(model, images: np.ndarray, classes: np.ndarray, ranking: np.ndarray,
+                         fractions: list[float], insert: bool) -> np.ndarray:
+    """The probability of each image's class when the top `fraction` of its pixels by `ranking` (higher first)
+    are set to black (`insert` False: a deletion curve) or are the only ones kept on a black image (`insert`
+    True: an insertion curve): (fractions, images)."""
     tf, _ = tensorflow()
     n, pixels = len(images), images[0].size
     order = np.argsort(-ranking.reshape(n, -1), axis=1, kind="stable")
-    batch = []
+    flat, batch = images.reshape(n, -1), []
     for fraction in fractions:
-        x = images.reshape(n, -1).copy()
-        x[np.arange(n)[:, None], order[:, : int(round(fraction * pixels))]] = 0.0
+        top = order[:, : int(round(fraction * pixels))]
+        x = np.zeros_like(flat) if insert else flat.copy()
+        x[np.arange(n)[:, None], top] = flat[np.arange(n)[:, None], top] if insert else 0.0
         batch.append(x)
     probs = tf.nn.softmax(model.predict(np.concatenate(batch).reshape((-1,) + images.shape[1:]), batch_size=1024,
                                         verbose=0)).numpy()
     return probs[np.arange(len(probs)), np.tile(classes, len(fractions))].reshape(len(fractions), n)
+
+
+def deletion_curve(model, images: np.ndarray, classes: np.ndarray, ranking: np.ndarray,
+                   fractions: list[float]) -> np.ndarray:
+    """Pixels removed (set to black) in the order of `ranking`: a faithful ranking makes the class fall fast."""
+    return masked_probabilities(model, images, classes, ranking, fractions, insert=False)
+
+
+def insertion_curve(model, images: np.ndarray, classes: np.ndarray, ranking: np.ndarray,
+                    fractions: list[float]) -> np.ndarray:
+    """Pixels restored onto a black image in the order of `ranking`: a faithful ranking makes the class rise fast."""
+    return masked_probabilities(model, images, classes, ranking, fractions, insert=True)
 
 
 def rank_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -297,7 +311,8 @@ def cnn(train: int, val: int, epochs: int, batch: int, lr: float, filters: list[
     """Train the same small CNN from `seeds` seeds. The pictures come from a typical seed's network (the
     median seed by its gradient's share on the ink) and its untrained starting point; every seed gets the
     measures: accuracy, each attribution method on `stats`
-    digits trained and untrained (ink share, rank similarity, deletion curves against a random ranking),
+    digits trained and untrained (ink share, rank similarity, deletion and insertion curves against two
+    control orders),
     nearest neighbours and a linear probe of the hidden layer."""
     tf, keras = tensorflow()
     split = data.mnist(train, val, seed)
@@ -315,7 +330,8 @@ def cnn(train: int, val: int, epochs: int, batch: int, lr: float, filters: list[
     per_seed: dict[str, list] = {k: [] for k in (
         "val_accuracy", "loss", "acc_before", "top_answer_before", "top_answer_count_before", "nn_hidden_before",
         "nn_hidden_after", "probe_before", "probe_after", "ink_trained", "ink_untrained", "similarity",
-        "deletion", "deletion_auc", "deletion_untrained_auc", "smooth_floor", "unit_purity_before",
+        "deletion", "deletion_auc", "deletion_untrained_auc", "insertion", "insertion_auc",
+        "insertion_untrained_auc", "smooth_floor", "unit_purity_before",
         "unit_purity_after")}
     states = []  # per seed: initial and trained weights, hidden layer and answers before and after
     for s in range(seeds):
@@ -352,14 +368,15 @@ def cnn(train: int, val: int, epochs: int, batch: int, lr: float, filters: list[
         # one grey level), which any map that merely finds the ink should match
         controls = {"random": random_rank, "brightness": images + random_rank * 1e-3}
         area = lambda curves: np.trapezoid(curves, fractions, axis=1) / (fractions[-1] - fractions[0])  # noqa: E731
-        curves = np.array([deletion_curve(model, images, classes, controls.get(m, trained_maps.get(m)), fractions)
-                           for m in rankings])  # ranking, fraction, image
-        per_seed["deletion"].append(curves.mean(axis=2))
-        per_seed["deletion_auc"].append(area(curves))
-        # the untrained network's maps, used to delete from the trained one: a map that reads the trained
-        # network should put what it needs first better than a map of a network that learned nothing
-        per_seed["deletion_untrained_auc"].append(area(np.array(
-            [deletion_curve(model, images, classes, untrained_maps[m], fractions) for m in ATTRIBUTIONS])))
+        for name, curve in (("deletion", deletion_curve), ("insertion", insertion_curve)):
+            curves = np.array([curve(model, images, classes, controls.get(m, trained_maps.get(m)), fractions)
+                               for m in rankings])  # ranking, fraction, image
+            per_seed[name].append(curves.mean(axis=2))
+            per_seed[f"{name}_auc"].append(area(curves))
+            # the untrained network's maps, used on the trained one: a map that reads the trained network
+            # should put what it needs first better than a map of a network that learned nothing
+            per_seed[f"{name}_untrained_auc"].append(area(np.array(
+                [curve(model, images, classes, untrained_maps[m], fractions) for m in ATTRIBUTIONS])))
         states.append(([w.copy() for w in untrained.get_weights()], [w.copy() for w in model.get_weights()],
                        hidden_before, hidden_after, pred_before, pred_after))
 

@@ -141,6 +141,25 @@ RANKING_NAMES = ATTRIBUTION_NAMES | {"random": "random order", "brightness": "in
 CONTROL_LINES = {"random": ("#7f7f7f", "dash"), "brightness": ("#7f7f7f", "dot")}
 
 
+def order_curves(r: dict, test: str) -> tuple[go.Figure, Table]:
+    """The mean deletion or insertion curve of each ranking, and its table."""
+    curves = r[f"seed_{test}"]  # seed, ranking, fraction
+    done = "removed" if test == "deletion" else "restored"
+    fig = go.Figure()
+    for k, key in enumerate(r["rankings"]):
+        fig.add_scatter(x=r["fractions"], y=curves[:, k].mean(0), mode="lines+markers", name=RANKING_NAMES[key],
+                        line=dict(zip(("color", "dash"), CONTROL_LINES.get(key, (color(k), "solid")))),
+                        hovertemplate=f"{RANKING_NAMES[key]}: %{{y:.0%}} with %{{x:.0%}} {done}<extra></extra>")
+    fig.update_layout(xaxis={"title": f"share of pixels {done}", "tickformat": ".0%"},
+                      yaxis={"title": "probability of the true class", "tickformat": ".0%", "range": [0, 1.02]})
+    header = (["ranking"] + [f"{pct(f, 0)} {done}" for f in r["fractions"]]
+              + [f"area over the first {pct(r['fractions'][-1], 0)} (each seed)"])
+    auc = r[f"seed_{test}_auc"].mean(axis=2)  # seed, ranking
+    rows = [[RANKING_NAMES[key]] + [pct(v, 0) for v in curves[:, k].mean(0)] + [", ".join(f"{a:.2f}" for a in auc[:, k])]
+            for k, key in enumerate(r["rankings"])]
+    return tidy(fig, height=400, top=60), (header, rows)
+
+
 @figure("visualization/deletion", uses="visualization/cnn",
         caption="Deletion curves of the trained network: the probability of each digit's true class after the "
                 "pixels a method ranks highest (by the signed map, most positive first) are set to black, against "
@@ -149,19 +168,16 @@ CONTROL_LINES = {"random": ("#7f7f7f", "dash"), "brightness": ("#7f7f7f", "dot")
                 "the ink by brightness alone (dotted), brightest first, an informative order in itself. Lines: "
                 "the mean over digits and seeds.")
 def deletion(r: dict) -> tuple[go.Figure, Table]:
-    curves = r["seed_deletion"]  # seed, ranking, fraction
-    fig = go.Figure()
-    for k, key in enumerate(r["rankings"]):
-        fig.add_scatter(x=r["fractions"], y=curves[:, k].mean(0), mode="lines+markers", name=RANKING_NAMES[key],
-                        line=dict(zip(("color", "dash"), CONTROL_LINES.get(key, (color(k), "solid")))),
-                        hovertemplate=f"{RANKING_NAMES[key]}: %{{y:.0%}} with %{{x:.0%}} removed<extra></extra>")
-    fig.update_layout(xaxis={"title": "share of pixels removed", "tickformat": ".0%"},
-                      yaxis={"title": "probability of the true class", "tickformat": ".0%", "range": [0, 1.02]})
-    header = ["ranking"] + [f"{pct(f, 0)} removed" for f in r["fractions"]] + [f"area over the first {pct(r['fractions'][-1], 0)} (each seed)"]
-    auc = r["seed_deletion_auc"].mean(axis=2)  # seed, ranking
-    rows = [[RANKING_NAMES[key]] + [pct(v, 0) for v in curves[:, k].mean(0)] + [", ".join(f"{a:.2f}" for a in auc[:, k])]
-            for k, key in enumerate(r["rankings"])]
-    return tidy(fig, height=400, top=60), (header, rows)
+    return order_curves(r, "deletion")
+
+
+@figure("visualization/insertion", uses="visualization/cnn",
+        caption="Insertion curves of the trained network: the probability of each digit's true class when only "
+                "the pixels a method ranks highest (most positive first) are restored onto a black image, against "
+                "the share of pixels restored; grey, the same two orders for comparison: random (dashed) and the "
+                "ink by brightness (dotted). Lines: the mean over digits and seeds.")
+def insertion(r: dict) -> tuple[go.Figure, Table]:
+    return order_curves(r, "insertion")
 
 
 def gradcam_zeros(r: dict) -> dict:
@@ -192,34 +208,47 @@ def smooth_floor(r: dict) -> dict:
 FAITHFUL = ("gradient", "smoothgrad", "integrated")  # the methods the page says pass the deletion controls
 
 
-def deletion_controls(r: dict) -> dict:
-    """Each method's deletion area against the ink by brightness alone (the order any map that merely finds
-    the ink should match) and against the same method's map of the untrained network, both deleting from the
-    trained network. The claims that a method beats brightness have the untrained maps as natural control."""
-    auc, untrained = r["seed_deletion_auc"], r["seed_deletion_untrained_auc"]  # seed, ranking or method, digit
+def order_controls(r: dict, test: str) -> dict:
+    """Each method's deletion or insertion area against the ink by brightness alone (the order any map that
+    merely finds the ink should match) and against the same method's map of the untrained network, both used on
+    the trained network. The claims that a method beats brightness have the untrained maps as natural control.
+    A better deletion order has the smaller area (the class falls faster), a better insertion order the larger."""
+    auc, untrained = r[f"seed_{test}_auc"], r[f"seed_{test}_untrained_auc"]  # seed, ranking or method, digit
+    deleting = test == "deletion"
+    verb, pixels = ("lowers", "deleting") if deleting else ("raises", "restoring")
+    prefix = "" if deleting else "insertion-"
     bright = list(r["rankings"]).index("brightness")
-    out = {"auc-untrained-" + m: f"{untrained[:, i].mean():.2f}" for i, m in enumerate(r["attributions"])}
+
+    def better(a: np.ndarray, b: np.ndarray, a_name: str, b_name: str, **control) -> Evidence:
+        """The paired test that order `a` beats order `b` (areas: seed, digit), stated in the test's own sign."""
+        (first, first_name), (second, second_name) = ((b, b_name), (a, a_name)) if deleting else ((a, a_name), (b, b_name))
+        if "control" in control:
+            control["control"] = tuple(v.mean(1) for v in ((control["control"][1], control["control"][0]) if deleting
+                                                          else control["control"]))
+        return paired(first.mean(1), second.mean(1), examples=(first, second),
+                      what=f"area under the {test} curve, {first_name} minus {second_name}", **control)
+
+    out = {f"{prefix}auc-untrained-" + m: f"{untrained[:, i].mean():.2f}" for i, m in enumerate(r["attributions"])}
     for i, m in enumerate(r["attributions"]):
         name = ATTRIBUTION_NAMES[m]
-        vs_bright = paired(auc[:, bright].mean(1), auc[:, i].mean(1), examples=(auc[:, bright], auc[:, i]),
-                           what=f"area under the deletion curve, ink by brightness minus {name}",
-                           control=(auc[:, bright].mean(1), untrained[:, i].mean(1)),
+        vs_bright = better(auc[:, i], auc[:, bright], name, "ink by brightness",
+                           control=(untrained[:, i], auc[:, bright]),
                            control_name=f"{name}'s maps of the untrained network")
-        vs_untrained = paired(untrained[:, i].mean(1), auc[:, i].mean(1), examples=(untrained[:, i], auc[:, i]),
-                              what=f"area under the deletion curve, {name} of the untrained minus of the trained "
-                                   "network")
-        out |= {f"{m}-vs-brightness": vs_bright.summary(), f"{m}-vs-untrained": vs_untrained.summary(),
-                f"{m}-vs-untrained-verdict": vs_untrained.reading}
+        vs_untrained = better(auc[:, i], untrained[:, i], f"{name} of the trained network",
+                              f"{name} of the untrained network")
+        out |= {f"{prefix}{m}-vs-brightness": vs_bright.summary(), f"{prefix}{m}-vs-untrained": vs_untrained.summary(),
+                f"{prefix}{m}-vs-untrained-verdict": vs_untrained.reading}
         if m in FAITHFUL:
-            out |= {f"{m}-beats-brightness": vs_bright.claim(f"{name}'s order lowers the true class's probability "
-                                                             "faster than deleting the ink by brightness"),
-                    f"{m}-beats-untrained": vs_untrained.claim(f"{name}'s maps of the trained network make a faster "
-                                                               "deletion than its maps of the untrained network")}
+            out |= {f"{prefix}{m}-beats-brightness": vs_bright.claim(
+                        f"{name}'s order {verb} the true class's probability faster than {pixels} the ink by "
+                        "brightness"),
+                    f"{prefix}{m}-beats-untrained": vs_untrained.claim(
+                        f"{name}'s maps of the trained network make a faster {test} than its maps of the untrained "
+                        "network")}
     cam = method_index(r, "gradcam")
-    behind = paired(auc[:, cam].mean(1), auc[:, bright].mean(1), examples=(auc[:, cam], auc[:, bright]),
-                    what="area under the deletion curve, Grad-CAM minus ink by brightness")
-    out["gradcam-behind-brightness"] = behind.claim("Grad-CAM's order lowers the true class's probability more "
-                                                    "slowly than deleting the ink by brightness")
+    behind = better(auc[:, bright], auc[:, cam], "ink by brightness", "Grad-CAM")
+    out[f"{prefix}gradcam-behind-brightness"] = behind.claim(
+        f"Grad-CAM's order {verb} the true class's probability more slowly than {pixels} the ink by brightness")
     return out
 
 
@@ -517,7 +546,14 @@ def cnn_values(r: dict) -> dict:
                                    what=f"area under the deletion curve, random order minus {ATTRIBUTION_NAMES[k]}"
                                    ).summary() for k, i in (("gradient", g), ("smoothgrad", sg), ("integrated", ig), ("gradcam", cam))},
         "best-deletion": ATTRIBUTION_NAMES[r["attributions"][int(np.argmin(auc[:, :rnd].mean(axis=(0, 2))))]],
-        **deletion_controls(r),
+        **order_controls(r, "deletion"), **order_controls(r, "insertion"),
+        "insertion-start": pct(float(r["seed_insertion"][:, 0, 0].mean()), 0),
+        **{f"insertion-auc-{k}": f"{v:.2f}" for k, v in zip(r["rankings"], r["seed_insertion_auc"].mean(axis=(0, 2)))},
+        "insertion-gradcam-vs-random": paired(r["seed_insertion_auc"][:, cam].mean(1),
+                                              r["seed_insertion_auc"][:, rnd].mean(1),
+                                              examples=(r["seed_insertion_auc"][:, cam], r["seed_insertion_auc"][:, rnd]),
+                                              what="area under the insertion curve, Grad-CAM minus random order"
+                                              ).summary(),
         "deletion-reach": pct(float(r["fractions"][-1]), 0),
         **smooth_floor(r),
         **gradcam_zeros(r),
