@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnbook.experiments.architectures import ink_lost, ring, shifted
+from nnbook.experiments.architectures import ink_lost, ink_summary, ring, shifted
 from nnbook.figures.architectures import mode_counts, modes_covered
 
 
@@ -20,7 +20,9 @@ def test_vision_runs_every_family_and_seed(smoke_book):
     assert np.allclose(r["accuracy"], r["correct"].mean(axis=2)), "accuracy is the share of digits read right"
     assert r["shuffled_correct"].shape == (seeds, r["val_rows"])
     assert np.allclose(r["shuffled_accuracy"], r["shuffled_correct"].mean(axis=1))
-    assert r["ink_lost"].shape == r["ink_cut"].shape == (len(r["shifts"]),) and r["ink_lost"][0] == 0
+    assert r["ink_lost"].shape == r["ink_cut"].shape == r["ink_lost_max"].shape == (len(r["shifts"]),)
+    assert r["ink_lost"][0] == 0 and r["digit_cut"].shape == (len(r["shifts"]), r["val_rows"])
+    assert (r["ink_cut"] <= r["digit_cut"].mean(axis=1) + 1e-9).all(), "a digit is cut if any direction cuts it"
     assert ((0 <= r["shift_accuracy"]) & (r["shift_accuracy"] <= 1)).all()
     assert len(set(r["accuracy"][0].tolist())) == seeds, "each seed starts from its own weights"
     cnn = r["families"].index("cnn")
@@ -41,9 +43,17 @@ def test_shifted_moves_pixels_in_four_directions():
 def test_ink_lost_counts_what_a_shift_pushes_off_the_image():
     image = np.zeros((1, 6, 6), np.float32)
     image[0, 2:4, 2:4] = 1  # a 2x2 blob with a two-pixel margin on every side
-    lost = ink_lost(image, [0, 1, 2, 3, 4])[:, 0]
+    lost = ink_lost(image, [0, 1, 2, 3, 4])[:, :, 0]  # shift, direction
     assert np.allclose(lost[:3], 0), "up to the margin the digit is only moved"
-    assert np.isclose(lost[3], 0.5) and np.isclose(lost[4], 1.0), "then a column or two per direction falls off"
+    assert np.allclose(lost[3], 0.5) and np.allclose(lost[4], 1.0), "then a column or two falls off, in every direction"
+    off_centre = np.zeros((1, 6, 6), np.float32)
+    off_centre[0, 2:4, 3:5] = 1  # one pixel from the right edge
+    one = ink_lost(off_centre, [1])[0, :, 0]
+    assert np.isclose(one[0], 0.0) and np.isclose(one[1], 0.0), "moved right or left by one it stays whole"
+    assert np.isclose(ink_lost(off_centre, [2])[0, 0, 0], 0.5), "moved right by two it loses a column"
+    summary = ink_summary(ink_lost(off_centre, [0, 2]))
+    assert np.allclose(summary["ink_cut"], [0, 0.25]) and summary["digit_cut"].tolist() == [[False], [True]], \
+        "one direction of four cuts it: a quarter of the shifted images, and the digit counts as cut"
 
 
 def test_ring_and_mode_counting():

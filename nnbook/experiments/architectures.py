@@ -71,11 +71,21 @@ def _shift_correct(model, x: np.ndarray, y: np.ndarray, shifts: list[int]) -> np
 
 
 def ink_lost(images: np.ndarray, shifts: list[int]) -> np.ndarray:
-    """The share of each image's ink that a shift by k pushes off the image, averaged over the four directions:
-    (shifts, images). Zero means the shifted digit is whole."""
+    """The share of each image's ink that a shift by k pushes off the image, in each of the four directions:
+    (shifts, directions, images). Zero means the shifted digit is whole."""
     total = images.reshape(len(images), -1).sum(axis=1)
-    kept = np.array([shifted(images, k).reshape(4, len(images), -1).sum(axis=2).mean(axis=0) for k in shifts])
+    kept = np.array([shifted(images, k).reshape(4, len(images), -1).sum(axis=2) for k in shifts])
     return 1 - kept / np.maximum(total, 1e-12)
+
+
+CUT = 0.01  # a shifted digit counts as cut when it loses more than this share of its ink
+
+
+def ink_summary(lost: np.ndarray) -> dict:
+    """Per shift: the mean share of ink lost, the share of shifted images (every direction of every digit) cut,
+    and the most any one loses; per shift and digit, whether any direction cuts it."""
+    return {"ink_lost": lost.mean(axis=(1, 2)).astype(np.float32), "ink_cut": (lost > CUT).mean(axis=(1, 2)),
+            "ink_lost_max": lost.max(axis=(1, 2)).astype(np.float32), "digit_cut": (lost > CUT).any(axis=1)}
 
 
 def _feature_maps(model, image: np.ndarray) -> list[np.ndarray]:
@@ -133,8 +143,7 @@ def vision(train: int, val: int, hidden: list[int], filters: list[int], seeds: i
             "params": np.array(params), "accuracy": correct[:, :, 0].mean(axis=2),
             "correct": correct[:, :, 0] == 1, "shift_accuracy": correct.mean(axis=3), "shift_correct": correct,
             "shuffled_correct": shuffled_correct == 1, "shuffled_accuracy": shuffled_correct.mean(axis=1),
-            "ink_lost": ink_lost(x_val[..., 0], shifts).mean(axis=1).astype(np.float32),
-            "ink_cut": (ink_lost(x_val[..., 0], shifts) > 0.01).mean(axis=1).astype(np.float32),
+            **ink_summary(ink_lost(x_val[..., 0], shifts)),
             "shifts": np.array(shifts), "seconds": np.array(seconds, dtype=np.float32),
             "digit": digit[:, :, 0].astype(np.float32),
             "digit_label": int(split.y_val[0]), "kernels": kernels.astype(np.float32),
@@ -159,8 +168,8 @@ def _mlp_2d(inputs: int, width: int, outputs: int, name: str):
 
 
 @experiment("architectures/gan", seed=13,
-            full={"modes": 8, "radius": 2.0, "spread": 0.05, "noise": 8, "width": 64, "steps": 3000, "batch": 128,
-                  "lr": 0.001, "snapshots": [0, 100, 300, 600, 1000, 1500, 2000, 3000], "samples": 512, "grid": 41,
+            full={"modes": 8, "radius": 2.0, "spread": 0.05, "noise": 8, "width": 64, "steps": 6000, "batch": 128,
+                  "lr": 0.001, "snapshots": [0, 100, 300, 600, 1000, 2000, 3000, 4000, 6000], "samples": 512, "grid": 41,
                   "seeds": 5},
             smoke={"modes": 8, "radius": 2.0, "spread": 0.05, "noise": 4, "width": 8, "steps": 20, "batch": 32,
                    "lr": 0.001, "snapshots": [0, 10, 20], "samples": 64, "grid": 9, "seeds": 2},

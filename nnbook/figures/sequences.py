@@ -45,7 +45,8 @@ def _ci(values: np.ndarray) -> str:
     values = np.asarray(values)
     if values.ndim == 2 and values.all():
         lower = exact_interval(values.shape[1], values.shape[1])[0]  # the shared test examples
-        return f"{pct(1.0)} (all {values.size:,} answers; ≥{pct(lower)})"
+        return (f"{pct(1.0)} (all {values.size:,} answers; ≥{pct(lower)} for the {values.shape[1]:,} test "
+                "sequences the seeds share)")
     mean, low, high = mean_interval(values)
     return f"{pct(mean)} ({pct(max(low, 0), 0)}–{pct(min(high, 1), 0)})"
 
