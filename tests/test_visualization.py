@@ -94,8 +94,11 @@ def test_every_seed_trains_and_the_pixel_baseline_is_fixed(smoke_book):
     assert r["seed_ink_trained"].shape == r["seed_ink_untrained"].shape == (seeds, methods, r["stats"])
     assert r["seed_similarity"].shape == (seeds, methods, r["stats"])
     assert (np.abs(r["seed_similarity"]) <= 1 + 1e-9).all()
-    assert r["seed_deletion"].shape == (seeds, methods + 2, len(r["fractions"]))  # and the random and brightness orders
-    assert r["seed_deletion_auc"].shape == (seeds, methods + 2, r["stats"])
+    assert r["seed_deletion"].shape == (seeds, methods + 3, len(r["fractions"]))  # and the three control orders
+    assert r["seed_deletion_auc"].shape == (seeds, methods + 3, r["stats"])
+    for test in ("deletion", "insertion"):
+        for kind in ("abs", "abs_untrained", "untrained"):
+            assert r[f"seed_{test}_{kind}_auc"].shape == (seeds, methods, r["stats"])
     assert np.allclose(r["seed_deletion"][:, :, 0], r["seed_deletion"][:, :1, 0]), \
         "with nothing removed every ranking starts from the same probabilities"
     assert r["seed_insertion"].shape == r["seed_deletion"].shape
@@ -151,6 +154,8 @@ def test_grad_cam_and_the_deletion_curve_by_their_definitions():
     kept = np.where(images >= np.median(images.reshape(3, -1), axis=1)[:, None, None, None], images, 0)
     assert np.allclose(half, tf.nn.softmax(model(kept)).numpy()[np.arange(3), classes], atol=1e-5), \
         "half inserted keeps the half ranked highest"
+    tied = insertion_curve(model, images, classes, np.zeros_like(images), [0.5], tiebreak=-images)[0]
+    assert np.allclose(tied, half, atol=1e-5), "pixels ranked equal are taken in the order of the tie-break"
     a = np.random.default_rng(1).random((2, 28, 28, 1))
     assert np.allclose(rank_similarity(a, a), 1) and np.allclose(rank_similarity(a, -a), 1), "absolute values"
     assert abs(rank_similarity(a, np.random.default_rng(2).random(a.shape)).mean()) < 0.1
@@ -173,7 +178,7 @@ def test_the_deletion_controls_can_fail(smoke_book):
 
     r = smoke_book.result("visualization/cnn").values
     seeds, stats = int(r["seeds"]), int(r["stats"])
-    assert list(r["rankings"])[-2:] == ["random", "brightness"]
+    assert list(r["rankings"])[-3:] == ["random", "brightness", "ink"]
     assert r["seed_deletion_auc"].shape == (seeds, len(r["rankings"]), stats)
     assert r["seed_deletion_untrained_auc"].shape == (seeds, len(r["attributions"]), stats)
     made = order_controls(r, "deletion") | order_controls(r, "insertion")
@@ -182,6 +187,8 @@ def test_the_deletion_controls_can_fail(smoke_book):
         assert evidence.control_name.endswith("untrained network") and evidence.control is not None
     assert "gradcam-beats-brightness" not in made and "gradcam-behind-brightness" in made
     assert "insertion-gradcam-beats-brightness" not in made and "insertion-gradcam-behind-brightness" in made
+    for m in FAITHFUL:
+        assert made[f"{m}-beats-ink"].evidence.control is not None, "the untrained maps must not beat the ink either"
     g, bright = list(r["rankings"]).index("gradient"), list(r["rankings"]).index("brightness")
     for test, sign in (("deletion", -1), ("insertion", 1)):  # deletion: a smaller area is better
         auc = r[f"seed_{test}_auc"]

@@ -113,13 +113,15 @@ def grad_cam(model, images: np.ndarray, classes: np.ndarray, layer: str = "conv_
 
 
 def masked_probabilities(model, images: np.ndarray, classes: np.ndarray, ranking: np.ndarray,
-                         fractions: list[float], insert: bool) -> np.ndarray:
-    """The probability of each image's class when the top `fraction` of its pixels by `ranking` (higher first)
-    are set to black (`insert` False: a deletion curve) or are the only ones kept on a black image (`insert`
-    True: an insertion curve): (fractions, images)."""
+                         fractions: list[float], insert: bool, tiebreak: np.ndarray | None = None) -> np.ndarray:
+    """The probability of each image's class when the top `fraction` of its pixels by `ranking` (higher first;
+    equal values in the order of `tiebreak`, else by position) are set to black (`insert` False: a deletion
+    curve) or are the only ones kept on a black image (`insert` True: an insertion curve): (fractions, images)."""
     tf, _ = tensorflow()
     n, pixels = len(images), images[0].size
-    order = np.argsort(-ranking.reshape(n, -1), axis=1, kind="stable")
+    keys = -ranking.reshape(n, -1)
+    second = np.zeros_like(keys) if tiebreak is None else tiebreak.reshape(n, -1)
+    order = np.lexsort((second, keys), axis=1)
     flat, batch = images.reshape(n, -1), []
     for fraction in fractions:
         top = order[:, : int(round(fraction * pixels))]
@@ -132,15 +134,15 @@ def masked_probabilities(model, images: np.ndarray, classes: np.ndarray, ranking
 
 
 def deletion_curve(model, images: np.ndarray, classes: np.ndarray, ranking: np.ndarray,
-                   fractions: list[float]) -> np.ndarray:
+                   fractions: list[float], tiebreak: np.ndarray | None = None) -> np.ndarray:
     """Pixels removed (set to black) in the order of `ranking`: a faithful ranking makes the class fall fast."""
-    return masked_probabilities(model, images, classes, ranking, fractions, insert=False)
+    return masked_probabilities(model, images, classes, ranking, fractions, False, tiebreak)
 
 
 def insertion_curve(model, images: np.ndarray, classes: np.ndarray, ranking: np.ndarray,
-                    fractions: list[float]) -> np.ndarray:
+                    fractions: list[float], tiebreak: np.ndarray | None = None) -> np.ndarray:
     """Pixels restored onto a black image in the order of `ranking`: a faithful ranking makes the class rise fast."""
-    return masked_probabilities(model, images, classes, ranking, fractions, insert=True)
+    return masked_probabilities(model, images, classes, ranking, fractions, True, tiebreak)
 
 
 def rank_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -326,12 +328,13 @@ def cnn(train: int, val: int, epochs: int, batch: int, lr: float, filters: list[
     probe, labels = x_val[:points], y_val[:points]
     probe_x, probe_y = x_train[:probe_rows], split.y_train[:probe_rows]
     images, classes = x_val[:stats], y_val[:stats]
-    rankings = (*ATTRIBUTIONS, "random", "brightness")
+    rankings = (*ATTRIBUTIONS, "random", "brightness", "ink")
     per_seed: dict[str, list] = {k: [] for k in (
         "val_accuracy", "loss", "acc_before", "top_answer_before", "top_answer_count_before", "nn_hidden_before",
         "nn_hidden_after", "probe_before", "probe_after", "ink_trained", "ink_untrained", "similarity",
-        "deletion", "deletion_auc", "deletion_untrained_auc", "insertion", "insertion_auc",
-        "insertion_untrained_auc", "smooth_floor", "unit_purity_before",
+        "deletion", "deletion_auc", "deletion_untrained_auc", "deletion_abs_auc", "deletion_abs_untrained_auc",
+        "insertion", "insertion_auc", "insertion_untrained_auc", "insertion_abs_auc", "insertion_abs_untrained_auc",
+        "smooth_floor", "unit_purity_before",
         "unit_purity_after")}
     states = []  # per seed: initial and trained weights, hidden layer and answers before and after
     for s in range(seeds):
@@ -364,19 +367,24 @@ def cnn(train: int, val: int, epochs: int, batch: int, lr: float, filters: list[
         again = smoothgrad(model, images, classes, smooth_samples, smooth_noise, np.random.default_rng(FLOOR + seed + s))
         per_seed["smooth_floor"].append(rank_similarity(trained_maps["smoothgrad"], again))
         random_rank = rng.random(images.shape).astype(np.float32)
-        # two controls: a random order, and the ink by brightness alone (ties broken at random, below
-        # one grey level), which any map that merely finds the ink should match
-        controls = {"random": random_rank, "brightness": images + random_rank * 1e-3}
+        # three controls: a random order; the ink by brightness alone, an informative order in itself; and the
+        # ink in a random order, which any map that only finds the ink matches. Equal values (a map that is zero
+        # on many pixels) are taken in a random order too, not row by row.
+        controls = {"random": random_rank, "brightness": images, "ink": (images > 0).astype(np.float32)}
         area = lambda curves: np.trapezoid(curves, fractions, axis=1) / (fractions[-1] - fractions[0])  # noqa: E731
         for name, curve in (("deletion", deletion_curve), ("insertion", insertion_curve)):
-            curves = np.array([curve(model, images, classes, controls.get(m, trained_maps.get(m)), fractions)
-                               for m in rankings])  # ranking, fraction, image
+            scored = lambda maps: area(np.array([curve(model, images, classes, maps[m], fractions, random_rank)  # noqa: E731
+                                                 for m in ATTRIBUTIONS]))
+            curves = np.array([curve(model, images, classes, controls.get(m, trained_maps.get(m)), fractions,
+                                     random_rank) for m in rankings])  # ranking, fraction, image
             per_seed[name].append(curves.mean(axis=2))
             per_seed[f"{name}_auc"].append(area(curves))
             # the untrained network's maps, used on the trained one: a map that reads the trained network
-            # should put what it needs first better than a map of a network that learned nothing
-            per_seed[f"{name}_untrained_auc"].append(area(np.array(
-                [curve(model, images, classes, untrained_maps[m], fractions) for m in ATTRIBUTIONS])))
+            # should put what it needs first better than a map of a network that learned nothing; and both
+            # by the size of the map alone, sign ignored, to measure what the sign contributes
+            per_seed[f"{name}_untrained_auc"].append(scored(untrained_maps))
+            per_seed[f"{name}_abs_auc"].append(scored({m: np.abs(v) for m, v in trained_maps.items()}))
+            per_seed[f"{name}_abs_untrained_auc"].append(scored({m: np.abs(v) for m, v in untrained_maps.items()}))
         states.append(([w.copy() for w in untrained.get_weights()], [w.copy() for w in model.get_weights()],
                        hidden_before, hidden_after, pred_before, pred_after))
 

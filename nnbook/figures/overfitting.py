@@ -295,6 +295,7 @@ def underfit_values(r: dict, good: int) -> dict:
             "long-first": str(int(epochs[0])),
             "long-train-acc-range": f"{pct(long[:, -1, 1].min(), 0)} to {pct(long[:, -1, 1].max(), 0)}", "long-ratio": f"{epochs[-1] / (len(r['epoch']) - 1):.0f}",
             "sweep-train-acc": pct(r["accuracy"][0, :, -1].mean()),
+            "long-gap": f"{100 * (long[:, -1, 1] - long[:, -1, 3]).mean():.1f}",
             "long-falling": falling.claim("the smallest network's training loss is still falling between the "
                                           "last two checkpoints"),
             "long-falling-test": falling.summary(),
@@ -340,38 +341,42 @@ def plateau_figure(r: dict) -> tuple[go.Figure, Table]:
 
 @values("overfitting/plateau-values", uses="overfitting/plateau")
 def plateau_values(r: dict) -> dict:
+    """Each seed draws its own validation digits, so the spread over the seeds already counts their sampling:
+    no test-set term is added."""
     small, large = f"{layers_name(r['small'])} units", f"{layers_name(r['large'])} units"
     epochs, last = r["small_epochs"], r["large_epochs"][-1]
-    loss, acc, val_acc = r["small_loss"], r["small_accuracy"], r["small_val_accuracy"]
-    level = equivalent(loss[:, -2], loss[:, -1], PLATEAU,
-                       what=f"{small}: training loss at epoch {int(epochs[-2])} minus at epoch {int(epochs[-1])}",
-                       control=(loss[:, 3], loss[:, 4]),
-                       control_name=f"the same network from epoch {int(epochs[3])} to {int(epochs[4])}, still learning")
-    earlier = paired(loss[:, -4], loss[:, -3], what=f"{small}: training loss at epoch {int(epochs[-4])} minus at "
-                                                    f"epoch {int(epochs[-3])}")
+    loss, acc, val_acc, val_loss = r["small_loss"], r["small_accuracy"], r["small_val_accuracy"], r["small_val_loss"]
+    window = lambda k: f"{small}: training loss at epoch {int(epochs[k - 1])} minus at epoch {int(epochs[k])}"  # noqa: E731
+    level = equivalent(loss[:, -2], loss[:, -1], PLATEAU, what=window(-1), control=(loss[:, -3], loss[:, -2]),
+                       control_name=f"the {int(epochs[-2] - epochs[-3])} epochs before, from epoch "
+                                    f"{int(epochs[-3])} to {int(epochs[-2])}")
     fits = paired(r["large_accuracy"][:, -1], acc[:, -1], points=True,
                   what=f"training accuracy, {large} after {int(last)} epochs minus {small} after {int(epochs[-1])}")
     better = paired(r["large_val_accuracy"][:, -1], val_acc[:, -1], points=True,
-                    examples=(r["large_val_correct"], r["small_val_correct"]),
                     what=f"validation accuracy, {large} minus {small}")
     small_gap, large_gap = acc[:, -1] - val_acc[:, -1], r["large_accuracy"][:, -1] - r["large_val_accuracy"][:, -1]
     gap = paired(large_gap, small_gap, points=True,
                  what=f"training minus validation accuracy, {large} minus {small}")
+    since = int(np.searchsorted(epochs, epochs[-1] // 2))  # half-way through the run
+    drift = paired(val_loss[:, -1], val_loss[:, since],
+                   what=f"{small}: validation loss at epoch {int(epochs[-1])} minus at epoch {int(epochs[since])}")
+    rising = np.flatnonzero(val_loss[:, -1] - val_loss[:, since] > PLATEAU)
     silent = r["small_silent"].sum(1)
     worst = int(np.argmax(loss[:, -1]))
+    gap_to_large = float(loss[:, -1].mean() - r["large_loss"][:, -1].mean())
     return {"train-rows": f"{r['train_rows']:,}", "val-rows": f"{r['val_rows']:,}", "seeds": str(r["seeds"]),
             "lr": f"{r['lr']:g}", "small": small, "large": large, "small-params": f"{r['params'][0]:,}",
             "large-params": f"{r['params'][1]:,}", "epochs": str(int(epochs[-1])), "large-epochs": str(int(last)),
             "window-start": str(int(epochs[-2])), "margin": f"{PLATEAU:g}",
-            "earlier-start": str(int(epochs[-4])), "control-start": str(int(epochs[3])),
-            "control-end": str(int(epochs[4])), "earlier-end": str(int(epochs[-3])),
+            "window": str(int(epochs[-1] - epochs[-2])), "margin-share": pct(PLATEAU / gap_to_large, 0), "control-test": level.control.summary(),
+            "control-start": str(int(epochs[-3])),
             "train-loss": mean_range(loss[:, -1]), "train-acc": mean_range(acc[:, -1], pct),
             "val-acc": mean_range(val_acc[:, -1], pct), "large-train-acc": mean_range(r["large_accuracy"][:, -1], pct),
             "large-train-loss": mean_range(r["large_loss"][:, -1]),
             "large-val-acc": mean_range(r["large_val_accuracy"][:, -1], pct),
-            "level": level.claim("the small network's training loss has levelled off over the last stretch"),
+            "level": level.claim("over the last stretch the small network's training loss changes by less than the "
+                                 "margin"),
             "level-test": level.summary(),
-            "earlier-test": earlier.summary(),
             "fits": fits.claim("the large network fits more of its training digits"), "fits-test": fits.summary(),
             "better": better.claim("the large network is more accurate on the validation digits"),
             "better-test": better.summary(),
@@ -379,6 +384,10 @@ def plateau_values(r: dict) -> dict:
             "gap-test": gap.summary(),
             "small-gap": mean_range(100 * small_gap, lambda x: f"{x:.1f}"),
             "large-gap": mean_range(100 * large_gap, lambda x: f"{x:.1f}"),
+            "half-epoch": str(int(epochs[since])), "val-loss-half": num(val_loss[:, since].mean()),
+            "val-loss-end": num(val_loss[:, -1].mean()), "drift-test": drift.summary(), "drift-verdict": drift.reading,
+            "rising-seeds": ", ".join(str(k + 1) for k in rising) or "none",
+            "val-acc-change": signed(100 * (val_acc[:, -1] - val_acc[:, since]).mean()),
             "worst-seed": str(worst + 1), "worst-loss": num(loss[worst, -1]), "worst-acc": pct(acc[worst, -1]),
             "worst-silent": str(int(silent[worst])),
             "silent-elsewhere": ", ".join(str(int(n)) for k, n in enumerate(silent) if k != worst),

@@ -137,8 +137,9 @@ def randomisation(r: dict) -> tuple[go.Figure, Table]:
     return tidy(fig, height=380, top=50), (["method", "each seed"], rows)
 
 
-RANKING_NAMES = ATTRIBUTION_NAMES | {"random": "random order", "brightness": "ink by brightness"}
-CONTROL_LINES = {"random": ("#7f7f7f", "dash"), "brightness": ("#7f7f7f", "dot")}
+RANKING_NAMES = ATTRIBUTION_NAMES | {"random": "random order", "brightness": "ink by brightness",
+                                     "ink": "ink in random order"}
+CONTROL_LINES = {"random": ("#7f7f7f", "dash"), "brightness": ("#7f7f7f", "dot"), "ink": ("#7f7f7f", "dashdot")}
 
 
 def order_curves(r: dict, test: str) -> tuple[go.Figure, Table]:
@@ -209,15 +210,17 @@ FAITHFUL = ("gradient", "smoothgrad", "integrated")  # the methods the page says
 
 
 def order_controls(r: dict, test: str) -> dict:
-    """Each method's deletion or insertion area against the ink by brightness alone (the order any map that
-    merely finds the ink should match) and against the same method's map of the untrained network, both used on
-    the trained network. The claims that a method beats brightness have the untrained maps as natural control.
+    """Each method's deletion or insertion area against two orders of the ink (by brightness, an informative
+    order in itself, and at random, which any map that only finds the ink matches) and against the same method's
+    map of the untrained network, all used on the trained network; and the same by the map's size alone, sign
+    ignored. The claims that a method beats an order of the ink have the untrained maps as natural control.
     A better deletion order has the smaller area (the class falls faster), a better insertion order the larger."""
     auc, untrained = r[f"seed_{test}_auc"], r[f"seed_{test}_untrained_auc"]  # seed, ranking or method, digit
     deleting = test == "deletion"
     verb, pixels = ("lowers", "deleting") if deleting else ("raises", "restoring")
     prefix = "" if deleting else "insertion-"
-    bright = list(r["rankings"]).index("brightness")
+    bright, ink = list(r["rankings"]).index("brightness"), list(r["rankings"]).index("ink")
+    size, size_untrained = r[f"seed_{test}_abs_auc"], r[f"seed_{test}_abs_untrained_auc"]  # seed, method, digit
 
     def better(a: np.ndarray, b: np.ndarray, a_name: str, b_name: str, **control) -> Evidence:
         """The paired test that order `a` beats order `b` (areas: seed, digit), stated in the test's own sign."""
@@ -229,6 +232,7 @@ def order_controls(r: dict, test: str) -> dict:
                       what=f"area under the {test} curve, {first_name} minus {second_name}", **control)
 
     out = {f"{prefix}auc-untrained-" + m: f"{untrained[:, i].mean():.2f}" for i, m in enumerate(r["attributions"])}
+    out[f"{prefix}auc-ink"] = f"{auc[:, ink].mean():.2f}"
     for i, m in enumerate(r["attributions"]):
         name = ATTRIBUTION_NAMES[m]
         vs_bright = better(auc[:, i], auc[:, bright], name, "ink by brightness",
@@ -236,15 +240,30 @@ def order_controls(r: dict, test: str) -> dict:
                            control_name=f"{name}'s maps of the untrained network")
         vs_untrained = better(auc[:, i], untrained[:, i], f"{name} of the trained network",
                               f"{name} of the untrained network")
+        vs_ink = better(auc[:, i], auc[:, ink], name, "ink in random order", control=(untrained[:, i], auc[:, ink]),
+                        control_name=f"{name}'s maps of the untrained network")
+        size_vs_untrained = better(size[:, i], size_untrained[:, i], f"{name} by size, trained network",
+                                   f"{name} by size, untrained network")
+        size_vs_bright = better(size[:, i], auc[:, bright], f"{name} by size", "ink by brightness")
         out |= {f"{prefix}{m}-vs-brightness": vs_bright.summary(), f"{prefix}{m}-vs-untrained": vs_untrained.summary(),
-                f"{prefix}{m}-vs-untrained-verdict": vs_untrained.reading}
+                f"{prefix}{m}-vs-untrained-verdict": vs_untrained.reading, f"{prefix}{m}-vs-ink": vs_ink.summary(),
+                f"{prefix}size-{m}": f"{size[:, i].mean():.2f}", f"{prefix}size-untrained-{m}": f"{size_untrained[:, i].mean():.2f}",
+                f"{prefix}{m}-size-vs-untrained": size_vs_untrained.summary(),
+                f"{prefix}{m}-size-vs-brightness": size_vs_bright.summary(),
+                f"{prefix}{m}-size-vs-brightness-verdict": size_vs_bright.reading}
         if m in FAITHFUL:
             out |= {f"{prefix}{m}-beats-brightness": vs_bright.claim(
                         f"{name}'s order {verb} the true class's probability faster than {pixels} the ink by "
                         "brightness"),
                     f"{prefix}{m}-beats-untrained": vs_untrained.claim(
                         f"{name}'s maps of the trained network make a faster {test} than its maps of the untrained "
-                        "network")}
+                        "network"),
+                    f"{prefix}{m}-beats-ink": vs_ink.claim(
+                        f"{name}'s order {verb} the true class's probability faster than {pixels} the ink in a random "
+                        "order"),
+                    f"{prefix}{m}-size-beats-untrained": size_vs_untrained.claim(
+                        f"by size alone, sign ignored, {name}'s maps of the trained network make a faster {test} than "
+                        "its maps of the untrained network")}
     cam = method_index(r, "gradcam")
     behind = better(auc[:, bright], auc[:, cam], "ink by brightness", "Grad-CAM")
     out[f"{prefix}gradcam-behind-brightness"] = behind.claim(
@@ -488,6 +507,8 @@ def cnn_values(r: dict) -> dict:
         **{f"ink-{k}": pct(trained[:, i].mean(), 0) for k, i in zip(ATTRIBUTION_NAMES, range(len(ATTRIBUTION_NAMES)))},
         **{f"ink-untrained-{k}": pct(untrained[:, i].mean(), 0) for k, i in zip(ATTRIBUTION_NAMES, range(len(ATTRIBUTION_NAMES)))},
         **{f"similarity-{k}": f"{similarity[:, i].mean():.2f}" for k, i in zip(ATTRIBUTION_NAMES, range(len(ATTRIBUTION_NAMES)))},
+        # Grad-CAM's maps that are zero everywhere rank their pixels by position, and two of them agree perfectly
+        "similarity-gradcam-inked": f"{r['seed_similarity'][:, cam][(r['seed_ink_trained'][:, cam] > 0) & (r['seed_ink_untrained'][:, cam] > 0)].mean():.2f}",
         **{f"auc-{k}": f"{auc[:, i].mean():.2f}" for i, k in enumerate(r["rankings"])},
         "ink-gradient-seeds": seed_range(trained[:, g]), "ink-untrained-seeds": seed_range(untrained[:, g]),
         "first-rank": str(first_rank),
@@ -548,6 +569,8 @@ def cnn_values(r: dict) -> dict:
         "best-deletion": ATTRIBUTION_NAMES[r["attributions"][int(np.argmin(auc[:, :rnd].mean(axis=(0, 2))))]],
         **order_controls(r, "deletion"), **order_controls(r, "insertion"),
         "insertion-start": pct(float(r["seed_insertion"][:, 0, 0].mean()), 0),
+        "insertion-gradient-end": pct(float(r["seed_insertion"][:, g, -1].mean()), 1),
+        "intact": pct(float(r["seed_deletion"][:, 0, 0].mean()), 1),
         **{f"insertion-auc-{k}": f"{v:.2f}" for k, v in zip(r["rankings"], r["seed_insertion_auc"].mean(axis=(0, 2)))},
         "insertion-gradcam-vs-random": paired(r["seed_insertion_auc"][:, cam].mean(1),
                                               r["seed_insertion_auc"][:, rnd].mean(1),
