@@ -948,27 +948,40 @@ def double_descent_figure(r: dict) -> tuple[go.Figure, Table]:
                                             "smallest singular value (median)"], rows)
 
 
+EXACT = 1e-12  # a training squared error this small is an exact fit of the one-hot targets
+
+
 @values("overfitting/double-descent-values", uses="overfitting/double-descent")
 def double_descent_values(r: dict) -> dict:
+    """Each seed draws its own test digits, so the spread over the seeds already counts their sampling: no
+    test-set term is added."""
     n, at, widths = r["train_rows"], threshold_index(r), r["widths"]
     error, norm = r["test_error"], np.log10(r["norm"])
     below = widths < n
-    best_below = error[:, :, below].min(2)  # fit, seed
-    tests = r["test_rows"]
+    best_below = error[:, :, below].min(2)  # fit, seed: the lowest on these test digits
     others = np.delete(error, at, axis=2).max(2)  # fit, seed: the highest error at any other width
-    peak = paired(error[0, :, at], others[0], examples=tests, points=True,
+    ridge = "the same features with the ridge penalty"
+    peak = paired(error[0, :, at], others[0], points=True,
                   what=f"least norm: test error at p = {n} minus the highest at any other width",
-                  control=(error[1, :, at], others[1]), control_name="the same features with the ridge penalty")
-    rise = paired(error[0, :, at], best_below[0], examples=tests, points=True,
-                  what=f"least norm: test error at p = {n} minus the lowest below it",
-                  control=(error[1, :, at], best_below[1]), control_name="the same features with the ridge penalty")
-    second = paired(best_below[0], error[0, :, -1], examples=tests, points=True,
+                  control=(error[1, :, at], others[1]), control_name=ridge)
+    rise = paired(error[0, :, at], best_below[0], points=True,
+                  what=f"least norm: test error at p = {n} minus the lowest below it on the same test digits",
+                  control=(error[1, :, at], best_below[1]), control_name=ridge)
+    second = paired(best_below[0], error[0, :, -1], points=True,
                     what=f"least norm: the lowest test error below p = {n} minus the error at p = {int(widths[-1])}")
     size = paired(norm[0, :, at], np.maximum(norm[0, :, at - 1], norm[0, :, at + 1]),
                   what=f"log10 of the readout's size, p = {n} minus the larger of p = {int(widths[at - 1])} and "
                        f"p = {int(widths[at + 1])}")
-    fitted = r["train_error"][0][:, widths >= n]
-    return {"train-rows": str(n), "test-rows": f"{tests:,}", "seeds": str(r["seeds"]),
+    order = np.argsort(error[0][:, below].mean(0))  # widths below the threshold, lowest mean error first
+    low, next_low = int(order[0]), int(order[1])
+    apart = paired(error[0][:, next_low], error[0][:, low], points=True,
+                   what=f"least norm: test error at p = {int(widths[next_low])} minus at p = {int(widths[low])}")
+    pair = sorted((int(widths[low]), int(widths[next_low])))
+    lowest = (f"at p = {int(widths[low])}" if apart.sound else
+              f"around p = {pair[0]}–{pair[1]}: the two differ by {apart.summary()}, which the seeds do not tell "
+              "apart")
+    exact = r["train_mse"][0] < EXACT  # seed, width
+    return {"train-rows": str(n), "test-rows": f"{r['test_rows']:,}", "seeds": str(r["seeds"]),
             "smallest": str(int(widths[0])), "largest": str(int(widths[-1])), "ridge": f"{r['ridge']:g}",
             "ridge-lambda": f"{r['ridge'] * n:g}",
             "at-error": mean_range(error[0, :, at], pct), "best-below": mean_range(best_below[0], pct),
@@ -982,13 +995,19 @@ def double_descent_values(r: dict) -> dict:
             "second": second.claim("the second descent goes below the best of the first"),
             "second-test": second.summary(),
             "size": size.claim("the least-norm readout is larger at the threshold than at either neighbour"),
-            "size-test": size.summary(), "after-norm": num(np.median(r["norm"][0, :, at + 1])),
-            "at-norm": num(np.median(r["norm"][0, :, at])), "before-norm": num(np.median(r["norm"][0, :, at - 1])),
+            "size-test": size.summary(),
+            "at-norm": f"{np.median(r['norm'][0, :, at]):.0f}", "before-norm": f"{np.median(r['norm'][0, :, at - 1]):.0f}",
+            "after-norm": f"{np.median(r['norm'][0, :, at + 1]):.0f}",
+            "largest-norm": f"{np.median(r['norm'][0, :, -1]):.1f}",
             "before": str(int(widths[at - 1])), "after": str(int(widths[at + 1])),
-            "at-singular": num(np.median(r["smallest_singular"][:, at])),
-            "before-singular": num(np.median(r["smallest_singular"][:, at - 1])),
-            "after-singular": num(np.median(r["smallest_singular"][:, at + 1])),
-            "fitted-seeds": str(int((fitted == 0).all(1).sum())),
+            "at-singular": f"{np.median(r['smallest_singular'][:, at]):.2g}",
+            "before-singular": f"{np.median(r['smallest_singular'][:, at - 1]):.2g}",
+            "after-singular": f"{np.median(r['smallest_singular'][:, at + 1]):.2g}",
+            "exact": f"10⁻{-int(np.log10(EXACT))}",
+            "exact-seeds": str(int(exact[:, widths >= n].all(1).sum())),
+            "inexact-below-seeds": str(int((~exact[:, widths < n]).all(1).sum())),
+            "before-mse": num(r["train_mse"][0][:, at - 1].mean()),
+            "before-classified-seeds": str(int((r["train_error"][0][:, at - 1] == 0).sum())),
             "below-train-error": mean_range(r["train_error"][0][:, at - 1], pct),
-            "best-width": str(int(widths[below][error[0][:, below].mean(0).argmin()])),
+            "lowest-words": lowest,
             "guess-error": pct(1 - 1 / 10, 0)}  # guessing among the ten digits

@@ -164,10 +164,10 @@ def order_curves(r: dict, test: str) -> tuple[go.Figure, Table]:
 @figure("visualization/deletion", uses="visualization/cnn",
         caption="Deletion curves of the trained network: the probability of each digit's true class after the "
                 "pixels a method ranks highest (by the signed map, most positive first) are set to black, against "
-                "the share of pixels removed, with two "
-                "orders for comparison (grey): a random one (dashed), which removes mostly blank pixels, and "
-                "the ink by brightness alone (dotted), brightest first, an informative order in itself. Lines: "
-                "the mean over digits and seeds.")
+                "the share of pixels removed, with three "
+                "orders for comparison (grey): a random one (dashed), which removes mostly blank pixels; the ink "
+                "by brightness alone (dotted), brightest first, an informative order in itself; and the ink in a "
+                "random order (dash-dotted). Lines: the mean over digits and seeds.")
 def deletion(r: dict) -> tuple[go.Figure, Table]:
     return order_curves(r, "deletion")
 
@@ -175,8 +175,9 @@ def deletion(r: dict) -> tuple[go.Figure, Table]:
 @figure("visualization/insertion", uses="visualization/cnn",
         caption="Insertion curves of the trained network: the probability of each digit's true class when only "
                 "the pixels a method ranks highest (most positive first) are restored onto a black image, against "
-                "the share of pixels restored; grey, the same two orders for comparison: random (dashed) and the "
-                "ink by brightness (dotted). Lines: the mean over digits and seeds.")
+                "the share of pixels restored; grey, the same three orders for comparison: random (dashed), the "
+                "ink by brightness (dotted) and the ink in a random order (dash-dotted). Lines: the mean over digits "
+                "and seeds.")
 def insertion(r: dict) -> tuple[go.Figure, Table]:
     return order_curves(r, "insertion")
 
