@@ -127,6 +127,16 @@ def wrong_confidence(r: dict, k: int) -> np.ndarray:
     return np.array([conf[s][~right[s]].mean() for s in range(len(conf))])
 
 
+def calibration_error(r: dict, k: int, bins: int = 10) -> np.ndarray:
+    """Per seed, width k's expected calibration error on the validation digits: over `bins` equal bins of
+    confidence, the digit-weighted mean gap between each bin's confidence and accuracy."""
+    out = []
+    for conf, right in zip(r["val_confidence"][k], r["val_correct"][k]):
+        mean_conf, accuracy, count = reliability(conf, right, bins)
+        out.append(float(np.sum(count * np.abs(mean_conf - accuracy)) / count.sum()))
+    return np.array(out)
+
+
 def over_confidence(r: dict, k: int) -> np.ndarray:
     """Per seed, width k's mean confidence minus its accuracy on the validation digits."""
     return r["val_confidence"][k].mean(1) - r["val_correct"][k].mean(1)
@@ -262,6 +272,8 @@ def accuracy_values(r: dict, good: int, large: int) -> dict:
                    what=f"{width_name(r, large)} minus {width_name(r, good)}, mean confidence of the wrong answers")
     over = paired(over_confidence(r, large), over_confidence(r, good), points=True,
                   what=f"{width_name(r, large)} minus {width_name(r, good)}, mean confidence minus accuracy")
+    ece = paired(calibration_error(r, large), calibration_error(r, good), points=True,
+                 what=f"{width_name(r, large)} minus {width_name(r, good)}, expected calibration error")
     return {"large-val-acc": pct(val_acc[large].mean()), "large-vs-good-acc-test": wins.summary(),
             "large-vs-good-acc": wins.claim("the largest network's final validation accuracy is higher than the "
                                             "best-loss network's"),
@@ -276,12 +288,17 @@ def accuracy_values(r: dict, good: int, large: int) -> dict:
             "good-over": signed(100 * over_confidence(r, good).mean()),
             "more-over-confident": over.claim("the largest network's confidence exceeds its accuracy by more than "
                                               "the best-loss network's does"),
-            "more-over-confident-test": over.summary()}
+            "more-over-confident-test": over.summary(),
+            "large-ece": mean_range(100 * calibration_error(r, large), lambda x: f"{x:.1f}"),
+            "good-ece": mean_range(100 * calibration_error(r, good), lambda x: f"{x:.1f}"),
+            "ece-test": ece.summary(), "ece-worse": ece.claim("the largest network's expected calibration error is "
+                                                              "the higher")}
 
 
 def underfit_values(r: dict, good: int) -> dict:
     """The smallest network trained on: how far its training loss falls, and whether it reaches the good one's."""
     long, epochs = r["long"], r["long_epochs"]
+    worst = int(np.argmax(long[:, -1, 0]))  # the seed that fits its training digits worst
     falling = paired(long[:, -2, 0], long[:, -1, 0],
                      what=f"{width_name(r, 0)}: training loss at epoch {int(epochs[-2])} minus at epoch "
                           f"{int(epochs[-1])}")
@@ -296,6 +313,8 @@ def underfit_values(r: dict, good: int) -> dict:
             "long-train-acc-range": f"{pct(long[:, -1, 1].min(), 0)} to {pct(long[:, -1, 1].max(), 0)}", "long-ratio": f"{epochs[-1] / (len(r['epoch']) - 1):.0f}",
             "sweep-train-acc": pct(r["accuracy"][0, :, -1].mean()),
             "long-gap": f"{100 * (long[:, -1, 1] - long[:, -1, 3]).mean():.1f}",
+            **{f"long-worst-{k}": num(long[worst, j, m]) for k, j, m in
+               (("train-loss", -1, 0), ("val-loss", -1, 2), ("val-loss-first", 0, 2))},
             "long-falling": falling.claim("the smallest network's training loss is still falling between the "
                                           "last two checkpoints"),
             "long-falling-test": falling.summary(),
