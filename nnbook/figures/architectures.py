@@ -236,7 +236,7 @@ def vision_values(r: dict) -> dict:
            "digit-label": str(r["digit_label"]), "filters": str(len(r["kernels"])),
            "maps-2": str(len(r["maps_2"])), "max-shift": str(int(r["shifts"][-1])),
            "cut-share-1": pct(r["ink_cut"][s1], 2), "lost-max-1": pct(r["ink_lost_max"][s1], 1),
-           "cut-share-max": pct(r["ink_cut"][-1], 0), "cut-share-2": pct(r["ink_cut"][s2], 1),
+           "cut-share-max": pct(r["ink_cut"][-1], 0), "cut-share-2": pct(r["ink_cut"][s2], 2),
            "digit-cut-2": pct(r["digit_cut"][s2].mean(), 1), "uncut-2": f"{int((~r['digit_cut'][s2]).sum()):,}",
            "mlp-shift1": pct(shift_mean[m, s1]), "cnn-shift1": pct(shift_mean[c, s1]),
            "mlp-drop1": f"{100 * (mean[m] - shift_mean[m, s1]):.1f}", "cnn-drop1": f"{100 * (mean[c] - shift_mean[c, s1]):.1f}",
@@ -432,14 +432,19 @@ def gan_values(r: dict) -> dict:
     between = np.array([on_ring[s][off_mode[s]].mean() if off_mode[s].any() else 0.0 for s in range(seeds)])
     final = r["losses"][:, -LAST_STEPS:].mean(axis=1)  # seed, (d, g)
     end_radius = norms[:, last].mean(1)
+    near_radius = np.array([norms[s, last][~off_mode[s]].mean() for s in range(seeds)])
+    off_radius = np.array([norms[s, last][off_mode[s]].mean() if off_mode[s].any() else np.nan for s in range(seeds)])
     out = {"modes": str(r["modes"]), "steps": str(int(r["snapshots"][-1])), "seconds": f"{r['seconds']:.1f} s",
            "batch": str(r["batch"]), "lr": f"{r['lr']:g}", "noise": str(r["noise"]), "width": str(r["width"]),
            "params": f"{r['params']:,}", "seeds": str(seeds), "spread": f"{r['spread']:g}", "radius": f"{r['radius']:g}",
            "covered-list": ", ".join(str(int(v)) for v in covered[:, last]),
            "first-covered": str(int(covered[0, last])),
            "fair": f"{fair:.0f}", "samples": str(samples),
-           "start-radius": f"{norms[:, 0].mean():.2f}", "end-radius": f"{end_radius.mean():.2f}",
-           "end-radius-range": f"{end_radius.min():.2f}–{end_radius.max():.2f}",
+           "start-radius": f"{norms[:, 0].mean():.2f}", "end-radius": f"{end_radius.mean():.3f}",
+           "end-radius-range": f"{end_radius.min():.3f}–{end_radius.max():.3f}",
+           "near-radius": f"{near_radius.min():.2f}–{near_radius.max():.2f}",
+           "off-radius": f"{np.nanmin(off_radius):.2f}–{np.nanmax(off_radius):.2f}",
+           "chord-middle": f"{radius * np.cos(np.pi / r['modes']):.2f}",
            "inside-runs": str(int((end_radius < radius).sum())),
            "early-step": str(int(r["snapshots"][early])),
            "first-early-radius": f"{norms[0, early].mean():.2f}", "first-early-sd": f"{norms[0, early].std():.2f}",
@@ -481,6 +486,7 @@ def progress_values(r: dict, covered: np.ndarray) -> dict:
     if len(diffuse):
         before = int(np.searchsorted(r["snapshots"], r["snapshots"][mid] * 2 // 3))  # a snapshot before half-way
         out |= {"near-diffuse-mid": span(near[diffuse, mid]), "even-draws": str(SPREADS),
+                "off-diffuse-mid": span(1 - near[diffuse, mid]), "off-diffuse-end": span(1 - near[diffuse, -1]),
                 "even-diffuse-mid": span(np.array([m for m, _ in even])),
                 "even-diffuse-max": span(np.array([hi for _, hi in even])),
                 "denser": "in every one of them" if all(near[s, mid] > hi for s, (_, hi) in zip(diffuse, even))
@@ -493,12 +499,13 @@ def progress_values(r: dict, covered: np.ndarray) -> dict:
     if 0 < len(diffuse) < seeds:
         lower = "diffuse" if loss[~gathered_mid].mean() < loss[gathered_mid].mean() else "gathered"
         extreme = loss[~gathered_mid].max() < loss[gathered_mid].min() or loss[gathered_mid].max() < loss[~gathered_mid].min()
-        chance = 1 / math.comb(seeds, len(diffuse))
+        chance = 2 / math.comb(seeds, len(diffuse))  # a split this clean, in either direction
         out["loss-words"] = (
             f"over the {LAST_STEPS} steps before step {int(r['snapshots'][mid])} the {lower} runs had the lower "
             f"discriminator losses ({', '.join(f'{v:.2f}' for v in loss[~gathered_mid])} diffuse against "
             f"{', '.join(f'{v:.2f}' for v in loss[gathered_mid])} gathered)"
-            + (f"; with {seeds} runs a split this clean would come by chance one time in {round(1 / chance)}: "
+            + (f"; with {seeds} runs a split this clean, in either direction, would come by chance one time in "
+               f"{round(1 / chance)}: "
                "a hint, not a finding" if extreme else ", but the two kinds overlap")
             + ("; it is the direction one would expect, since diffuse samples are easier to reject"
                if lower == "diffuse" else ""))
@@ -509,22 +516,41 @@ def progress_values(r: dict, covered: np.ndarray) -> dict:
 
 
 def collapse_values(r: dict, counts: np.ndarray) -> dict:
-    """At the end: whether any run piled its samples on a few clusters, and which modes a run dropped (holds
-    less than a tenth of its fair share): partial mode collapse. `counts`: samples near each mode (seed, mode)."""
-    samples, modes = r["fake"].shape[-2], int(r["modes"])
-    fair = samples / modes
+    """Whether any run piled its samples on a few clusters, and which modes a run dropped (holds less than a
+    tenth of its fair share): partial mode collapse, half-way and at the end, and for how long a mode dropped
+    at the end had been empty. `counts`: samples near each mode at the end (seed, mode)."""
+    samples, modes, seeds = r["fake"].shape[-2], int(r["modes"]), len(counts)
+    fair, mid, steps = samples / modes, mid_snapshot(r), r["snapshots"]
+    every, _ = mode_counts(r, r["fake"])  # seed, snapshot, mode
+    empty = every < EMPTY * fair
     fullest, emptiest = counts.max() / samples, counts.min(axis=1)
-    dropped = (counts < EMPTY * fair).sum(axis=1)
     piled = fullest >= 2 / modes
-    if dropped.any():
-        runs = [f"seed {s + 1} ({int(dropped[s])})" for s in np.flatnonzero(dropped)]
-        dropped_words = (f"{len(runs)} of {len(counts)} runs dropped modes, holding fewer than a tenth of a fair share "
-                         f"there: {', '.join(runs)}. That is partial mode collapse")
+    at_mid = [(s, k) for s in range(seeds) for k in range(modes) if empty[s, mid, k]]
+    at_end = [(s, k) for s in range(seeds) for k in range(modes) if empty[s, -1, k]]
+    refilled = sum(not empty[s, -1, k] for s, k in at_mid)
+    reached = modes_covered(r) >= modes / 2  # seed, snapshot: the run has reached the ring
+
+    def names(pairs: list[tuple[int, int]]) -> str:
+        per_run = {s: sum(1 for t, _ in pairs if t == s) for s, _ in pairs}
+        return ", ".join(f"seed {s + 1}" + (f" ({n} modes)" if n > 1 else "") for s, n in sorted(per_run.items()))
+
+    if at_end:
+        since = []
+        for s, k in at_end:  # the first snapshot, once the run had reached the ring, from which the mode stayed empty
+            first = len(steps) - 1
+            while first > 0 and empty[s, first - 1, k] and reached[s, first - 1]:
+                first -= 1
+            since.append(f"seed {s + 1}'s mode held at most {int(every[s, first:, k].max())} samples at every "
+                         f"snapshot from step {int(steps[first])} on")
+        end_words = (f"at the end {names(at_end)} still had a mode with fewer than a tenth of a fair share, partial "
+                     f"mode collapse, and it did not mend: {'; '.join(since)}")
     else:
-        dropped_words = "no run dropped a mode (none holds less than a tenth of a fair share)"
-    return {"fair-share": pct(1 / modes, 1), "fullest": pct(fullest, 0),
-            "emptiest": ", ".join(str(int(v)) for v in emptiest), "dropped-words": dropped_words,
-            "dropped-runs": str(int((dropped > 0).sum())),
+        end_words = "at the end no run had a mode with less than a tenth of a fair share"
+    mid_words = (f"half-way, by the same rule, modes were empty in {names(at_mid)}, and {refilled} of those "
+                 f"{len(at_mid)} filled again by the end" if at_mid else "half-way no run had dropped a mode")
+    return {"fair-share": pct(1 / modes, 1), "fullest": pct(fullest, 0), "pile-share": pct(2 / modes, 0),
+            "emptiest": ", ".join(str(int(v)) for v in emptiest), "dropped-words": end_words,
+            "dropped-mid-words": mid_words, "dropped-runs": str(len({s for s, _ in at_end})),
             "piled-words": ("one run piled its samples on a few clusters, the extreme form of mode collapse" if piled
                             else "no run piled its samples on a few clusters, the extreme form of mode collapse")}
 
