@@ -145,16 +145,23 @@ def insertion_curve(model, images: np.ndarray, classes: np.ndarray, ranking: np.
     return masked_probabilities(model, images, classes, ranking, fractions, True, tiebreak)
 
 
-def rank_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Per image, Spearman's rank correlation of two maps' absolute values (Adebayo et al.'s randomisation test)."""
-    def ranks(x: np.ndarray) -> np.ndarray:
-        flat = np.abs(x.reshape(len(x), -1))
-        return np.argsort(np.argsort(flat, axis=1, kind="stable"), axis=1).astype(np.float64)
+def average_ranks(rows: np.ndarray) -> np.ndarray:
+    """Each row's ranks, with tied values sharing the mean of their ranks (as Spearman's correlation has it)."""
+    out = np.empty(rows.shape, dtype=np.float64)
+    for i, row in enumerate(rows):
+        _, inverse, counts = np.unique(row, return_inverse=True, return_counts=True)
+        out[i] = (np.cumsum(counts) - (counts - 1) / 2 - 1)[inverse]
+    return out
 
-    ra, rb = ranks(a), ranks(b)
+
+def rank_similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per image, Spearman's rank correlation of two maps' absolute values (Adebayo et al.'s randomisation test).
+    Tied pixels share their mean rank; a map that is the same everywhere orders nothing, and scores 0."""
+    ra, rb = (average_ranks(np.abs(x.reshape(len(x), -1))) for x in (a, b))
     ra -= ra.mean(axis=1, keepdims=True)
     rb -= rb.mean(axis=1, keepdims=True)
-    return (ra * rb).sum(axis=1) / np.sqrt((ra**2).sum(axis=1) * (rb**2).sum(axis=1))
+    scale = np.sqrt((ra**2).sum(axis=1) * (rb**2).sum(axis=1))
+    return np.where(scale > 0, (ra * rb).sum(axis=1) / np.where(scale > 0, scale, 1.0), 0.0)
 
 
 def probe_accuracy(train_features: np.ndarray, train_labels: np.ndarray, features: np.ndarray,

@@ -2,8 +2,9 @@
 
 Runs over several seeds are drawn as the mean with a band or error bars from the lowest to the
 highest seed. Every sentence that reads a result is a claim of `nnbook.evidence`: paired over
-seeds (with the test-set term where the experiment keeps each example's score), a trend over a
-sweep, or an equivalence with its margin.
+seeds, a trend over a sweep, or an equivalence with its margin. Every experiment here draws its
+own training, validation and test digits (or points) for each seed, so the spread over the seeds
+already counts the sampling of the scored examples: no test-set term is added on top.
 """
 
 from __future__ import annotations
@@ -264,7 +265,7 @@ def accuracy_values(r: dict, good: int, large: int) -> dict:
     """Loss and accuracy disagree: the largest network against the best-loss one, and why (confidence)."""
     val_acc = r["val_accuracy"][:, :, -1]  # width, seed
     correct = r["val_correct"]
-    wins = paired(val_acc[large], val_acc[good], points=True, examples=(correct[large], correct[good]),
+    wins = paired(val_acc[large], val_acc[good], points=True,
                   what=f"{width_name(r, large)} minus {width_name(r, good)}, final validation accuracy")
     rises = trend(np.log2(r["widths"][good:]), 100 * val_acc[good:].T,
                   what=f"final validation accuracy (points) per doubling of width, from {width_name(r, good)} up")
@@ -532,7 +533,7 @@ def boundary_values(r: dict) -> dict:
     early = 2
     share, points = confident_error_share(r["val_true_prob"][:, 0])
     correct = r["val_true_prob"] > 0.5  # seed, run, point
-    acc = paired(l2[:, -1, 3], none[:, -1, 3], points=True, examples=(correct[:, 1], correct[:, 0]),
+    acc = paired(l2[:, -1, 3], none[:, -1, 3], points=True,
                  what="L2 minus no penalty, final validation accuracy")
     loss_gain = paired(none[:, -1, 2], l2[:, -1, 2], what="no penalty minus L2, final validation loss")
     sweep = r["sweep"]  # seed, strength, metric
@@ -614,10 +615,8 @@ def cure_test(r: dict, cure: str, metric: str) -> Evidence:
     i, none = list(r["cures"]).index(cure), 0
     if metric == "test_acc":
         return paired(r["test_accuracy"][i], r["test_accuracy"][none], points=True,
-                      examples=(r["test_correct"][i], r["test_correct"][none]),
                       what=f"{cure} minus no cure, test accuracy")
-    return paired(r["test_loss"][none], r["test_loss"][i], examples=(r["test_example_loss"][none],
-                                                                     r["test_example_loss"][i]),
+    return paired(r["test_loss"][none], r["test_loss"][i],
                   what=f"no cure minus {cure}, test loss")
 
 
@@ -756,10 +755,8 @@ def cure_claims(r: dict, outcomes: dict) -> dict:
     weakest_gap = min(cures, key=lambda c: gap_gain[c].mean())
     i = {c: list(r["cures"]).index(c) for c in r["cures"]}
     more_vs_next = paired(outcomes["more data"]["test_acc"], outcomes[runner_up]["test_acc"], points=True,
-                          examples=(r["test_correct"][i["more data"]], r["test_correct"][i[runner_up]]),
                           what=f"more data minus {runner_up} (the next best), test accuracy")
     early = paired(none["test_acc"], outcomes["early stopping"]["test_acc"], points=True,
-                   examples=(r["test_correct"][0], r["test_correct"][i["early stopping"]]),
                    what="training to the end minus early stopping, test accuracy")
     slow = {c: paired(outcomes[c]["best_epoch"], none["best_epoch"],
                       what=f"{c} minus no cure, epoch of the lowest validation loss") for c in ("dropout", "augmentation")}
@@ -856,7 +853,7 @@ def data_values(r: dict) -> dict:
                   what="validation accuracy (points) per tenth of the labels randomised")
     out["size-rises"] = rises.claim("validation accuracy rises with the size of the training set")
     out["size-rises-test"] = rises.summary()
-    out["size-beyond"] = paired(size_val[:, -1], size_val[:, 0], points=True, examples=int(r["val_rows"]),
+    out["size-beyond"] = paired(size_val[:, -1], size_val[:, 0], points=True,
                                 what="largest minus smallest set, validation accuracy").claim(
         "the largest set scores higher than the smallest")
     out["noise-falls"] = falls.claim("validation accuracy falls as the share of random labels grows")
@@ -909,7 +906,7 @@ def strength_values(r: dict) -> dict:
     for kind, (_, name) in STRENGTHS.items():
         best = int(r[f"{kind}_val_loss"].mean(0).argmin())  # chosen on the validation digits
         acc, loss = r[f"{kind}_test_accuracy"], r[f"{kind}_test_loss"]
-        gain = paired(acc[:, best], acc[:, 0], points=True, examples=int(r["test_rows"]),
+        gain = paired(acc[:, best], acc[:, 0], points=True,
                       what=f"{name} {r[kind][best]:g} (chosen by validation loss) minus none, test accuracy")
         loss_gain = paired(loss[:, 0], loss[:, best],
                            what=f"none minus {name} {r[kind][best]:g} (chosen by validation loss), test loss")
@@ -924,7 +921,7 @@ def strength_values(r: dict) -> dict:
                 f"{kind}-strongest-acc": pct(acc[:, -1].mean())}
         out[f"{kind}-best-loss"] = loss_gain.claim(f"{name} at the strength chosen on the validation digits ends "
                                                    "with a lower test loss than none")
-        out[f"{kind}-too-strong"] = paired(acc[:, best], acc[:, -1], points=True, examples=int(r["test_rows"]),
+        out[f"{kind}-too-strong"] = paired(acc[:, best], acc[:, -1], points=True,
                                            what=f"{name} {r[kind][best]:g} minus {r[kind][-1]:g}, test "
                                                 "accuracy").claim(f"the strongest {name} scores lower than the "
                                                                   "best strength")

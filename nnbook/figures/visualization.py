@@ -246,12 +246,14 @@ def order_controls(r: dict, test: str) -> dict:
         size_vs_untrained = better(size[:, i], size_untrained[:, i], f"{name} by size, trained network",
                                    f"{name} by size, untrained network")
         size_vs_bright = better(size[:, i], auc[:, bright], f"{name} by size", "ink by brightness")
+        size_vs_ink = better(size[:, i], auc[:, ink], f"{name} by size", "ink in random order")
         out |= {f"{prefix}{m}-vs-brightness": vs_bright.summary(), f"{prefix}{m}-vs-untrained": vs_untrained.summary(),
                 f"{prefix}{m}-vs-untrained-verdict": vs_untrained.reading, f"{prefix}{m}-vs-ink": vs_ink.summary(),
                 f"{prefix}size-{m}": f"{size[:, i].mean():.2f}", f"{prefix}size-untrained-{m}": f"{size_untrained[:, i].mean():.2f}",
                 f"{prefix}{m}-size-vs-untrained": size_vs_untrained.summary(),
                 f"{prefix}{m}-size-vs-brightness": size_vs_bright.summary(),
-                f"{prefix}{m}-size-vs-brightness-verdict": size_vs_bright.reading}
+                f"{prefix}{m}-size-vs-brightness-verdict": size_vs_bright.reading,
+                f"{prefix}{m}-size-vs-ink": size_vs_ink.summary(), f"{prefix}{m}-size-vs-ink-verdict": size_vs_ink.reading}
         if m in FAITHFUL:
             out |= {f"{prefix}{m}-beats-brightness": vs_bright.claim(
                         f"{name}'s order {verb} the true class's probability faster than {pixels} the ink by "
@@ -267,6 +269,15 @@ def order_controls(r: dict, test: str) -> dict:
                         "its maps of the untrained network")}
     cam = method_index(r, "gradcam")
     behind = better(auc[:, bright], auc[:, cam], "ink by brightness", "Grad-CAM")
+    inked = r["seed_ink_trained"][:, cam] > 0  # seed, digit: Grad-CAM's maps with something on the ink
+    on_inked = lambda k: np.array([auc[s, k][inked[s]].mean() for s in range(len(auc))])  # noqa: E731
+    rnd = list(r["rankings"]).index("random")
+    first, second = (on_inked(rnd), on_inked(cam)) if deleting else (on_inked(cam), on_inked(rnd))
+    inked_vs_random = paired(
+        first, second, what=f"area under the {test} curve on the digits where Grad-CAM's map touches the ink, "
+                            + ("random order minus Grad-CAM" if deleting else "Grad-CAM minus random order"))
+    out[f"{prefix}gradcam-inked-vs-random"] = inked_vs_random.summary()
+    out[f"{prefix}gradcam-inked-vs-random-verdict"] = inked_vs_random.reading
     out[f"{prefix}gradcam-behind-brightness"] = behind.claim(
         f"Grad-CAM's order {verb} the true class's probability more slowly than {pixels} the ink by brightness")
     return out
