@@ -409,6 +409,13 @@ def even_spread_share(r: dict, points: np.ndarray) -> tuple[float, float]:
     return float(shares.mean()), float(shares.max())
 
 
+def chord_mean_radius(radius: float, modes: int) -> float:
+    """The mean distance from the centre along the straight line between two neighbouring cluster centres."""
+    t = np.linspace(0, 1, 1001)
+    a, b = np.array([radius, 0.0]), radius * np.array([np.cos(2 * np.pi / modes), np.sin(2 * np.pi / modes)])
+    return float(np.linalg.norm((1 - t)[:, None] * a + t[:, None] * b, axis=1).mean())
+
+
 def mid_snapshot(r: dict) -> int:
     """The snapshot half-way through training."""
     return int(np.searchsorted(r["snapshots"], r["snapshots"][-1] // 2))
@@ -445,6 +452,7 @@ def gan_values(r: dict) -> dict:
            "near-radius": f"{near_radius.min():.2f}–{near_radius.max():.2f}",
            "off-radius": f"{np.nanmin(off_radius):.2f}–{np.nanmax(off_radius):.2f}",
            "chord-middle": f"{radius * np.cos(np.pi / r['modes']):.2f}",
+           "chord-mean": f"{chord_mean_radius(radius, int(r['modes'])):.2f}",
            "inside-runs": str(int((end_radius < radius).sum())),
            "early-step": str(int(r["snapshots"][early])),
            "first-early-radius": f"{norms[0, early].mean():.2f}", "first-early-sd": f"{norms[0, early].std():.2f}",
@@ -525,29 +533,30 @@ def collapse_values(r: dict, counts: np.ndarray) -> dict:
     empty = every < EMPTY * fair
     fullest, emptiest = counts.max() / samples, counts.min(axis=1)
     piled = fullest >= 2 / modes
-    at_mid = [(s, k) for s in range(seeds) for k in range(modes) if empty[s, mid, k]]
+    gathered = near_share(r, r["fake"][:, mid]) > 1 - GATHERED  # seed: the runs gathered half-way
+    at_mid = [(s, k) for s in range(seeds) for k in range(modes) if empty[s, mid, k] and gathered[s]]
     at_end = [(s, k) for s in range(seeds) for k in range(modes) if empty[s, -1, k]]
     refilled = sum(not empty[s, -1, k] for s, k in at_mid)
     reached = modes_covered(r) >= modes / 2  # seed, snapshot: the run has reached the ring
-
-    def names(pairs: list[tuple[int, int]]) -> str:
-        per_run = {s: sum(1 for t, _ in pairs if t == s) for s, _ in pairs}
-        return ", ".join(f"seed {s + 1}" + (f" ({n} modes)" if n > 1 else "") for s, n in sorted(per_run.items()))
-
     if at_end:
-        since = []
+        drops = []
         for s, k in at_end:  # the first snapshot, once the run had reached the ring, from which the mode stayed empty
             first = len(steps) - 1
             while first > 0 and empty[s, first - 1, k] and reached[s, first - 1]:
                 first -= 1
-            since.append(f"seed {s + 1}'s mode held at most {int(every[s, first:, k].max())} samples at every "
-                         f"snapshot from step {int(steps[first])} on")
-        end_words = (f"at the end {names(at_end)} still had a mode with fewer than a tenth of a fair share, partial "
-                     f"mode collapse, and it did not mend: {'; '.join(since)}")
+            drops.append(f"seed {s + 1} ({int(every[s, -1, k])} samples there), a lasting drop, since that mode "
+                         f"held at most {int(every[s, first:, k].max())} samples at every snapshot from step "
+                         f"{int(steps[first])} on")
+        end_words = (f"At the end {len(at_end)} {'mode was' if len(at_end) == 1 else 'modes were'} dropped: "
+                     f"{'; '.join(drops)}. That is partial mode collapse")
     else:
-        end_words = "at the end no run had a mode with less than a tenth of a fair share"
-    mid_words = (f"half-way, by the same rule, modes were empty in {names(at_mid)}, and {refilled} of those "
-                 f"{len(at_mid)} filled again by the end" if at_mid else "half-way no run had dropped a mode")
+        end_words = "At the end no run had dropped a mode"
+    if at_mid:
+        mid_words = (f"Earlier drops could mend: half-way the {int(gathered.sum())} runs that had gathered had "
+                     f"{len(at_mid)} nearly empty {'mode' if len(at_mid) == 1 else 'modes'}, and "
+                     f"{refilled or 'none'} of them filled again")
+    else:
+        mid_words = "Half-way the runs that had gathered had no nearly empty mode"
     return {"fair-share": pct(1 / modes, 1), "fullest": pct(fullest, 0), "pile-share": pct(2 / modes, 0),
             "emptiest": ", ".join(str(int(v)) for v in emptiest), "dropped-words": end_words,
             "dropped-mid-words": mid_words, "dropped-runs": str(len({s for s, _ in at_end})),
