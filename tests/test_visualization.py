@@ -92,7 +92,7 @@ def test_every_seed_trains_and_the_pixel_baseline_is_fixed(smoke_book):
     assert len(set(r["seed_top_answer_count_before"].tolist() + r["seed_top_answer_before"].tolist())) > 1
     methods = len(r["attributions"])
     assert r["seed_ink_trained"].shape == r["seed_ink_untrained"].shape == (seeds, methods, r["stats"])
-    assert r["seed_similarity"].shape == (seeds, methods, r["stats"])
+    assert r["seed_similarity"].shape == r["seed_similarity_other"].shape == (seeds, methods, r["stats"])
     assert (np.abs(r["seed_similarity"]) <= 1 + 1e-9).all()
     assert r["seed_deletion"].shape == (seeds, methods + 3, len(r["fractions"]))  # and the three control orders
     assert r["seed_deletion_auc"].shape == (seeds, methods + 3, r["stats"])

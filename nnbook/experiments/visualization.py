@@ -338,7 +338,7 @@ def cnn(train: int, val: int, epochs: int, batch: int, lr: float, filters: list[
     rankings = (*ATTRIBUTIONS, "random", "brightness", "ink")
     per_seed: dict[str, list] = {k: [] for k in (
         "val_accuracy", "loss", "acc_before", "top_answer_before", "top_answer_count_before", "nn_hidden_before",
-        "nn_hidden_after", "probe_before", "probe_after", "ink_trained", "ink_untrained", "similarity",
+        "nn_hidden_after", "probe_before", "probe_after", "ink_trained", "ink_untrained", "similarity", "similarity_other",
         "deletion", "deletion_auc", "deletion_untrained_auc", "deletion_abs_auc", "deletion_abs_untrained_auc",
         "insertion", "insertion_auc", "insertion_untrained_auc", "insertion_abs_auc", "insertion_abs_untrained_auc",
         "smooth_floor", "unit_purity_before",
@@ -369,6 +369,10 @@ def cnn(train: int, val: int, epochs: int, batch: int, lr: float, filters: list[
         per_seed["ink_trained"].append([ink_share(trained_maps[m], images) for m in ATTRIBUTIONS])
         per_seed["ink_untrained"].append([ink_share(untrained_maps[m], images) for m in ATTRIBUTIONS])
         per_seed["similarity"].append([rank_similarity(trained_maps[m], untrained_maps[m]) for m in ATTRIBUTIONS])
+        # the floor of "no relation": each digit's trained map against the untrained map of the next digit,
+        # which shares only where digits put their ink
+        per_seed["similarity_other"].append([rank_similarity(trained_maps[m], np.roll(untrained_maps[m], 1, axis=0))
+                                             for m in ATTRIBUTIONS])
         # SmoothGrad's noise floor: a second map of the same trained network with fresh noise (its own
         # generator, so that every other result keeps its draws)
         again = smoothgrad(model, images, classes, smooth_samples, smooth_noise, np.random.default_rng(FLOOR + seed + s))

@@ -122,8 +122,9 @@ def ink_share_figure(r: dict) -> tuple[go.Figure, Table]:
 @figure("visualization/randomisation", uses="visualization/cnn",
         caption="The randomisation test: how alike each method's maps of the trained and of the untrained "
                 "network are (rank correlation of the absolute attributions, per digit, averaged over the "
-                "digits). 1 would mean training changed nothing in the map; 0, no relation. Bars: the mean over "
-                "the seeds; dots: each seed.")
+                "digits). 1 would mean training changed nothing in the map. Bars: the mean over the seeds; dots: "
+                "each seed; grey dashes: the same for the trained map of one digit against the untrained map of "
+                "another, the floor that where digits put their ink already gives.")
 def randomisation(r: dict) -> tuple[go.Figure, Table]:
     names = list(ATTRIBUTION_NAMES.values())
     per_seed = seed_means(r, "similarity")
@@ -132,9 +133,14 @@ def randomisation(r: dict) -> tuple[go.Figure, Table]:
     fig.add_scatter(x=np.repeat(names, len(per_seed)).tolist(), y=per_seed.T.ravel(), mode="markers", name="one seed",
                     marker={"color": "#444", "size": 6, "line": {"width": 1, "color": "#fff"}},
                     hovertemplate="one seed: %{y:.2f}<extra></extra>")
+    floor = seed_means(r, "similarity_other")
+    fig.add_scatter(x=names, y=floor.mean(0), mode="markers", name="different digits",
+                    marker={"symbol": "line-ew", "size": 34, "line": {"width": 3, "color": "#7f7f7f"}},
+                    hovertemplate="%{x}, different digits: %{y:.2f}<extra></extra>")
     fig.update_layout(yaxis={"title": "trained vs untrained map (rank correlation)", "range": [-0.1, 1]})
-    rows = [[label, ", ".join(f"{v:.2f}" for v in per_seed[:, k])] for k, label in enumerate(names)]
-    return tidy(fig, height=380, top=50), (["method", "each seed"], rows)
+    rows = [[label, ", ".join(f"{v:.2f}" for v in per_seed[:, k]), ", ".join(f"{v:.2f}" for v in floor[:, k])]
+            for k, label in enumerate(names)]
+    return tidy(fig, height=380, top=50), (["method", "each seed", "different digits, each seed"], rows)
 
 
 RANKING_NAMES = ATTRIBUTION_NAMES | {"random": "random order", "brightness": "ink by brightness",
@@ -491,6 +497,7 @@ def cnn_values(r: dict) -> dict:
     acc_before, val_acc, seeds = r["seed_acc_before"], r["seed_val_accuracy"], int(r["seeds"])
     trained, untrained = seed_means(r, "ink_trained"), seed_means(r, "ink_untrained")  # seed, method
     similarity = seed_means(r, "similarity")
+    floor = seed_means(r, "similarity_other")  # trained map of one digit against the untrained map of another
     auc = r["seed_deletion_auc"]  # seed, ranking, digit
     g, sg, ig, cam = (method_index(r, m) for m in ("gradient", "smoothgrad", "integrated", "gradcam"))
     rnd = list(r["rankings"]).index("random")
@@ -503,6 +510,8 @@ def cnn_values(r: dict) -> dict:
     # no per-digit answers of the probes are stored: the binomial term of two samples (conservative)
     probe_gain = paired(r["seed_probe_after"], r["seed_probe_before"], points=True, examples=len(r["points_labels"]),
                         what="linear probe on the trained minus on the untrained hidden layer, accuracy")
+    above_floor = paired(similarity[:, g], floor[:, g], what="gradient: rank correlation of the trained and the "
+                         "untrained map of the same digit minus of different digits")
     vs_untrained = paired(trained[:, g], untrained[:, g], points=True,
                           what="trained minus untrained network, gradient's share on ink")
     out = {
@@ -520,6 +529,10 @@ def cnn_values(r: dict) -> dict:
         **{f"ink-untrained-{k}": pct(untrained[:, i].mean(), 0) for k, i in zip(ATTRIBUTION_NAMES, range(len(ATTRIBUTION_NAMES)))},
         **{f"similarity-{k}": f"{similarity[:, i].mean():.2f}" for k, i in zip(ATTRIBUTION_NAMES, range(len(ATTRIBUTION_NAMES)))},
         # Grad-CAM's maps that are zero everywhere rank their pixels by position, and two of them agree perfectly
+        **{f"floor-{k}": f"{floor[:, i].mean():.2f}" for k, i in zip(ATTRIBUTION_NAMES, range(len(ATTRIBUTION_NAMES)))},
+        "gradient-above-floor-test": above_floor.summary(),
+        "gradient-above-floor": above_floor.claim("the gradient's maps of the trained and the untrained network agree "
+                                                  "more on the same digit than on different digits"),
         "similarity-gradcam-inked": f"{r['seed_similarity'][:, cam][(r['seed_ink_trained'][:, cam] > 0) & (r['seed_ink_untrained'][:, cam] > 0)].mean():.2f}",
         **{f"auc-{k}": f"{auc[:, i].mean():.2f}" for i, k in enumerate(r["rankings"])},
         "ink-gradient-seeds": seed_range(trained[:, g]), "ink-untrained-seeds": seed_range(untrained[:, g]),
