@@ -151,6 +151,17 @@ class Trainer:
         for _ in range(epochs):
             self.update(x, y)
 
+    def checkpoints(self, split: data.Split, epochs: list[int]) -> list[np.ndarray]:
+        """Train full-batch up to each of the rising `epochs` in turn; at each, training loss and accuracy,
+        then validation loss and accuracy."""
+        done, rows = 0, []
+        for epoch in epochs:
+            self.train(split.x_train, split.y_train, epoch - done)
+            done = epoch
+            rows.append(np.concatenate([self.evaluate(split.x_train, split.y_train),
+                                        self.evaluate(split.x_val, split.y_val)]))
+        return rows
+
     def weights(self) -> list[np.ndarray]:
         return [v.numpy() for v in self.model.weights]
 
@@ -227,13 +238,7 @@ def capacity(train: int, val: int, widths: list[int], depth: int, epochs: int, l
             long_runs = []
             for s, split in enumerate(splits):
                 trainer.reset(seed + s)
-                done, at = 0, []
-                for epoch in long:
-                    trainer.train(split.x_train, split.y_train, epoch - done)
-                    done = epoch
-                    at.append(np.concatenate([trainer.evaluate(split.x_train, split.y_train),
-                                              trainer.evaluate(split.x_val, split.y_val)]))
-                long_runs.append(at)
+                long_runs.append(trainer.checkpoints(split, long))
     curves = np.array(curves, dtype=np.float32)
     scores = {key: np.array([[e[key] for e in scored] for scored in examples]) for key in ("correct", "confidence")}
     return {"widths": np.array(widths), "depth": depth, "epoch": np.arange(epochs + 1),
@@ -277,13 +282,7 @@ def plateau(train: int, val: int, small: list[int], large: list[int], lr: float,
         per_seed, answers = [], []
         for s, split in enumerate(splits):
             trainer.reset(seed + s)
-            done, rows = 0, []
-            for epoch in at:
-                trainer.train(split.x_train, split.y_train, epoch - done)
-                done = epoch
-                rows.append(np.concatenate([trainer.evaluate(split.x_train, split.y_train),
-                                            trainer.evaluate(split.x_val, split.y_val)]))
-            per_seed.append(rows)
+            per_seed.append(trainer.checkpoints(split, at))
             answers.append(trainer.per_example(split.x_val, split.y_val)["correct"])
             if name == "small":
                 silent.append(silent_units(trainer.weights(), split.x_train))

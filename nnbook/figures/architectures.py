@@ -425,7 +425,6 @@ def mid_snapshot(r: dict) -> int:
 def gan_values(r: dict) -> dict:
     covered = modes_covered(r)  # seed, snapshot
     last, seeds = len(r["snapshots"]) - 1, int(r["seeds"])
-    counts, off = mode_counts(r, r["fake"][:, last])  # seed, mode; seed
     samples = r["fake"].shape[-2]
     norms = np.linalg.norm(r["fake"], axis=-1)  # seed, snapshot, sample
     radius = float(r["radius"])
@@ -459,7 +458,7 @@ def gan_values(r: dict) -> dict:
            "between-share": span(between), "last-steps": str(LAST_STEPS),
            "d-loss-end": num(final[:, 0].mean()), "g-loss-end": num(final[:, 1].mean()),
            "real-off": pct(1 - float(near_share(r, r["real"])), 1)}
-    return out | progress_values(r, covered) | collapse_values(r, counts)
+    return out | progress_values(r, covered) | collapse_values(r)
 
 
 LAST_STEPS = 200  # the losses "at the end" are their mean over this many last steps
@@ -523,17 +522,17 @@ def progress_values(r: dict, covered: np.ndarray) -> dict:
     return out
 
 
-def collapse_values(r: dict, counts: np.ndarray) -> dict:
+def collapse_values(r: dict) -> dict:
     """Whether any run piled its samples on a few clusters, and which modes a run dropped (holds less than a
     tenth of its fair share): partial mode collapse, half-way and at the end, and for how long a mode dropped
     at the end had been empty. `counts`: samples near each mode at the end (seed, mode)."""
     samples, modes, seeds = r["fake"].shape[-2], int(r["modes"]), len(counts)
     fair, mid, steps = samples / modes, mid_snapshot(r), r["snapshots"]
-    every, _ = mode_counts(r, r["fake"])  # seed, snapshot, mode
-    empty = every < EMPTY * fair
+    every, off = mode_counts(r, r["fake"])  # seed, snapshot, mode; seed, snapshot
+    counts, empty = every[:, -1], every < EMPTY * fair  # at the end: seed, mode
     fullest, emptiest = counts.max() / samples, counts.min(axis=1)
     piled = fullest >= 2 / modes
-    gathered = near_share(r, r["fake"][:, mid]) > 1 - GATHERED  # seed: the runs gathered half-way
+    gathered = off[:, mid] / samples < GATHERED  # seed: the runs gathered half-way
     at_mid = [(s, k) for s in range(seeds) for k in range(modes) if empty[s, mid, k] and gathered[s]]
     at_end = [(s, k) for s in range(seeds) for k in range(modes) if empty[s, -1, k]]
     refilled = sum(not empty[s, -1, k] for s, k in at_mid)

@@ -63,8 +63,12 @@ def capacity_picks(r: dict) -> dict[str, int]:
     return {"underfit": int(np.argmax(train)), "good": int(np.argmin(val)), "overfit": int(np.argmax(val - train))}
 
 
+def layers_name(hidden: list[int]) -> str:
+    return "×".join(str(h) for h in hidden) if len(set(hidden)) > 1 else f"{len(hidden)}×{hidden[0]}"
+
+
 def width_name(r: dict, i: int) -> str:
-    return f"{r['depth']}×{int(r['widths'][i])} units"
+    return f"{layers_name([int(r['widths'][i])] * int(r['depth']))} units"
 
 
 @figure("overfitting/capacity", uses="overfitting/capacity",
@@ -326,10 +330,6 @@ def underfit_values(r: dict, good: int) -> dict:
 # --- too small: a plateau ------------------------------------------------------------------------
 
 PLATEAU = 0.01  # the change in training loss over the last stretch of the run that "levelled off" allows
-
-
-def layers_name(hidden: list[int]) -> str:
-    return "×".join(str(h) for h in hidden) if len(set(hidden)) > 1 else f"{len(hidden)}×{hidden[0]}"
 
 
 @figure("overfitting/plateau", uses="overfitting/plateau",
