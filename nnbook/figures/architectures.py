@@ -526,7 +526,7 @@ def collapse_values(r: dict) -> dict:
     """Whether any run piled its samples on a few clusters, and which modes a run dropped (holds less than a
     tenth of its fair share): partial mode collapse, half-way and at the end, and for how long a mode dropped
     at the end had been empty. `counts`: samples near each mode at the end (seed, mode)."""
-    samples, modes, seeds = r["fake"].shape[-2], int(r["modes"]), len(counts)
+    samples, modes, seeds = r["fake"].shape[-2], int(r["modes"]), len(r["fake"])
     fair, mid, steps = samples / modes, mid_snapshot(r), r["snapshots"]
     every, off = mode_counts(r, r["fake"])  # seed, snapshot, mode; seed, snapshot
     counts, empty = every[:, -1], every < EMPTY * fair  # at the end: seed, mode
