@@ -319,10 +319,9 @@ def cnn(train: int, val: int, epochs: int, batch: int, lr: float, filters: list[
         seed: int) -> dict:
     """Train the same small CNN from `seeds` seeds. The pictures come from a typical seed's network (the
     median seed by its gradient's share on the ink) and its untrained starting point; every seed gets the
-    measures: accuracy, each attribution method on `stats`
-    digits trained and untrained (ink share, rank similarity, deletion and insertion curves against two
-    control orders),
-    nearest neighbours and a linear probe of the hidden layer."""
+    measures: accuracy, each attribution method on `stats` digits trained and untrained (ink share, rank
+    similarity, deletion and insertion curves against three control orders), nearest neighbours and a linear
+    probe of the hidden layer."""
     tf, keras = tensorflow()
     split = data.mnist(train, val, seed)
     x_train = split.x_train.reshape(-1, 28, 28, 1).astype(np.float32)
@@ -338,11 +337,10 @@ def cnn(train: int, val: int, epochs: int, batch: int, lr: float, filters: list[
     rankings = (*ATTRIBUTIONS, "random", "brightness", "ink")
     per_seed: dict[str, list] = {k: [] for k in (
         "val_accuracy", "loss", "acc_before", "top_answer_before", "top_answer_count_before", "nn_hidden_before",
-        "nn_hidden_after", "probe_before", "probe_after", "ink_trained", "ink_untrained", "similarity", "similarity_other",
-        "deletion", "deletion_auc", "deletion_untrained_auc", "deletion_abs_auc", "deletion_abs_untrained_auc",
-        "insertion", "insertion_auc", "insertion_untrained_auc", "insertion_abs_auc", "insertion_abs_untrained_auc",
-        "smooth_floor", "unit_purity_before",
-        "unit_purity_after")}
+        "nn_hidden_after", "probe_before", "probe_after", "ink_trained", "ink_untrained", "similarity",
+        "similarity_other", "smooth_floor", "unit_purity_before", "unit_purity_after",
+        *(f"{test}{kind}" for test in ("deletion", "insertion")
+          for kind in ("", "_auc", "_untrained_auc", "_abs_auc", "_abs_untrained_auc")))}
     states = []  # per seed: initial and trained weights, hidden layer and answers before and after
     for s in range(seeds):
         trainer.start(seed + s)
